@@ -100,6 +100,7 @@ int cfg_read(parms_t *p, const cfg_source_t *src, char *msg, size_t msglen);
 void cfg_bcast_all(parms_t *p, int root, MPI_Comm comm);
 int cfg_fprint(const parms_t *p, FILE *f);
 char *cfg_sprint(const parms_t *p);
+uint64_t cfg_hash(const parms_t *p);
 uint64_t cfg_hash_bytes(const void *data, size_t n);
 uint64_t cfg_hash_group(const parms_t *p, const char *group);
 const char *cfg_task_name(int kind);

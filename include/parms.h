@@ -94,7 +94,8 @@ typedef struct {
   hmc_parms_t hmc;
   output_parms_t output;
   char config_file[PARMS_PATH_MAX];  /* the file the parameters came from */
-  uint64_t hash;  /* FNV-1a 64 of the canonical text (cfg_sprint) */
+  uint64_t hash;  /* cfg_hash: FNV-1a 64 of the canonical text of all
+                     groups but output (the config hash of checkpoints) */
 } parms_t;
 
 #endif

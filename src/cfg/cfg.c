@@ -12,7 +12,7 @@
  *   default get it.  Integer literals that do not fit in 32 bits without an
  *   L suffix (libconfig 1.5 would wrap them silently) and @include are
  *   errors too.  Fills *p (zeroed first, so its bytes are reproducible),
- *   p->config_file and p->hash.
+ *   p->config_file and p->hash = cfg_hash(p).
  *   Returns EMF_SUCCESS, or EMF_EIO (file not readable), EMF_EFORMAT
  *   (syntax), EMF_EINVAL (invalid values) with the messages, one per line
  *   (at most CFG_MAX_ERRORS), in msg.  Each names the place (file:line,
@@ -31,6 +31,11 @@
  *
  * char *cfg_sprint(const parms_t *p)
  *   The same text in a malloc'ed string (NULL if out of memory).
+ *
+ * uint64_t cfg_hash(const parms_t *p)
+ *   FNV-1a hash of the canonical text of every group except `output` (where
+ *   a run is written does not change what it computes).  cfg_read stores it
+ *   in p->hash; checkpoints record it.
  *
  * uint64_t cfg_hash_bytes(const void *data, size_t n)
  *   FNV-1a 64-bit hash.
@@ -694,12 +699,7 @@ int cfg_read(parms_t *p, const cfg_source_t *src, char *msg, size_t msglen)
     for (i = 0; i < ng; i++)
       if (groups[i]->check) groups[i]->check(p, &ctx);
   if (ctx.nerr == 0) check_tasks_available(&ctx, p);
-  if (ctx.nerr == 0) {
-    char *canon = cfg_sprint(p);
-    if (!canon) cfg_error(&ctx, "out of memory");
-    else p->hash = cfg_hash_bytes(canon, strlen(canon));
-    free(canon);
-  }
+  if (ctx.nerr == 0) p->hash = cfg_hash(p);
   if (ctx.nerr) status = EMF_EINVAL;
 done:
   if (labels)
@@ -716,13 +716,9 @@ done:
 void cfg_bcast_all(parms_t *p, int root, MPI_Comm comm)
 {
   uint64_t h[2], hmin[2], hmax[2];
-  char *canon;
   MPI_Bcast(p, (int)sizeof *p, MPI_BYTE, root, comm);
-  canon = cfg_sprint(p);
-  ERROR_LOC(canon == NULL, EMF_EXIT_RUNTIME, "out of memory");
   h[0] = cfg_hash_bytes(p, sizeof *p);
-  h[1] = cfg_hash_bytes(canon, strlen(canon));
-  free(canon);
+  h[1] = cfg_hash(p);
   MPI_Allreduce(h, hmin, 2, MPI_UINT64_T, MPI_MIN, comm);
   MPI_Allreduce(h, hmax, 2, MPI_UINT64_T, MPI_MAX, comm);
   ERROR(hmin[0] != hmax[0] || hmin[1] != hmax[1] || h[1] != p->hash,
@@ -796,14 +792,20 @@ int cfg_fprint(const parms_t *p, FILE *f)
   return ferror(f) ? EMF_EIO : EMF_SUCCESS;
 }
 
-static char *sprint_groups(const parms_t *p, const cfg_group_t *only)
+/* Canonical text of group `only`, or of all groups but `output` (only ==
+ * NULL, for p->hash), or of all groups (all != 0). */
+static char *sprint_groups(const parms_t *p, const cfg_group_t *only, int all)
 {
   char *buf = NULL;
   size_t len = 0;
+  int i, n;
+  const cfg_group_t *const *g = cfg_groups(&n);
   FILE *f = open_memstream(&buf, &len);
   if (!f) return NULL;
   if (only) print_group(f, only, p);
-  else cfg_fprint(p, f);
+  else
+    for (i = 0; i < n; i++)
+      if (all || strcmp(g[i]->name, "output") != 0) print_group(f, g[i], p);
   if (fclose(f) != 0) {
     free(buf);
     return NULL;
@@ -811,7 +813,17 @@ static char *sprint_groups(const parms_t *p, const cfg_group_t *only)
   return buf;
 }
 
-char *cfg_sprint(const parms_t *p) { return sprint_groups(p, NULL); }
+char *cfg_sprint(const parms_t *p) { return sprint_groups(p, NULL, 1); }
+
+uint64_t cfg_hash(const parms_t *p)
+{
+  char *text = sprint_groups(p, NULL, 0);
+  uint64_t h;
+  if (!text) return 0;
+  h = cfg_hash_bytes(text, strlen(text));
+  free(text);
+  return h;
+}
 
 uint64_t cfg_hash_bytes(const void *data, size_t n)
 {
@@ -831,7 +843,7 @@ uint64_t cfg_hash_group(const parms_t *p, const char *group)
   char *text;
   uint64_t h;
   if (!g) return 0;
-  text = sprint_groups(p, g);
+  text = sprint_groups(p, g, 0);
   if (!text) return 0;
   h = cfg_hash_bytes(text, strlen(text));
   free(text);
