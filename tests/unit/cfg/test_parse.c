@@ -237,6 +237,7 @@ static void test_bad(void)
       {NULL, "run.seed=-1", EMF_EINVAL, "run.seed = -1: must be >= 0"},
       {NULL, "run.seed=4294967296", EMF_EINVAL, "does not fit in 32 bits"},
       {NULL, "hmc.tau=0", EMF_EINVAL, "hmc.tau = 0: must be > 0"},
+      {NULL, "output.dir=\"\"", EMF_EINVAL, "output.dir = \"\": must not be empty"},
       {NULL, "target.type=\"single\"", EMF_EINVAL, "target.c: required key is missing"},
       {NULL, "hmc=1", EMF_EINVAL, "--set hmc: the key must have the form group.key"},
       {NULL, "hmc.steps", EMF_EINVAL, "expected --set group.key=value"},
