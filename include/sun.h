@@ -77,6 +77,10 @@ void sun_alg_bracket(int n, double *z, const double *x, const double *y);
  * result is unitary with det 1 to rounding.  EMF_EDOM if x is not finite. */
 int sun_exp(int n, cplx_t *u, const cplx_t *x);
 int sun_exp_alg(int n, cplx_t *u, const double *x);
+/* u = exp(a) for any complex matrix a: scaling and squaring with a Taylor
+ * series (the general-N path of sun_exp, and the tests' reference).
+ * EMF_EDOM if a is not finite, EMF_EINVAL for a bad n. */
+int sun_exp_taylor(int n, cplx_t *u, const cplx_t *a);
 
 /* sun_haar.c */
 /* Haar-random SU(N) from 2*n*n independent standard normal numbers g
