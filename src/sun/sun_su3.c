@@ -29,33 +29,56 @@
 
 #define ISQRT3 0.57735026918962576451   /* 1/sqrt(3) */
 
-#define ROW_COL(a, b, i, j) \
-  (a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j])
-#define ROW_ROW(a, b, i, j) \
-  (a[3 * i] * conj(b[3 * j]) + a[3 * i + 1] * conj(b[3 * j + 1]) + \
-   a[3 * i + 2] * conj(b[3 * j + 2]))
-#define COL_COL(a, b, i, j) \
-  (conj(a[i]) * b[j] + conj(a[3 + i]) * b[3 + j] + conj(a[6 + i]) * b[6 + j])
+/* The products are written in real arithmetic: one row of the left factor
+ * is loaded into six doubles and combined with the three columns of the
+ * right factor.  gcc turns this into straight-line FMA code that is ~1.5x
+ * faster than the same product written with complex operators (measured,
+ * doc/conventions.md). */
+#define LOAD_ROW(m, i)                                                    \
+  const double r0 = creal(m[3 * i]), i0 = cimag(m[3 * i]),                \
+               r1 = creal(m[3 * i + 1]), i1 = cimag(m[3 * i + 1]),        \
+               r2 = creal(m[3 * i + 2]), i2 = cimag(m[3 * i + 2])
+#define LOAD_COL(m, i)                                                    \
+  const double r0 = creal(m[i]), i0 = cimag(m[i]), r1 = creal(m[3 + i]),  \
+               i1 = cimag(m[3 + i]), r2 = creal(m[6 + i]), i2 = cimag(m[6 + i])
+/* (r_k + i i_k) times column j of b */
+#define TIMES_COL(b, j)                                                   \
+  CMPLX(r0 * creal(b[j]) - i0 * cimag(b[j]) + r1 * creal(b[3 + j]) -      \
+            i1 * cimag(b[3 + j]) + r2 * creal(b[6 + j]) - i2 * cimag(b[6 + j]), \
+        r0 * cimag(b[j]) + i0 * creal(b[j]) + r1 * cimag(b[3 + j]) +      \
+            i1 * creal(b[3 + j]) + r2 * cimag(b[6 + j]) + i2 * creal(b[6 + j]))
+/* (r_k + i i_k) times conj of row j of b */
+#define TIMES_CONJ_ROW(b, j)                                              \
+  CMPLX(r0 * creal(b[3 * j]) + i0 * cimag(b[3 * j]) + r1 * creal(b[3 * j + 1]) + \
+            i1 * cimag(b[3 * j + 1]) + r2 * creal(b[3 * j + 2]) + i2 * cimag(b[3 * j + 2]), \
+        i0 * creal(b[3 * j]) - r0 * cimag(b[3 * j]) + i1 * creal(b[3 * j + 1]) - \
+            r1 * cimag(b[3 * j + 1]) + i2 * creal(b[3 * j + 2]) - r2 * cimag(b[3 * j + 2]))
+/* (r_k - i i_k) times column j of b */
+#define CONJ_TIMES_COL(b, j)                                              \
+  CMPLX(r0 * creal(b[j]) + i0 * cimag(b[j]) + r1 * creal(b[3 + j]) +      \
+            i1 * cimag(b[3 + j]) + r2 * creal(b[6 + j]) + i2 * cimag(b[6 + j]), \
+        r0 * cimag(b[j]) - i0 * creal(b[j]) + r1 * cimag(b[3 + j]) -      \
+            i1 * creal(b[3 + j]) + r2 * cimag(b[6 + j]) - i2 * creal(b[6 + j]))
 
 void su3_mul(cplx_t *restrict c, const cplx_t *restrict a, const cplx_t *restrict b)
 {
-  c[0] = ROW_COL(a, b, 0, 0); c[1] = ROW_COL(a, b, 0, 1); c[2] = ROW_COL(a, b, 0, 2);
-  c[3] = ROW_COL(a, b, 1, 0); c[4] = ROW_COL(a, b, 1, 1); c[5] = ROW_COL(a, b, 1, 2);
-  c[6] = ROW_COL(a, b, 2, 0); c[7] = ROW_COL(a, b, 2, 1); c[8] = ROW_COL(a, b, 2, 2);
+  { LOAD_ROW(a, 0); c[0] = TIMES_COL(b, 0); c[1] = TIMES_COL(b, 1); c[2] = TIMES_COL(b, 2); }
+  { LOAD_ROW(a, 1); c[3] = TIMES_COL(b, 0); c[4] = TIMES_COL(b, 1); c[5] = TIMES_COL(b, 2); }
+  { LOAD_ROW(a, 2); c[6] = TIMES_COL(b, 0); c[7] = TIMES_COL(b, 1); c[8] = TIMES_COL(b, 2); }
 }
 
 void su3_mul_dag(cplx_t *restrict c, const cplx_t *restrict a, const cplx_t *restrict b)
 {
-  c[0] = ROW_ROW(a, b, 0, 0); c[1] = ROW_ROW(a, b, 0, 1); c[2] = ROW_ROW(a, b, 0, 2);
-  c[3] = ROW_ROW(a, b, 1, 0); c[4] = ROW_ROW(a, b, 1, 1); c[5] = ROW_ROW(a, b, 1, 2);
-  c[6] = ROW_ROW(a, b, 2, 0); c[7] = ROW_ROW(a, b, 2, 1); c[8] = ROW_ROW(a, b, 2, 2);
+  { LOAD_ROW(a, 0); c[0] = TIMES_CONJ_ROW(b, 0); c[1] = TIMES_CONJ_ROW(b, 1); c[2] = TIMES_CONJ_ROW(b, 2); }
+  { LOAD_ROW(a, 1); c[3] = TIMES_CONJ_ROW(b, 0); c[4] = TIMES_CONJ_ROW(b, 1); c[5] = TIMES_CONJ_ROW(b, 2); }
+  { LOAD_ROW(a, 2); c[6] = TIMES_CONJ_ROW(b, 0); c[7] = TIMES_CONJ_ROW(b, 1); c[8] = TIMES_CONJ_ROW(b, 2); }
 }
 
 void su3_dag_mul(cplx_t *restrict c, const cplx_t *restrict a, const cplx_t *restrict b)
 {
-  c[0] = COL_COL(a, b, 0, 0); c[1] = COL_COL(a, b, 0, 1); c[2] = COL_COL(a, b, 0, 2);
-  c[3] = COL_COL(a, b, 1, 0); c[4] = COL_COL(a, b, 1, 1); c[5] = COL_COL(a, b, 1, 2);
-  c[6] = COL_COL(a, b, 2, 0); c[7] = COL_COL(a, b, 2, 1); c[8] = COL_COL(a, b, 2, 2);
+  { LOAD_COL(a, 0); c[0] = CONJ_TIMES_COL(b, 0); c[1] = CONJ_TIMES_COL(b, 1); c[2] = CONJ_TIMES_COL(b, 2); }
+  { LOAD_COL(a, 1); c[3] = CONJ_TIMES_COL(b, 0); c[4] = CONJ_TIMES_COL(b, 1); c[5] = CONJ_TIMES_COL(b, 2); }
+  { LOAD_COL(a, 2); c[6] = CONJ_TIMES_COL(b, 0); c[7] = CONJ_TIMES_COL(b, 1); c[8] = CONJ_TIMES_COL(b, 2); }
 }
 
 /* f0, f1, f2 with exp(iQ) = f0 + f1 Q + f2 Q^2, from c0 = det Q, c1 = tr Q^2/2. */
@@ -90,8 +113,8 @@ static void su3_exp_coeffs(double c0, double c1, cplx_t *f)
   double cw = cos(w);
   double xi0 = (fabs(w) < 0.05) ? 1.0 - w2 / 6.0 * (1.0 - w2 / 20.0 * (1.0 - w2 / 42.0))
                                 : sin(w) / w;
-  double cu = cos(u), su = sin(u), c2u = cos(2.0 * u), s2u = sin(2.0 * u);
-  cplx_t e2iu = CMPLX(c2u, s2u), emiu = CMPLX(cu, -su);
+  double cu = cos(u), su = sin(u);
+  cplx_t e2iu = CMPLX((cu - su) * (cu + su), 2.0 * cu * su), emiu = CMPLX(cu, -su);
   cplx_t h0 = (u2 - w2) * e2iu +
               emiu * CMPLX(8.0 * u2 * cw, 2.0 * u * (3.0 * u2 + w2) * xi0);
   cplx_t h1 = 2.0 * u * e2iu - emiu * CMPLX(2.0 * u * cw, -(3.0 * u2 - w2) * xi0);
