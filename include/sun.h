@@ -21,6 +21,12 @@
 
 #include "global.h"
 
+/* C11's CMPLX(re, im); glibc does not define it for every compiler (clang).
+ * The fallback is exact for finite arguments. */
+#ifndef CMPLX
+#define CMPLX(x, y) ((cplx_t)((double)(x) + I * (double)(y)))
+#endif
+
 typedef struct sun_type {
   const char *name; /* "su2", "su3", "sun" */
   int n;            /* N */

@@ -11,7 +11,7 @@
  *   Hermitian and traceless.  By Cayley-Hamilton (Q^3 = c1 Q + c0 1 with
  *   c0 = det Q, c1 = tr(Q^2)/2 = |x|^2/4), exp(iQ) = f0 1 + f1 Q + f2 Q^2.
  *   The f_j come from the closed form of Morningstar and Peardon
- *   (hep-lat/0311018, eqs. 29-34) evaluated at |c0| (f_j(-c0) =
+ *   (Phys. Rev. D 69 (2004) 054501, hep-lat/0311018) evaluated at |c0| (f_j(-c0) =
  *   (-1)^j conj f_j(c0)), which keeps the denominator 9u^2 - w^2 >= 2 c1;
  *   for c1 < 0.05 they come from the Cayley-Hamilton reduction of the
  *   Taylor series instead, summed to rounding level.  Both branches are
