@@ -13,8 +13,9 @@
  *   or not finite; r->n and, for n == 1, r->mean are still set), EMF_EDOM
  *   (a non-finite sample; or no fluctuations: all x equal, then r holds the
  *   exact mean, error 0, tau_int 1/2 and STATS_FLAG_NOVAR), EMF_ERANGE
- *   (C_F(W) <= 0: STATS_FLAG_NEGVAR, error NaN) or EMF_ENOMEM / EMF_EFAILED
- *   (allocation or FFTW planning failed).
+ *   (C_F(W) <= 0: STATS_FLAG_NEGVAR, error NaN), EMF_ENOMEM / EMF_EFAILED
+ *   (allocation or FFTW planning failed) or EMF_ENOTSUP (padded FFT length
+ *   beyond 2^31 - 1, i.e. n > ~1.4e9).
  *
  * int stats_gamma_derived(const double *x, long n, int nobs,
  *                         double (*f)(const double *means, void *arg),
@@ -33,7 +34,8 @@
  *   t = 0..nmax (nmax + 1 values, 0 <= nmax <= n-1), computed with a
  *   zero-padded real FFT of length >= n + nmax.  Returns EMF_SUCCESS,
  *   EMF_EINVAL (NULL pointer, n < 1, nmax out of range), EMF_EDOM (a
- *   non-finite sample), EMF_ENOMEM or EMF_EFAILED (FFTW).
+ *   non-finite sample), EMF_ENOMEM, EMF_EFAILED (FFTW) or EMF_ENOTSUP.
+ *   A constant series gives gamma = 0 and EMF_SUCCESS.
  *
  * int stats_autocorr(const double *x, long n, double *rho, long nmax)
  *   Normalised autocorrelation rho[t] = gamma[t] / gamma[0], t = 0..nmax.
@@ -72,17 +74,16 @@ static long fft_size(long L)
 static int autocov_fft(const double *d, long n, long tmax, double *gam)
 {
   long L = fft_size(n + tmax), nc = L / 2 + 1;
-  double *in = fftw_malloc((size_t)L * sizeof *in);
-  fftw_complex *out = fftw_malloc((size_t)nc * sizeof *out);
+  double *in;
+  fftw_complex *out;
   fftw_plan fwd = NULL, bwd = NULL;
   int status = EMF_SUCCESS;
 
+  if (L > 2147483647L) return EMF_ENOTSUP; /* FFTW's basic interface takes int */
+  in = fftw_malloc((size_t)L * sizeof *in);
+  out = fftw_malloc((size_t)nc * sizeof *out);
   if (in == NULL || out == NULL) {
     status = EMF_ENOMEM;
-    goto done;
-  }
-  if (L > 2147483647L) {
-    status = EMF_ENOTSUP;
     goto done;
   }
   fwd = fftw_plan_dft_r2c_1d((int)L, in, out, FFTW_ESTIMATE);
