@@ -7,8 +7,9 @@
  *   Cayley-Hamilton closed form (sun_su3.c); n > 3: sun_exp_taylor followed
  *   by one Newton-Schulz step towards unitarity and removal of det u's
  *   phase (this undoes the growth of rounding errors in the squarings).  u
- *   is unitary with det 1 to rounding.  Returns EMF_SUCCESS, EMF_EDOM if x has
- *   a non-finite entry (u is then unspecified), EMF_EINVAL for a bad n.
+ *   is unitary with det 1 to rounding.  Returns EMF_SUCCESS, EMF_EDOM if
+ *   P(x) has a non-finite entry (the real parts of x's diagonal do not
+ *   enter P(x)); u is then unspecified.  EMF_EINVAL for a bad n.
  *   u may not alias x.
  *
  * int sun_exp_alg(int n, cplx_t *u, const double *x)
@@ -20,8 +21,9 @@
  *   terms below 2^-64 (at most 20 terms: 2^-20/20! < 1e-24), then s
  *   squarings.  This is the general-N path
  *   of sun_exp and the reference the closed forms are tested against.
- *   Returns EMF_SUCCESS, EMF_EDOM if a is not finite, EMF_EINVAL for a bad
- *   n.  u may not alias a.
+ *   Returns EMF_SUCCESS, EMF_EDOM if a is not finite (or so large that its
+ *   squared Frobenius norm overflows), EMF_EINVAL for a bad n.  u may not
+ *   alias a.
  *
  * Context: local, allocation-free, thread-safe.
  ******************************************************************************/
