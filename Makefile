@@ -43,6 +43,7 @@ MPIRUN   := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 
 .PHONY: all deps run check check-long bench tests clean distclean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(PROGS)
 
