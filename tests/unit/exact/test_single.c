@@ -14,10 +14,16 @@
  *     (trapezoid, 256 points; abs 1e-13); SU(2) Haar rho = sin^2/pi; the
  *     SU(3) joint density integrates to 1, is symmetric under permutations of
  *     the three eigenvalues, and its integral over theta_2 is rho(theta_1).
- *  6. Error returns.
+ *  6. Independent check of the Weyl integration: the Toeplitz determinant
+ *     formula Z = sum_m det[h_{m-i+j}], with h_n the Fourier coefficients of
+ *     exp((beta/N) sum_k c_k cos k theta), and the same row-shift rule as in
+ *     exact_lattice2d.c for <Re tr U^k> (SU(3) Boyda targets and an SU(4)
+ *     case; rel 1e-12).
+ *  7. Error returns.
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include "check.h"
 #include "exact.h"
@@ -182,6 +188,90 @@ static void test_density(void)
   }
 }
 
+/* Toeplitz-determinant evaluation (test-only, independent of exact_single). */
+enum { TN = 2048, TH = 400 };
+
+static double det_rows(int N, const double *h, const int *off)
+{
+  double a[EMF_NMAX][EMF_NMAX], d = 1.0;
+  int i, j, k, p;
+  for (i = 0; i < N; i++)
+    for (j = 0; j < N; j++) {
+      int n = abs(off[i] + j);
+      a[i][j] = n <= TH ? h[n] : 0.0;
+    }
+  for (k = 0; k < N; k++) {
+    p = k;
+    for (i = k + 1; i < N; i++)
+      if (fabs(a[i][k]) > fabs(a[p][k])) p = i;
+    if (a[p][k] == 0.0) return 0.0;
+    if (p != k) {
+      for (j = 0; j < N; j++) {
+        double t = a[k][j];
+        a[k][j] = a[p][j];
+        a[p][j] = t;
+      }
+      d = -d;
+    }
+    d *= a[k][k];
+    for (i = k + 1; i < N; i++) {
+      double f = a[i][k] / a[k][k];
+      for (j = k + 1; j < N; j++) a[i][j] -= f * a[k][j];
+    }
+  }
+  return d;
+}
+
+static void toeplitz_single(int N, double beta, const double *c, double out[4])
+{
+  static double h[TH + 1];
+  double z = 0.0, o[3] = {0, 0, 0}, emax = 0.0;
+  int n, a, m, i, k, off[EMF_NMAX];
+  for (k = 0; k < 3; k++) emax += fabs(c[k]) * beta / N;
+  for (n = 0; n <= TH; n++) { /* h_n e^-emax by the (spectrally exact) trapezoid rule */
+    double s = 0.0;
+    for (a = 0; a < TN; a++) {
+      double th = 2.0 * M_PI * a / TN, e = 0.0;
+      for (k = 0; k < 3; k++) e += c[k] * cos((k + 1) * th);
+      s += exp(beta / N * e - emax) * cos(n * th);
+    }
+    h[n] = s / TN;
+  }
+  for (m = -TH; m <= TH; m++) {
+    for (i = 0; i < N; i++) off[i] = m - i;
+    z += det_rows(N, h, off);
+    for (k = 1; k <= 3; k++)
+      for (i = 0; i < N; i++) {
+        off[i] -= k;
+        o[k - 1] += det_rows(N, h, off);
+        off[i] += 2 * k;
+        o[k - 1] += det_rows(N, h, off);
+        off[i] -= k;
+      }
+  }
+  out[0] = log(z) + N * emax;
+  for (k = 0; k < 3; k++) out[k + 1] = o[k] / (2.0 * N * z);
+}
+
+static void test_toeplitz(void)
+{
+  struct { int N; double beta; double c[3]; } cs[] = {
+      {3, 9.0, {0.98, -0.63, -0.21}}, {3, 9.0, {0.17, -0.65, 1.22}}, {3, 9.0, {1.0, 0.0, 0.0}},
+      {4, 3.0, {0.5, -0.4, 0.9}}, {2, 5.0, {0.3, -0.8, 0.5}}};
+  size_t i;
+  int k;
+  for (i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+    exact_single_t s;
+    double t[4];
+    exact_single(cs[i].N, cs[i].beta, cs[i].c, 3, &s);
+    toeplitz_single(cs[i].N, cs[i].beta, cs[i].c, t);
+    check_rel(s.logZ, t[0], 1e-12, 1e-13, "SU(%d) case %zu: logZ Weyl = Toeplitz", cs[i].N, i);
+    for (k = 0; k < 3; k++)
+      check_rel(s.retr_uk_over_n[k], t[k + 1], 1e-12, 1e-15,
+                "SU(%d) case %zu: <ReTrU^%d/N> Weyl = Toeplitz", cs[i].N, i, k + 1);
+  }
+}
+
 static void test_errors(void)
 {
   exact_single_t s;
@@ -210,6 +300,7 @@ int main(void)
   test_fd();
   test_su2_vs_lattice();
   test_density();
+  test_toeplitz();
   test_errors();
   t0 = clock();
   exact_single(3, 9.0, boyda[1], 3, &s);
