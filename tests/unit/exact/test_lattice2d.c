@@ -16,10 +16,15 @@
  *     c = (1, 0, 0): log c_0 = logZ, P = <(1/N) Re tr U>, ReTrU2 likewise
  *     (rel 1e-12), N = 2, 3, 4; and L = 64 equals L = infinity.
  *  8. Tail bounds below 1e-18 where promised; error returns.
+ *  9. The torus formula Z = sum_r c_r^V itself at L = 1, SU(2), by direct
+ *     integration over the two links: with U_1 diagonal (angle a) and
+ *     U_2 = cos b + i sin b n.sigma (polar angle t of n),
+ *     Re tr U_P = 2 - 4 sin^2 a sin^2 b sin^2 t  (rel 1e-12).
  ******************************************************************************/
 #include <complex.h>
 #include <math.h>
 #include <stdio.h>
+#include <gsl/gsl_integration.h>
 #include <gsl/gsl_sf_bessel.h>
 #include "check.h"
 #include "exact.h"
@@ -260,6 +265,43 @@ static void test_inf_vs_single(void)
     }
 }
 
+static void test_torus_su2_l1(void)
+{
+  const double betas[] = {0.5, 1.0, 3.0};
+  enum { NA = 64, NU = 40 };
+  gsl_integration_glfixed_table *gl = gsl_integration_glfixed_table_alloc(NU);
+  size_t ib;
+  check_true(gl != NULL, "Gauss-Legendre table");
+  if (gl == NULL) return;
+  for (ib = 0; ib < 3; ib++) {
+    double beta = betas[ib], z = 0.0, zp = 0.0;
+    exact_lattice2d_t o;
+    int ia, jb;
+    size_t k;
+    /* a, b: trapezoid on [0, pi) (smooth, pi-periodic); u = cos t: Gauss. */
+    for (ia = 0; ia < NA; ia++)
+      for (jb = 0; jb < NA; jb++) {
+        double a = M_PI * ia / NA, b = M_PI * jb / NA;
+        double sa = sin(a) * sin(a), sb = sin(b) * sin(b);
+        for (k = 0; k < NU; k++) {
+          double u, wu, s, f;
+          gsl_integration_glfixed_point(-1.0, 1.0, k, &u, &wu, gl);
+          s = sa * sb * (1.0 - u * u);
+          f = (2.0 / M_PI) * sa * (2.0 / M_PI) * sb * 0.5 * wu * (M_PI / NA) * (M_PI / NA) *
+              exp(-2.0 * beta * s); /* weight e^{beta (1/2) Re tr U_P} / e^beta */
+          z += f;
+          zp += f * (1.0 - 2.0 * s);
+        }
+      }
+    check_int(exact_lattice2d(2, beta, 1, &o), EMF_SUCCESS, "SU(2) L=1 status");
+    check_rel(o.lnZ, beta + log(z), 1e-12, 1e-14, "SU(2) L=1 beta %g: lnZ vs direct integral",
+              beta);
+    check_rel(o.plaquette, zp / z, 1e-12, 1e-15, "SU(2) L=1 beta %g: P vs direct integral",
+              beta);
+  }
+  gsl_integration_glfixed_table_free(gl);
+}
+
 static void test_errors(void)
 {
   exact_lattice2d_t o;
@@ -289,6 +331,7 @@ int main(void)
   test_sum_rule();
   test_fd_lnz();
   test_inf_vs_single();
+  test_torus_su2_l1();
   test_errors();
   return check_finish("test_lattice2d");
 }
