@@ -9,7 +9,9 @@
  * headline numbers under its own name to ctx->summary (the same values on
  * every rank; rank 0's tree is written to summary.json after each task) and
  * returns EMF_EXIT_OK, or an EMF_EXIT_* code (the same on every rank) to end
- * the run; fatal errors may also end it through ERROR (util.h).
+ * the run; fatal errors may also end it through ERROR (util.h).  A task that
+ * builds the geometry sets "run.grid" to the process grid in use
+ * (doc/summary.md).
  ******************************************************************************/
 #ifndef TASKS_H
 #define TASKS_H
