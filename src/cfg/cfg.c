@@ -582,8 +582,8 @@ static char *read_file(cfg_ctx_t *ctx, const char *file)
   return text;
 }
 
-/* Known task names in check functions need the task list; tasks in run.tasks
- * that the program does not have are errors. */
+/* Tasks of run.tasks that the program does not have (not in
+ * src->tasks_available) are errors. */
 static void check_tasks_available(cfg_ctx_t *ctx, const parms_t *p)
 {
   int i;

@@ -190,7 +190,7 @@ int report_set_string(report_t *r, const char *path, const char *s)
   return EMF_SUCCESS;
 }
 
-/* Array at path with n elements of type t filled by fill(elem, i). */
+/* Array at path with n elements of type t from x, iv or sv. */
 static int set_array(report_t *r, const char *path, int n, jtype_t t,
                      const double *x, const int *iv, const char *const *sv)
 {
