@@ -65,6 +65,8 @@ long geom_index(const geom_t *g, const int *y);
 void geom_coords(const geom_t *g, long is, int *y);
 /* Global coordinates of extended site is (periodic wrap applied). */
 void geom_global_coords(const geom_t *g, long is, int *x);
+/* Global site index of global coordinates x, 0 <= x[mu] < L[mu]. */
+long geom_global_index(const geom_t *g, const int *x);
 /* Site reached from is by steps[mu] in each direction (may be negative);
  * -1 if outside the extended box. */
 long geom_shift(const geom_t *g, long is, const int *steps);
