@@ -24,7 +24,9 @@
  *     times the number of halo copies of gs over all ranks (counted
  *     independently from gsite), and every halo site is 0;
  *   - adjointness with random data: <E x, y> (extended, all ranks) equals
- *     <x, R y> (owned), E = exchange, R = reduce, to 1e-12 relative.
+ *     <x, R y> (owned), E = exchange, R = reduce, to 1e-12 relative;
+ *   - geom_alloc returns NULL on every rank when the depth differs between
+ *     ranks (np > 1).
  * One check per case and property, so a failure names the case.
  ******************************************************************************/
 #include <math.h>
@@ -294,6 +296,14 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < sizeof lattices / sizeof lattices[0]; i++)
     ncase += for_grids(MPI_COMM_WORLD, lattices[i].D, lattices[i].L, np, 0, grid);
   check_true(ncase >= 10, "at least 10 cases at np = %d (%d)", np, ncase);
+  if (np > 1) {  /* arguments that differ between ranks: NULL on every rank */
+    int L[2] = {4 * np, 4}, gr[2] = {np, 1};
+    char msg[256] = "";
+    geom_t *g = geom_alloc(MPI_COMM_WORLD, 2, L, gr, rank == 0, msg, sizeof msg);
+    check_true(g == NULL && strstr(msg, "differ"),
+               "geom_alloc refuses depths that differ between ranks: '%s'", msg);
+    geom_free(g);
+  }
   if (rank == 0) printf("np=%d: %d cases in %.2f s\n", np, ncase, MPI_Wtime() - t0);
   {
     int fail = check_finish_mpi("check_halo", MPI_COMM_WORLD);
