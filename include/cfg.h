@@ -40,6 +40,7 @@ typedef enum {
 #define CFG_MIN_EXCL 0x04  /* value (each element) > min */
 #define CFG_MAX 0x08       /* value (each element) <= max */
 #define CFG_UNIQUE 0x10    /* array elements must differ (enum arrays) */
+#define CFG_NOHASH 0x20    /* left out of cfg_hash (does not change results) */
 
 typedef struct cfg_key {
   const char *key;             /* name inside the group */

@@ -94,8 +94,9 @@ typedef struct {
   hmc_parms_t hmc;
   output_parms_t output;
   char config_file[PARMS_PATH_MAX];  /* the file the parameters came from */
-  uint64_t hash;  /* cfg_hash: FNV-1a 64 of the canonical text of all
-                     groups but output (the config hash of checkpoints) */
+  uint64_t hash;  /* cfg_hash: FNV-1a 64 of the canonical text without
+                     lattice.grid and output.dir (the config hash of
+                     checkpoints) */
 } parms_t;
 
 #endif

@@ -33,16 +33,18 @@
  *   The same text in a malloc'ed string (NULL if out of memory).
  *
  * uint64_t cfg_hash(const parms_t *p)
- *   FNV-1a hash of the canonical text of every group except `output` (where
- *   a run is written does not change what it computes).  cfg_read stores it
- *   in p->hash; checkpoints record it.
+ *   FNV-1a hash of the canonical text without the keys flagged CFG_NOHASH
+ *   (lattice.grid and output.dir: the process grid and the place a run is
+ *   written do not change what it computes).  cfg_read stores it in
+ *   p->hash; checkpoints record it.
  *
  * uint64_t cfg_hash_bytes(const void *data, size_t n)
  *   FNV-1a 64-bit hash.
  *
  * uint64_t cfg_hash_group(const parms_t *p, const char *group)
- *   Hash of the canonical text of one group (0 if there is no such group);
- *   a checkpoint can compare just the groups that matter to it.
+ *   Hash of the canonical text of one group without its CFG_NOHASH keys (0
+ *   if there is no such group); a checkpoint can compare just the groups
+ *   that matter to it.
  *
  * const char *cfg_task_name(int kind);   int cfg_task_lookup(const char *)
  *   Task name of a task_kind_t (NULL if out of range), and back (-1).
@@ -756,7 +758,7 @@ static void print_elem(FILE *f, const cfg_key_t *k, const char *ptr)
   }
 }
 
-static void print_group(FILE *f, const cfg_group_t *g, const parms_t *p)
+static void print_group(FILE *f, const cfg_group_t *g, const parms_t *p, int for_hash)
 {
   int j, i;
   fprintf(f, "%s = {\n", g->name);
@@ -764,6 +766,7 @@ static void print_group(FILE *f, const cfg_group_t *g, const parms_t *p)
     const cfg_key_t *k = &g->keys[j];
     const char *base = (const char *)p + k->offset;
     int optional = !(k->flags & CFG_REQUIRED) && !k->def;
+    if (for_hash && (k->flags & CFG_NOHASH)) continue;
     if (is_array_type(k->type)) {
       int n = *(const int *)((const char *)p + k->count_offset);
       size_t es = elem_size(k);
@@ -788,13 +791,13 @@ int cfg_fprint(const parms_t *p, FILE *f)
 {
   int i, n;
   const cfg_group_t *const *g = cfg_groups(&n);
-  for (i = 0; i < n; i++) print_group(f, g[i], p);
+  for (i = 0; i < n; i++) print_group(f, g[i], p, 0);
   return ferror(f) ? EMF_EIO : EMF_SUCCESS;
 }
 
-/* Canonical text of group `only`, or of all groups but `output` (only ==
- * NULL, for p->hash), or of all groups (all != 0). */
-static char *sprint_groups(const parms_t *p, const cfg_group_t *only, int all)
+/* Canonical text of group `only` (NULL: all groups); for_hash leaves out
+ * the keys flagged CFG_NOHASH. */
+static char *sprint_groups(const parms_t *p, const cfg_group_t *only, int for_hash)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -802,10 +805,8 @@ static char *sprint_groups(const parms_t *p, const cfg_group_t *only, int all)
   const cfg_group_t *const *g = cfg_groups(&n);
   FILE *f = open_memstream(&buf, &len);
   if (!f) return NULL;
-  if (only) print_group(f, only, p);
-  else
-    for (i = 0; i < n; i++)
-      if (all || strcmp(g[i]->name, "output") != 0) print_group(f, g[i], p);
+  for (i = 0; i < n; i++)
+    if (!only || g[i] == only) print_group(f, g[i], p, for_hash);
   if (fclose(f) != 0) {
     free(buf);
     return NULL;
@@ -813,11 +814,11 @@ static char *sprint_groups(const parms_t *p, const cfg_group_t *only, int all)
   return buf;
 }
 
-char *cfg_sprint(const parms_t *p) { return sprint_groups(p, NULL, 1); }
+char *cfg_sprint(const parms_t *p) { return sprint_groups(p, NULL, 0); }
 
 uint64_t cfg_hash(const parms_t *p)
 {
-  char *text = sprint_groups(p, NULL, 0);
+  char *text = sprint_groups(p, NULL, 1);
   uint64_t h;
   if (!text) return 0;
   h = cfg_hash_bytes(text, strlen(text));
@@ -843,7 +844,7 @@ uint64_t cfg_hash_group(const parms_t *p, const char *group)
   char *text;
   uint64_t h;
   if (!g) return 0;
-  text = sprint_groups(p, g, 0);
+  text = sprint_groups(p, g, 1);
   if (!text) return 0;
   h = cfg_hash_bytes(text, strlen(text));
   free(text);

@@ -18,7 +18,7 @@ static const cfg_key_t keys[] = {
     {"extent", CFG_INT_ARRAY, CFG_MIN, NULL, 1, 0, 2, EMF_DMAX, NULL,
      CFG_OFF(lattice.extent), CFG_OFF(lattice.D), CFG_SIZE(lattice.extent),
      "lattice extents L_0, ..., L_{D-1} (D = number of entries, periodic)"},
-    {"grid", CFG_INT_ARRAY, CFG_MIN, NULL, 0, 0, 2, EMF_DMAX, NULL,
+    {"grid", CFG_INT_ARRAY, CFG_MIN | CFG_NOHASH, NULL, 0, 0, 2, EMF_DMAX, NULL,
      CFG_OFF(lattice.grid), CFG_OFF(lattice.n_grid), CFG_SIZE(lattice.grid),
      "MPI ranks per direction; 0 = chosen at run time; absent = all 0"},
 };

@@ -10,7 +10,7 @@
 #include "cfg_int.h"
 
 static const cfg_key_t keys[] = {
-    {"dir", CFG_STRING, CFG_MIN, NULL, 1, 0, 0, 0, NULL,
+    {"dir", CFG_STRING, CFG_MIN | CFG_NOHASH, NULL, 1, 0, 0, 0, NULL,
      CFG_OFF(output.dir), 0, CFG_SIZE(output.dir),
      "run directory (default runs/<config name without .conf>; -o DIR)"},
 };

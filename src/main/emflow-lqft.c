@@ -6,7 +6,8 @@
  *   emflow-lqft --help | --version
  *
  * Reads and validates CONFIG on rank 0 (cfg.h), broadcasts the parameters,
- * creates the run directory (output.dir or -o) with a log file
+ * checks that a process grid of the given ranks fits the lattice
+ * (geom_choose_grid), creates the run directory (output.dir or -o) with a log file
  * emflow-lqft.log and the canonical parameters parameters.conf, and runs the
  * tasks of run.tasks (or TASK alone) in order through the dispatch table
  * below.  After every task and at the end, summary.json is rewritten
@@ -28,6 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "cfg.h"
+#include "geom.h"
 #include "report.h"
 #include "tasks.h"
 #include "util.h"
@@ -126,7 +128,7 @@ static void summary_write_all(const report_t *r, const char *dir, int rank,
   ERROR_ROOT(st != EMF_SUCCESS, EMF_EXIT_IO, "cannot write %s", file);
 }
 
-static void summary_run(report_t *r, const parms_t *p, int nranks)
+static void summary_run(report_t *r, const parms_t *p, int nranks, const int *grid)
 {
   const char *names[PARMS_TASKS_MAX];
   char hash[32], date[64];
@@ -140,7 +142,7 @@ static void summary_run(report_t *r, const parms_t *p, int nranks)
   report_set_string(r, "run.output_dir", p->output.dir);
   report_set_int(r, "run.seed", (long long)p->run.seed);
   report_set_int(r, "run.ranks", nranks);
-  report_set_ints(r, "run.grid", p->lattice.grid, p->lattice.n_grid);
+  report_set_ints(r, "run.grid", grid, p->lattice.D);
   report_set_strings(r, "run.tasks", names, p->run.n_tasks);
   report_set_string(r, "run.version", EMF_VERSION);
   report_set_string(r, "run.gitrev", EMF_GITREV);
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
   task_ctx_t ctx;
   FILE *logf = NULL;
   char msg[8192], path[PARMS_PATH_MAX + 64];
-  int rank, nranks, st, i;
+  int rank, nranks, st, i, grid[EMF_DMAX] = {0};
   double t_start;
 
   MPI_Init(&argc, &argv);
@@ -211,6 +213,15 @@ int main(int argc, char **argv)
     error_exit_all(EMF_EXIT_OK);
   }
 
+  /* the process grid must fit the lattice and the ranks of this run
+   * (not part of --check, which does not know the run's rank count) */
+  st = EMF_SUCCESS;
+  if (p.lattice.D > 0)
+    st = geom_choose_grid(p.lattice.D, p.lattice.extent, nranks, p.lattice.grid, grid,
+                          msg, (int)sizeof msg);
+  ERROR_ROOT(st != EMF_SUCCESS, EMF_EXIT_CONFIG, "%s: lattice.extent, lattice.grid: %s",
+             p.config_file, msg);
+
   /* run directory and log: the first things written */
   st = 0;
   if (rank == 0) {
@@ -242,7 +253,7 @@ int main(int argc, char **argv)
 
   summary = report_alloc();
   ERROR_LOC(summary == NULL, EMF_EXIT_RUNTIME, "out of memory");
-  summary_run(summary, &p, nranks);
+  summary_run(summary, &p, nranks, grid);
   summary_write_all(summary, p.output.dir, rank, comm);
 
   ctx.p = &p;

@@ -84,6 +84,8 @@ else
   expect_run unreadable 2 "$tmp/unreadable.conf: cannot read the configuration file: Permission denied" \
     "$tmp/o5" -- "$bin" -o "$tmp/o5" "$tmp/unreadable.conf"
 fi
+expect_run grid_vs_ranks 2 "$good: lattice.extent, lattice.grid:" "$tmp/o6" -- \
+  "$bin" --set 'lattice.grid=[2,1]' -o "$tmp/o6" "$good"
 expect_run missing_config 1 "missing the CONFIG argument" "" -- "$bin" --check
 expect_run set_without_arg 1 "option --set needs an argument" "" -- "$bin" "$good" --set
 expect_run o_without_arg 1 "option -o needs an argument" "" -- "$bin" "$good" -o

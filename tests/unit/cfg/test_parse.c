@@ -196,6 +196,12 @@ static void test_hash(void)
   read_text(&a, minimal, "mini.conf", 0, NULL, msg, sizeof msg);
   read_text(&b, minimal, "mini.conf", 1, s_dir, msg, sizeof msg);
   check_true(a.hash == b.hash, "hash does not depend on output.dir");
+  {
+    const char *s_grid[] = {"lattice.grid=[2,1]"};
+    read_text(&b, minimal, "mini.conf", 1, s_grid, msg, sizeof msg);
+    check_true(a.hash == b.hash && b.lattice.grid[0] == 2,
+               "hash does not depend on lattice.grid");
+  }
   check_true(cfg_hash_group(&a, "action") == cfg_hash_group(&b, "action"),
              "group hash equal");
   read_text(&b, minimal, "mini.conf", 1, s_beta, msg, sizeof msg);
