@@ -12,6 +12,10 @@
  * the run; fatal errors may also end it through ERROR (util.h).  A task that
  * builds the geometry sets "run.grid" to the process grid in use
  * (doc/summary.md).
+ *
+ * Adding a task: declare its function here, implement it in
+ * src/tasks/task_<name>.c, and add one line {TASK_<NAME>, task_<name>} to
+ * task_table in src/main/emflow-lqft.c.
  ******************************************************************************/
 #ifndef TASKS_H
 #define TASKS_H
