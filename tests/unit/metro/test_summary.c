@@ -89,8 +89,8 @@ static void test_summary(long n)
     check_bits(&sm.rw[k].mean, &rw.mean, sizeof(double), "summary: reweighted mean %d", k);
     check_bits(&sm.rw[k].error, &rw.error, sizeof(double), "summary: reweighted error %d", k);
   }
-  /* log w = 3 - log(1.4 sqrt(2 pi)) + log N(x; 0.3, 1) - log q(x) + log sqrt(2 pi):
-   * Z = e^3 / 1.4 (the 5 zero weights lower it by 2.5e-5, far below dlogz) */
+  /* log w = 3 - log 1.4 + log N(x; 0.3, 1) - log q(x), so Z = e^3 / 1.4
+   * (the 5 zero weights lower log Z by 2.5e-5, far below dlogz) */
   check_sigma(sm.logz, 3.0 - log(1.4), sm.dlogz, 3.0, "summary: log Z = 3 - log 1.4 (3 errors)");
   check_sigma(sm.rw[0].mean, 0.3, sm.rw[0].error, 3.0,
               "summary: reweighted <x> = 0.3 (3 errors)");
