@@ -108,7 +108,12 @@ int io_name_ok(const char *name, int allow_slash)
              (allow_slash && c == '/' && name[i + 1] != '/');
     if (!ok) return 0;
   }
-  return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+  for (const char *c = name; *c != '\0';) {  /* no component "." or ".." */
+    size_t len = strcspn(c, "/");
+    if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.')) return 0;
+    c += len + (c[len] == '/');
+  }
+  return 1;
 }
 
 static int file_comm(MPI_Comm comm, unsigned flags, MPI_Comm *fc)
