@@ -73,6 +73,8 @@ int io_file_commit(io_file_t *f, char *msg, int msglen);
 void io_file_abort(io_file_t *f);
 int io_file_open(io_file_t **f, const char *path, MPI_Comm comm,
                  unsigned flags, char *msg, int msglen);
+int io_file_append(io_file_t **f, const char *path, MPI_Comm comm,
+                   unsigned flags, char *msg, int msglen);
 void io_file_close(io_file_t *f);
 int io_file_flush(io_file_t *f, char *msg, int msglen);
 const char *io_file_path(const io_file_t *f);

@@ -30,6 +30,13 @@
  *   EMF_EFORMAT if it is not an HDF5 file (or is truncated) or lacks the
  *   format attribute "emflow-ensemble" or has a newer format_version.
  *
+ * int io_file_append(io_file_t **f, const char *path, MPI_Comm comm,
+ *                    unsigned flags, char *msg, int msglen)
+ *   Continues an existing file: rank 0 copies <path> to "<path>.tmp", which
+ *   is opened for writing; io_file_commit renames it back, io_file_abort
+ *   removes it, so <path> stays unchanged until the commit.  Errors as for
+ *   io_file_open, and EMF_EIO if the copy fails.
+ *
  * void io_file_close(io_file_t *f)
  *   Same as io_file_abort (for files opened by io_file_open).
  *
@@ -282,31 +289,50 @@ void io_file_abort(io_file_t *f)
 
 void io_file_close(io_file_t *f) { io_file_abort(f); }
 
-int io_file_open(io_file_t **f, const char *path, MPI_Comm comm,
-                 unsigned flags, char *msg, int msglen)
+/* Rank 0 copies src to dst; 0 or -1 (errno set). */
+static int copy_file(const char *src, const char *dst)
 {
-  int status, readable = 1;
+  char buf[1 << 16];
+  ssize_t n = 0;
+  int in = open(src, O_RDONLY), out = -1, rc = 0;
+  if (in >= 0) out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (in < 0 || out < 0) rc = -1;
+  while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0) {
+    for (ssize_t done = 0; rc == 0 && done < n;) {
+      ssize_t w = write(out, buf + done, (size_t)(n - done));
+      if (w <= 0)
+        rc = -1;
+      else
+        done += w;
+    }
+  }
+  if (n < 0) rc = -1;
+  if (in >= 0) close(in);
+  if (out >= 0 && close(out) != 0) rc = -1;
+  return rc;
+}
+
+/* Opens the existing file h->path read-only, or (append) a copy of it in
+ * h->tmp read-write, and checks the format attributes. */
+static int open_existing(io_file_t **f, io_file_t *h, int append, char *msg, int msglen)
+{
+  int status = EMF_SUCCESS;
+  const char *path = h->path;
   hid_t fapl;
-  io_file_t *h = file_alloc(path, comm, flags, &status, msg, msglen);
-  *f = NULL;
-  status = io_agree(comm, status, msg, msglen);
-  if (status == EMF_SUCCESS) status = file_attach_comm(h, comm, flags, msg, msglen);
+  if (h->rank == 0 && access(path, R_OK) != 0)
+    status = io_fail(msg, msglen, EMF_EIO, "cannot read file '%s': %s", path, strerror(errno));
+  if (h->rank == 0 && status == EMF_SUCCESS && append && copy_file(path, h->tmp) != 0)
+    status = io_fail(msg, msglen, EMF_EIO, "cannot copy file '%s' to '%s': %s", path, h->tmp,
+                     strerror(errno));
+  h->writable = append;
+  status = io_agree(h->comm, status, msg, msglen);
   if (status != EMF_SUCCESS) {
-    file_free(h);
-    return status;
-  }
-  if (h->rank == 0 && access(path, R_OK) != 0) {
-    readable = 0;
-    io_fail(msg, msglen, EMF_EIO, "cannot read file '%s': %s", path, strerror(errno));
-  }
-  status = io_agree(h->comm, readable ? EMF_SUCCESS : EMF_EIO, msg, msglen);
-  if (status != EMF_SUCCESS) {
-    file_free(h);
+    io_file_abort(h);
     return status;
   }
   fapl = fapl_mpio(h->comm);
   if (fapl >= 0) {
-    h->fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    h->fid = append ? H5Fopen(h->tmp, H5F_ACC_RDWR, fapl) : H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
   }
   if (h->fid < 0) {
@@ -330,11 +356,38 @@ int io_file_open(io_file_t **f, const char *path, MPI_Comm comm,
   }
   status = io_agree(h->comm, status, msg, msglen);
   if (status != EMF_SUCCESS) {
-    io_file_close(h);
+    io_file_abort(h);
     return status;
   }
   *f = h;
   return EMF_SUCCESS;
+}
+
+static int open_file(io_file_t **f, const char *path, MPI_Comm comm, unsigned flags,
+                     int append, char *msg, int msglen)
+{
+  int status;
+  io_file_t *h = file_alloc(path, comm, flags, &status, msg, msglen);
+  *f = NULL;
+  status = io_agree(comm, status, msg, msglen);
+  if (status == EMF_SUCCESS) status = file_attach_comm(h, comm, flags, msg, msglen);
+  if (status != EMF_SUCCESS) {
+    file_free(h);
+    return status;
+  }
+  return open_existing(f, h, append, msg, msglen);
+}
+
+int io_file_open(io_file_t **f, const char *path, MPI_Comm comm,
+                 unsigned flags, char *msg, int msglen)
+{
+  return open_file(f, path, comm, flags, 0, msg, msglen);
+}
+
+int io_file_append(io_file_t **f, const char *path, MPI_Comm comm,
+                   unsigned flags, char *msg, int msglen)
+{
+  return open_file(f, path, comm, flags, 1, msg, msglen);
 }
 
 int io_file_flush(io_file_t *f, char *msg, int msglen)

@@ -9,8 +9,9 @@
  *   description of an existing series is kept).  name: letters, digits,
  *   '_', '-', '.', and '/' for subgroups ("hmc/plaquette").  Only rank 0's
  *   x and n are used; other ranks may pass NULL.  Errors: EMF_EINVAL (bad
- *   name, n < 0, read-only file), EMF_EFORMAT (an object of that name that
- *   is not a 1-D extendible double dataset), EMF_EIO (HDF5 failure).
+ *   name, n < 0 or x == NULL with n > 0 on rank 0, read-only file),
+ *   EMF_EFORMAT (an object of that name that is not a 1-D extendible
+ *   double dataset), EMF_EIO (HDF5 failure).
  *
  * int io_read_series(io_file_t *f, const char *name, double **x, long *n,
  *                    char *description, int desclen, char *msg, int msglen)
@@ -28,19 +29,24 @@
 
 #define IO_SERIES_CHUNK 1024
 
-/* Opens the series dataset and checks it; *len gets its length. */
-static int open_series(const io_file_t *f, const char *path, const char *where,
+/* Opens the series dataset and checks it (extendible if ext); *len gets
+ * its length. */
+static int open_series(const io_file_t *f, const char *path, const char *where, int ext,
                        hid_t *dset, hsize_t *len, char *msg, int msglen)
 {
   hid_t type, space;
+  hsize_t maxlen = 0;
   int status = EMF_SUCCESS;
   *dset = H5Dopen2(f->fid, path, H5P_DEFAULT);
   if (*dset < 0) return io_fail(msg, msglen, EMF_EFORMAT, "%s: cannot open dataset", where);
   type = H5Dget_type(*dset);
   space = H5Dget_space(*dset);
   if (type < 0 || H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) != 8 || space < 0 ||
-      H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, len, NULL) != 1)
+      H5Sget_simple_extent_ndims(space) != 1 ||
+      H5Sget_simple_extent_dims(space, len, &maxlen) != 1)
     status = io_fail(msg, msglen, EMF_EFORMAT, "%s: not a 1-D dataset of doubles", where);
+  else if (ext && maxlen != H5S_UNLIMITED)
+    status = io_fail(msg, msglen, EMF_EFORMAT, "%s: dataset is not extendible", where);
   if (type >= 0) H5Tclose(type);
   if (space >= 0) H5Sclose(space);
   if (status != EMF_SUCCESS) {
@@ -101,13 +107,16 @@ int io_append_series(io_file_t *f, const char *name, const char *description,
   if (!io_name_ok(name, 1) || description == NULL)
     return io_fail(msg, msglen, EMF_EINVAL, "file '%s': invalid series name '%s'", f->path,
                    name ? name : "(null)");
+  if (f->rank == 0 && n > 0 && x == NULL) n = -1;
   MPI_Bcast(&n, 1, MPI_LONG, 0, f->comm);
-  if (n < 0) return io_fail(msg, msglen, EMF_EINVAL, "file '%s': negative length", f->path);
+  if (n < 0)
+    return io_fail(msg, msglen, EMF_EINVAL, "file '%s': negative length or no values",
+                   f->path);
   snprintf(path, sizeof path, "observables/%s", name);
   snprintf(where, sizeof where, "file '%s', series '%s'", f->path, path);
 
   if (path_exists(f->fid, path))
-    status = open_series(f, path, where, &dset, &len, msg, msglen);
+    status = open_series(f, path, where, 1, &dset, &len, msg, msglen);
   else if ((dset = create_series(f, path, description)) < 0)
     status = io_fail(msg, msglen, EMF_EIO, "%s: cannot create dataset", where);
   status = io_agree(f->comm, status, msg, msglen);
@@ -130,7 +139,7 @@ int io_append_series(io_file_t *f, const char *name, const char *description,
                     : (H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0 ? 0 : -1);
       double dummy = 0.0;
       if (sel >= 0 && H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl,
-                               f->rank == 0 && x != NULL ? x : &dummy) >= 0)
+                               f->rank == 0 ? x : &dummy) >= 0)
         status = EMF_SUCCESS;
     }
     if (status != EMF_SUCCESS) io_fail(msg, msglen, status, "%s: cannot append", where);
@@ -162,7 +171,7 @@ int io_read_series(io_file_t *f, const char *name, double **x, long *n,
   if (!path_exists(f->fid, path))
     status = io_fail(msg, msglen, EMF_EFORMAT, "%s: no such dataset", where);
   else
-    status = open_series(f, path, where, &dset, &len, msg, msglen);
+    status = open_series(f, path, where, 0, &dset, &len, msg, msglen);
   if (status == EMF_SUCCESS)
     status = io_attr_read_string(dset, "description", desc, sizeof desc, where, msg, msglen);
   if (status == EMF_SUCCESS && (v = malloc(len ? len * sizeof *v : 1)) == NULL)

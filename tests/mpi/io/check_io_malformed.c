@@ -14,7 +14,8 @@
  * missing 'links', wrong shape, integer or single-precision links, missing
  * or mistyped attributes, N / D / extents differing from the run, a
  * changed plaquette, a changed checksum, one flipped data byte, series
- * missing or of the wrong rank.  Also: the valid file reads back, a gauge
+ * missing or of the wrong rank, appending (io_file_append) to a series
+ * that is not extendible.  Also: the valid file reads back, a gauge
  * field of another N is refused, and writing a configuration twice is
  * refused (EMF_EINVAL).
  ******************************************************************************/
@@ -158,9 +159,10 @@ static void damage(int k)
   }
   case 21: H5Adelete(g, "plaquette"); break;
   case 22: H5Ldelete(f, "observables/plaq", H5P_DEFAULT); break;
-  case 23: {
+  case 23:
+  case 24: {
     hsize_t d2[2] = {3, 2};
-    hid_t sp = H5Screate_simple(2, d2, NULL);
+    hid_t sp = H5Screate_simple(k == 23 ? 2 : 1, d2, NULL);
     H5Ldelete(f, "observables/plaq", H5P_DEFAULT);
     hid_t d = H5Dcreate2(f, "observables/plaq", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
                          H5P_DEFAULT);
@@ -206,6 +208,7 @@ int main(int argc, char **argv)
       {"missing plaquette", EMF_EFORMAT, "'plaquette' is missing"},
       {"missing series", EMF_EFORMAT, "no such dataset"},
       {"2-D series", EMF_EFORMAT, "1-D"},
+      {"append to fixed-size series", EMF_EFORMAT, "not extendible"},
   };
   const int L[2] = {12, 12};
   int np, rank, grid[2], st;
@@ -263,11 +266,16 @@ int main(int argc, char **argv)
     if (rank == 0) damage(k);
     MPI_Barrier(MPI_COMM_WORLD);
     msg[0] = '\0';
-    st = io_file_open(&f, bad, g->comm, IO_DEFAULT, msg, sizeof msg);
+    if (k == 24)
+      st = io_file_append(&f, bad, g->comm, IO_DEFAULT, msg, sizeof msg);
+    else
+      st = io_file_open(&f, bad, g->comm, IO_DEFAULT, msg, sizeof msg);
     if (st == EMF_SUCCESS) {
       double *x = NULL;
       long n = 0;
-      if (k >= 22) {
+      if (k == 24) {
+        st = io_append_series(f, "plaq", "x", series, 2, msg, sizeof msg);
+      } else if (k >= 22) {
         st = io_read_series(f, "plaq", &x, &n, NULL, 0, msg, sizeof msg);
         free(x);
       } else {

@@ -14,7 +14,10 @@
  * - io_list_configs returns numbers in ascending order (1, 5, 1000000);
  * - before io_file_commit only "<path>.tmp" exists; io_file_commit replaces
  *   an older file of the same name; io_file_abort removes the temporary
- *   file and leaves the older file intact (it still reads back).
+ *   file and leaves the older file intact (it still reads back);
+ * - io_file_append continues a file (series extended, configuration
+ *   added) on a temporary copy: aborted, the file is unchanged; committed,
+ *   it holds old and new data; a missing file gives EMF_EIO.
  ******************************************************************************/
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +176,40 @@ int main(int argc, char **argv)
     check_int(st, EMF_EFORMAT, "old series gone");
     io_file_close(f);
   }
+  /* io_file_append: aborted (file unchanged), then committed */
+  for (int commit = 0; commit < 2; commit++) {
+    double two[2] = {7.0, 8.0};
+    st = io_file_append(&f, path, g->comm, IO_DEFAULT, msg, sizeof msg);
+    check_int(st, EMF_SUCCESS, "append-open: %s", msg);
+    if (st != EMF_SUCCESS) break;
+    check_true(exists_all(tmp), "append works on a temporary copy");
+    st = io_append_series(f, "other", "x", two, 2, msg, sizeof msg);
+    check_int(st, EMF_SUCCESS, "append to an existing series: %s", msg);
+    in.number = 2;
+    st = io_write_config(f, a, &in, msg, sizeof msg);
+    check_int(st, EMF_SUCCESS, "add a configuration: %s", msg);
+    if (commit) {
+      st = io_file_commit(f, msg, sizeof msg);
+      check_int(st, EMF_SUCCESS, "commit appended file: %s", msg);
+    } else {
+      io_file_abort(f);
+    }
+    check_true(exists_all(path) && !exists_all(tmp), "no temporary file left");
+    st = io_file_open(&f, path, g->comm, IO_DEFAULT, msg, sizeof msg);
+    ERROR(st != EMF_SUCCESS, EMF_EXIT_INTERNAL, "%s", msg);
+    st = io_read_series(f, "other", &x, &n, NULL, 0, msg, sizeof msg);
+    check_int(st == EMF_SUCCESS && n == (commit ? 3 : 1), 1, "series length after %s",
+              commit ? "commit" : "abort");
+    if (commit && n == 3) check_true(x[0] == one && x[1] == 7.0 && x[2] == 8.0, "values");
+    free(x);
+    st = io_read_config(f, "flow", 2, a, NULL, msg, sizeof msg);
+    check_int(st, commit ? EMF_SUCCESS : EMF_EFORMAT, "added configuration %s",
+              commit ? "present" : "absent");
+    io_file_close(f);
+  }
+  st = io_file_append(&f, "build/tmp/no-such-file.h5", g->comm, IO_DEFAULT, msg, sizeof msg);
+  check_int(st, EMF_EIO, "append to a missing file: %s", msg);
+
   if (rank == 0) unlink(path);
   gauge_free(a);
   geom_free(g);
