@@ -36,8 +36,6 @@
 #define GOOD "build/tmp/check_io_malformed.good.np%d.h5"
 #define BAD "build/tmp/check_io_malformed.bad.np%d.h5"
 
-static char good[256], bad[256];
-
 static void copy_file(const char *src, const char *dst, long maxbytes)
 {
   char buf[65536];
@@ -90,8 +88,8 @@ static void replace_links(hid_t grp, hid_t t, int r, const hsize_t *dims)
   H5Sclose(sp);
 }
 
-/* Damage number k applied to the copy `bad` (rank 0 only). */
-static void damage(int k)
+/* Damage number k applied to bad, a copy of good (rank 0 only). */
+static void damage(int k, const char *good, const char *bad)
 {
   static const hsize_t shape[6] = {12, 12, 2, 2, 2, 2}, wrong[6] = {12, 12, 2, 2, 2, 1};
   long size = file_size(good);
@@ -211,6 +209,7 @@ int main(int argc, char **argv)
       {"append to fixed-size series", EMF_EFORMAT, "not extendible"},
   };
   const int L[2] = {12, 12};
+  char good[256], bad[256];
   int np, rank, grid[2], st;
   char msg[1024];
   io_file_t *f;
@@ -263,7 +262,7 @@ int main(int argc, char **argv)
   }
 
   for (int k = 0; k < (int)(sizeof ex / sizeof ex[0]); k++) {
-    if (rank == 0) damage(k);
+    if (rank == 0) damage(k, good, bad);
     MPI_Barrier(MPI_COMM_WORLD);
     msg[0] = '\0';
     if (k == 24)
@@ -299,6 +298,8 @@ int main(int argc, char **argv)
   gauge_free(a3);
   gauge_free(a);
   geom_free(g);
+  check_int((long)H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0,
+            "no HDF5 files, groups, datasets or attributes left open");
   int nf = check_finish_mpi("check_io_malformed", MPI_COMM_WORLD);
   MPI_Finalize();
   return nf;

@@ -18,6 +18,7 @@
  * io_list_configs finds the numbers.  The file is committed by rename: no
  * .tmp is left and the final name exists only after io_file_commit.
  ******************************************************************************/
+#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,8 @@ int main(int argc, char **argv)
     }
   }
   if (rank == 0) unlink(path);
+  check_int((long)H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0,
+            "no HDF5 files, groups, datasets or attributes left open");
   int fails = check_finish_mpi("check_io_roundtrip", MPI_COMM_WORLD);
   MPI_Finalize();
   return fails;

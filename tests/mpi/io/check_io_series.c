@@ -17,8 +17,10 @@
  *   file and leaves the older file intact (it still reads back);
  * - io_file_append continues a file (series extended, configuration
  *   added) on a temporary copy: aborted, the file is unchanged; committed,
- *   it holds old and new data; a missing file gives EMF_EIO.
+ *   it holds old and new data; a missing file gives EMF_EIO;
+ * - no HDF5 identifier is left open at the end.
  ******************************************************************************/
+#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,19 @@ static int exists_all(const char *p)
   return e;
 }
 
+/* Number of open HDF5 identifiers of the types io creates and closes. */
+static long open_ids(void)
+{
+  static const H5I_type_t types[4] = {H5I_DATASPACE, H5I_DATATYPE, H5I_GENPROP_LST, H5I_ATTR};
+  long total = 0;
+  for (int i = 0; i < 4; i++) {
+    hsize_t n = 0;
+    H5Inmembers(types[i], &n);
+    total += (long)n;
+  }
+  return total;
+}
+
 static double value(long i) { return 1.0 / (double)(i + 3) - 1e-3 * (double)i; }
 
 int main(int argc, char **argv)
@@ -64,6 +79,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   error_init(MPI_COMM_WORLD);
   util_hdf5_errors_off();
+  long ids0 = open_ids();
   if (rank == 0) {
     mkdir("build", 0755);
     mkdir("build/tmp", 0755);
@@ -213,6 +229,9 @@ int main(int argc, char **argv)
   if (rank == 0) unlink(path);
   gauge_free(a);
   geom_free(g);
+  check_int(open_ids(), ids0, "no dataspaces, datatypes, property lists, attributes leaked");
+  check_int((long)H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0,
+            "no HDF5 files, groups, datasets or attributes left open");
   int nf = check_finish_mpi("check_io_series", MPI_COMM_WORLD);
   MPI_Finalize();
   return nf;
