@@ -36,8 +36,9 @@
  *   present, floating point of 8 bytes, shape [L.., D, N, N, 2]; checksum
  *   of the read links equal to the stored one; plaquette recomputed with
  *   gauge_plaquette_all within io_plaquette_tolerance of the stored one.
- *   Returns EMF_EFORMAT (naming the file, configuration and attribute) or
- *   EMF_EIO (read failure); a's links are then undefined.
+ *   Returns EMF_EFORMAT (naming the file, configuration and attribute),
+ *   EMF_EIO (read failure) or EMF_EINVAL (halo depth 0, other ranks than
+ *   the file's, bad generator name); a's links are then undefined.
  *
  * int io_list_configs(io_file_t *f, const char *generator, long **numbers,
  *                     long *count, char *msg, int msglen)
@@ -431,6 +432,9 @@ int io_read_config(io_file_t *f, const char *generator, long number,
   if (!same_ranks(f, a))
     status = io_fail(msg, msglen, EMF_EINVAL,
                      "%s: the gauge field's communicator differs from the file's", where);
+  else if (g->depth < 1)
+    status = io_fail(msg, msglen, EMF_EINVAL,
+                     "%s: reading needs a halo of depth >= 1 (plaquette check)", where);
   status = io_agree(f->comm, status, msg, msglen);
   if (status != EMF_SUCCESS) return status;
 

@@ -16,8 +16,9 @@
  * changed plaquette, a changed checksum, one flipped data byte, series
  * missing or of the wrong rank, appending (io_file_append) to a series
  * that is not extendible.  Also: the valid file reads back, a gauge
- * field of another N is refused, and writing a configuration twice is
- * refused (EMF_EINVAL).
+ * field of another N is refused, reading into a field without halo is
+ * refused (EMF_EINVAL), and writing a configuration twice is refused
+ * (EMF_EINVAL).
  ******************************************************************************/
 #include <fcntl.h>
 #include <hdf5.h>
@@ -258,6 +259,14 @@ int main(int argc, char **argv)
     st = io_read_config(f, "hmc", 1, a3, NULL, msg, sizeof msg);
     check_int(st, EMF_EFORMAT, "N = 3 run refuses the N = 2 file");
     check_true(strstr(msg, "N = 2, but the run has N = 3") != NULL, "message: %s", msg);
+    geom_t *g0 = geom_alloc(MPI_COMM_WORLD, 2, L, grid, 0, msg, sizeof msg);
+    gauge_t *a0 = g0 ? gauge_alloc(g0, 2) : NULL;
+    if (a0 != NULL) {
+      st = io_read_config(f, "hmc", 1, a0, NULL, msg, sizeof msg);
+      check_int(st, EMF_EINVAL, "halo depth 0 refused: %s", msg);
+    }
+    gauge_free(a0);
+    geom_free(g0);
     io_file_close(f);
   }
 
