@@ -14,11 +14,13 @@
  *   /observables/<name>       double [n], chunked, unlimited; attribute
  *                             description
  *
- * Files are written to "<path>.tmp" and renamed to <path> by io_file_commit,
- * so that a crash never leaves a half-written file under the final name.
+ * Files are written to "<path>.tmp" (io_file_create, or io_file_append on a
+ * copy of an existing file) and renamed to <path> by io_file_commit, so
+ * that a crash never leaves a half-written file under the final name.
  *
- * Every function is collective over the file's communicator and returns the
- * same status (EMF_SUCCESS, EMF_EIO, EMF_EFORMAT, EMF_EINVAL, EMF_ENOMEM) and
+ * Every function except io_file_path, io_file_remove_temp and
+ * io_plaquette_tolerance is collective over the file's communicator; those
+ * returning int return the same status (EMF_SUCCESS, EMF_EIO, EMF_EFORMAT, EMF_EINVAL, EMF_ENOMEM) and
  * the same message (naming the file and what is wrong) on every rank, so the
  * caller can pass it straight to ERROR_ROOT.
  *
@@ -37,7 +39,7 @@
 
 typedef struct io_file io_file_t;
 
-/* Flags of io_file_create and io_file_open. */
+/* Flags of io_file_create, io_file_open and io_file_append. */
 enum {
   IO_DEFAULT = 0,
   /* Open the file on the communicator exactly as passed (no topology-free
