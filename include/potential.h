@@ -24,7 +24,9 @@
 #ifndef POTENTIAL_H
 #define POTENTIAL_H
 
+#include "gauge.h"
 #include "global.h"
+#include "loops.h"
 #include "sun.h"
 
 #define POT_KMAX 8                 /* largest number of power sums K */
@@ -121,5 +123,51 @@ void pot_loop_gradient(const pot_loop_ws_t *ws, int nb, double *x);
 int pot_loop_backward(pot_loop_ws_t *ws, const pot_func_t *F, int shape,
                       double t, int nb, const double *Fbar, const double *xbar,
                       const double *Lbar, double *wbar);
+
+/* lattice.c: the lattice level */
+enum {
+  POT_ALLOW_REVISIT = 1  /* accept loops that pass a link twice (gradient and
+                            value only; the divergence is then refused) */
+};
+
+typedef struct pot_lat {
+  loop_tab_t *tab;       /* incidence tables (owned) */
+  int D, n, nn, ngen, K, m, nb;
+  int simple;            /* every loop passes each link at most once */
+  int depth;             /* halo depth the shapes need */
+  pot_loop_ws_t *lws;    /* loop-level workspace for batches of nb */
+  cplx_t *wbuf;          /* (nb, nn) loop matrices of a batch */
+  cplx_t **M;            /* per shape (n_base, nn): M of every loop */
+  cplx_t *scr;           /* (4, nn) scratch */
+} pot_lat_t;
+
+/* Workspace for Phi = sum_x sum_l F(f(W_l(x)), t) with K power sums on the
+ * field u's geometry, F called on batches of up to nb loops.  Returns NULL
+ * with a message (msg may be NULL) when the halo is shallower than the
+ * shapes need (loops_depth), when some loop passes a link twice on this
+ * lattice and flags lacks POT_ALLOW_REVISIT (the divergence formula would
+ * be wrong), for a bad K or nb, or when memory is short.  Local. */
+pot_lat_t *pot_lat_alloc(const gauge_t *u, const loop_set_t *ls, int K, int nb,
+                         int flags, char *msg, int msglen);
+void pot_lat_free(pot_lat_t *p);
+/* Exchanges u's halos, then evaluates any of: value = Phi (global),
+ * grad (n_owned, D, ngen) = gradient coordinates on every owned link
+ * (g->owned order, x_a = D_{T_a} Phi for U -> exp(s T_a) U), div = sum_l
+ * Delta_l Phi (global).  NULL outputs are skipped.  Collective (halo
+ * exchange; value/div are reduced in double-double over g->comm, with the
+ * status).  The results do not depend on the process grid, bit for bit.
+ * Returns EMF_SUCCESS, EMF_EINVAL (F->K != K), EMF_ENOTSUP (div with
+ * loops that revisit a link) or the F's status. */
+int pot_lat_eval(pot_lat_t *p, gauge_t *u, const pot_func_t *F, double t,
+                 double *value, double *grad, double *div);
+
+/* wilson.c: Wilson fast path (staples) */
+/* value = S = -(beta/N) sum_P Re tr U_P (global, double-double), grad
+ * (n_owned, D, ngen) = gradient of S on every owned link,
+ * (beta/(2N)) to_alg(U_mu(x) Sigma_mu(x)) with the staple sum Sigma in the
+ * fixed order nu = 0..D-1 (upper, then lower).  Same bits on any grid and
+ * equal to pot_lat_eval with the Wilson F on plaquettes to rounding.
+ * Exchanges halos.  Collective.  EMF_EINVAL if the halo depth is 0. */
+int pot_wilson_eval(gauge_t *u, double beta, double *value, double *grad);
 
 #endif
