@@ -46,8 +46,11 @@
  * backward: right after forward on the same batch, given the cotangent dout
  *   (nb, m + 2) of out, ACCUMULATES into df (nb, m), dG (nb, m, m) and dh
  *   (nb, m) the gradient of sum_b dout_b . out_b (dG, dh are NULL when
- *   forward had G = NULL).  Parameter gradients are the F's own business
- *   (kept in ctx).  Returns EMF_SUCCESS or an EMF_* code. */
+ *   forward had G = NULL).  When params != 0 it also accumulates the
+ *   gradient with respect to the F's own parameters (kept in ctx); with
+ *   params == 0 it must leave them alone (the lattice level evaluates loops
+ *   based in the halo redundantly and counts each loop's parameter gradient
+ *   on one rank only).  Returns EMF_SUCCESS or an EMF_* code. */
 typedef struct pot_func {
   const char *name;
   int K;       /* power sums used; m = 2K features */
@@ -56,18 +59,21 @@ typedef struct pot_func {
                  const double *f, const double *G, const double *h);
   int (*backward)(void *ctx, double *df, double *dG, double *dh, int shape,
                   double t, int nb, const double *dout, const double *f,
-                  const double *G, const double *h);
+                  const double *G, const double *h, int params);
 } pot_func_t;
 
 /* A quadratic F (func.c): F = a.f + (1/2) f.B.f + t e.f with B symmetric.
  * The Wilson action is a = (-beta/N, 0, ...), K = 1, B = e = 0; a
  * single-matrix target S = -(beta/N) sum_k c_k Re tr W^k has
- * a_{Re k} = -(beta/N) c_k. */
+ * a_{Re k} = -(beta/N) c_k.  Its "parameters" are a: when da is not NULL,
+ * backward with params != 0 accumulates the gradient with respect to a
+ * into da (m), so that tests can check parameter gradients. */
 typedef struct pot_quad {
   int K;
   double a[POT_MMAX];
   double B[POT_MMAX * POT_MMAX];
   double e[POT_MMAX];
+  double *da;
 } pot_quad_t;
 
 /* func.c */
@@ -118,11 +124,12 @@ void pot_loop_gradient(const pot_loop_ws_t *ws, int nb, double *x);
  * Fbar (nb), xbar (nb, ngen), Lbar (nb) (any may be NULL = zero; Lbar needs a
  * forward with want_L), writes wbar (nb, ngen), the left-trivialised
  * gradient coordinates of J = Fbar F + xbar.x + Lbar L with respect to W,
- * and calls F->backward (which accumulates the F's parameter gradients).
+ * and calls F->backward (which accumulates the F's parameter gradients
+ * when params != 0).
  * Returns EMF_SUCCESS, EMF_EINVAL, or the F's error code. */
 int pot_loop_backward(pot_loop_ws_t *ws, const pot_func_t *F, int shape,
                       double t, int nb, const double *Fbar, const double *xbar,
-                      const double *Lbar, double *wbar);
+                      const double *Lbar, double *wbar, int params);
 
 /* lattice.c: the lattice level */
 enum {
@@ -139,14 +146,25 @@ typedef struct pot_lat {
   cplx_t *wbuf;          /* (nb, nn) loop matrices of a batch */
   cplx_t **M;            /* per shape (n_base, nn): M of every loop */
   cplx_t *scr;           /* (4, nn) scratch */
+  /* backward (pot_lat_vjp) */
+  halo_t *xhalo;         /* halo plan for the cotangent field */
+  double *xext;          /* (n_ext, D, ngen) cotangent with halos */
+  double **cv;           /* per shape (n_base, len, ngen): link-frame
+                            contributions of every loop position */
+  cplx_t *pre;           /* (nb, LOOP_LEN_MAX + 1, nn) prefix products */
+  cplx_t *bb;            /* (nb, LOOP_LEN_MAX, nn) conjugated cotangents */
+  long *bidx;            /* (nb) base slots of a batch */
+  double *xbl, *wbl;     /* (nb, ngen) loop-level cotangents in and out */
+  double *fbl, *lbl;     /* (nb) */
 } pot_lat_t;
 
 /* Workspace for Phi = sum_x sum_l F(f(W_l(x)), t) with K power sums on the
  * field u's geometry, F called on batches of up to nb loops.  Returns NULL
- * with a message (msg may be NULL) when the halo is shallower than the
- * shapes need (loops_depth), when some loop passes a link twice on this
- * lattice and flags lacks POT_ALLOW_REVISIT (the divergence formula would
- * be wrong), for a bad K or nb, or when memory is short.  Local. */
+ * (on every rank) with a message (msg may be NULL) when the halo is
+ * shallower than the shapes need (loops_depth), when some loop passes a
+ * link twice on this lattice and flags lacks POT_ALLOW_REVISIT (the
+ * divergence formula would be wrong), for a bad K or nb, or when memory is
+ * short on some rank.  Collective on u->g->comm. */
 pot_lat_t *pot_lat_alloc(const gauge_t *u, const loop_set_t *ls, int K, int nb,
                          int flags, char *msg, int msglen);
 void pot_lat_free(pot_lat_t *p);
@@ -160,6 +178,18 @@ void pot_lat_free(pot_lat_t *p);
  * loops that revisit a link) or the F's status. */
 int pot_lat_eval(pot_lat_t *p, gauge_t *u, const pot_func_t *F, double t,
                  double *value, double *grad, double *div);
+
+/* Backward of pot_lat_eval: for J = vbar Phi + sum_links <xbar, grad Phi>
+ * + dbar div Phi, with xbar (n_owned, D, ngen) in the layout of grad (NULL
+ * = 0), writes ubar (n_owned, D, ngen) = D_{T_a} J on every owned link and
+ * calls F->backward, with params != 0 exactly once per loop over all ranks
+ * (loops based at owned sites), so the F accumulates dJ/dtheta summed over
+ * this rank's loops (the caller sums over ranks).  ubar has the same bits on
+ * any process grid.  Collective (exchanges u's and xbar's halos).  Returns
+ * EMF_SUCCESS, EMF_EINVAL (F->K != K), EMF_ENOTSUP (dbar != 0 with loops
+ * that revisit a link) or the F's status (local). */
+int pot_lat_vjp(pot_lat_t *p, gauge_t *u, const pot_func_t *F, double t,
+                double vbar, const double *xbar, double dbar, double *ubar);
 
 /* wilson.c: Wilson fast path (staples) */
 /* value = S = -(beta/N) sum_P Re tr U_P (global, double-double), grad

@@ -6,7 +6,8 @@
  *   used as given; callers keep it symmetric).  Then
  *     g = a + B f + t e,  L = sum_jk B_jk G_jk + g.h,
  *   and the backward accumulates, for cotangents (Fb, gb, Lb),
- *     df += Fb g + B^T gb + Lb B^T h,  dG += Lb B,  dh += Lb g.
+ *     df += Fb g + B^T gb + Lb B^T h,  dG += Lb B,  dh += Lb g,
+ *   and, when params != 0 and q->da != NULL, da += Fb f + gb + Lb h.
  *   q must outlive F.  EMF_EINVAL if q->K is outside 1..POT_KMAX.
  *
  * int pot_func_wilson(pot_func_t *F, pot_quad_t *q, double beta, int n)
@@ -46,7 +47,8 @@ static int quad_forward(void *ctx, double *out, int shape, double t, int nb,
 
 static int quad_backward(void *ctx, double *df, double *dG, double *dh,
                          int shape, double t, int nb, const double *dout,
-                         const double *f, const double *G, const double *h)
+                         const double *f, const double *G, const double *h,
+                         int params)
 {
   const pot_quad_t *q = ctx;
   const int m = 2 * q->K;
@@ -70,6 +72,9 @@ static int quad_backward(void *ctx, double *df, double *dG, double *dh,
       for (int j = 0; j < m * m; j++) dG[(size_t)b * m * m + j] += Lb * q->B[j];
     if (dh != NULL)
       for (int j = 0; j < m; j++) dh[(size_t)b * m + j] += Lb * g[j];
+    if (params && q->da != NULL)
+      for (int j = 0; j < m; j++)
+        q->da[j] += Fb * fb[j] + gb[j] + (h != NULL ? Lb * h[(size_t)b * m + j] : 0.0);
   }
   return EMF_SUCCESS;
 }

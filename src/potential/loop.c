@@ -33,10 +33,11 @@
  * void pot_loop_gradient(const pot_loop_ws_t *ws, int nb, double *x)
  *   x_a = Re tr(T_a M) = -(1/2) sun_to_alg(M)_a: the gradient of F(f(W)).
  *
- * int pot_loop_backward(ws, F, shape, t, nb, Fbar, xbar, Lbar, wbar)
+ * int pot_loop_backward(ws, F, shape, t, nb, Fbar, xbar, Lbar, wbar, params)
  *   Vector-Jacobian product of the last forward: wbar_a = D_{T_a} J with
  *   J = Fbar F + sum_a xbar_a x_a + Lbar L, the F's own dependence included
- *   through F->backward.  With Abar = sum_a xbar_a T_a and s_k = tr(Abar W^k):
+ *   through F->backward (called with `params`: parameter gradients are
+ *   accumulated by the F only when params != 0).  With Abar = sum_a xbar_a T_a and s_k = tr(Abar W^k):
  *     gbar_{Re k} = k Re s_k, gbar_{Im k} = k Im s_k   (cotangent of g),
  *     F->backward gives fbar, Gbar, hbar, chained to d_p = 2 dPhi/dtau_p
  *     (Wirtinger) for p = 1..2K, and
@@ -245,7 +246,7 @@ static void chain_tau(int n, int K, const cplx_t *tau, const double *fb,
 
 int pot_loop_backward(pot_loop_ws_t *ws, const pot_func_t *F, int shape,
                       double t, int nb, const double *Fbar, const double *xbar,
-                      const double *Lbar, double *wbar)
+                      const double *Lbar, double *wbar, int params)
 {
   const int K = ws->K, m = ws->m, nn = ws->nn, n = ws->n;
   const sun_type_t *su = ws->su;
@@ -280,7 +281,7 @@ int pot_loop_backward(pot_loop_ws_t *ws, const pot_func_t *F, int shape,
   status = F->backward(F->ctx, ws->df, ws->have_L ? ws->dG : NULL,
                        ws->have_L ? ws->dh : NULL, shape, t, nb, ws->dout,
                        ws->f, ws->have_L ? ws->G : NULL,
-                       ws->have_L ? ws->h : NULL);
+                       ws->have_L ? ws->h : NULL, params);
   if (status != EMF_SUCCESS) return status;
 
   for (int b = 0; b < nb; b++) {

@@ -9,7 +9,10 @@
  * with batch size 3.  value, div (generic path) and value (Wilson fast path)
  * must equal the reference bit for bit on every rank; the gradients (generic
  * and Wilson) are gathered to rank 0 in global link order and compared with
- * memcmp.  Cases: 2D 8x8 SU(3) plaquettes + rectangles, quadratic F with
+ * memcmp, and so is the backward pot_lat_vjp (a cotangent field that is a
+ * function of the global link index); its parameter gradient, summed over
+ * ranks, must equal the reference to 1e-12 (each loop counted once).
+ * Cases: 2D 8x8 SU(3) plaquettes + rectangles, quadratic F with
  * K = 2; 4D 4^4 SU(2) plaquettes + rectangles, K = 2.  The Wilson fast path
  * is also compared with the generic Wilson potential on plaquettes (1e-13).
  ******************************************************************************/
@@ -28,6 +31,8 @@
 typedef struct {
   double value, div, wvalue;
   double *grad, *wgrad;   /* (n_global, D, ngen) in global link order */
+  double *ubar;           /* pot_lat_vjp, same layout */
+  double da[POT_MMAX];    /* parameter gradient summed over ranks */
 } result_t;
 
 static void quad_f(pot_quad_t *q, int K)
@@ -114,6 +119,20 @@ static int evaluate(MPI_Comm comm, int D, const int *L, const int *grid, int N,
   pot_func_quad(&F, &q);
   int st = pot_lat_eval(p, u, &F, 0.4, &r->value, grad, &r->div);
   gather_field(g, grad, per_site, r->grad);
+  /* backward with a cotangent field that is a function of the global link */
+  {
+    double *xbar = malloc((size_t)(g->n_owned > 0 ? g->n_owned : 1) * per_site * sizeof(double));
+    double da[POT_MMAX] = {0};
+    for (long io = 0; io < g->n_owned; io++)
+      for (int k = 0; k < per_site; k++)
+        xbar[io * per_site + k] = sin(0.37 * (double)(g->gsite[g->owned[io]] * per_site + k));
+    q.da = da;
+    st |= pot_lat_vjp(p, u, &F, 0.4, 0.3, xbar, -0.6, grad);
+    q.da = NULL;
+    gather_field(g, grad, per_site, r->ubar);
+    MPI_Allreduce(da, r->da, 2 * K, MPI_DOUBLE, MPI_SUM, comm);
+    free(xbar);
+  }
   st |= pot_wilson_eval(u, 5.5, &r->wvalue, grad);
   gather_field(g, grad, per_site, r->wgrad);
   /* the generic Wilson potential on plaquettes agrees to rounding */
@@ -180,6 +199,8 @@ static void run(int D, const int *L, int N, int K)
   ref.wgrad = calloc(gsz, sizeof(double));
   res.grad = calloc(gsz, sizeof(double));
   res.wgrad = calloc(gsz, sizeof(double));
+  ref.ubar = calloc(gsz, sizeof(double));
+  res.ubar = calloc(gsz, sizeof(double));
   MPI_Comm self;
   MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
   if (rank == 0) {
@@ -190,6 +211,7 @@ static void run(int D, const int *L, int N, int K)
   MPI_Bcast(&ref.value, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.div, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.wvalue, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  MPI_Bcast(ref.da, POT_MMAX, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   int grids[3][EMF_DMAX];
   int ng = list_grids(D, L, nr, 2, grids);
   check_true(ng > 0, "D=%d some grid of %d ranks", D, nr);
@@ -204,13 +226,19 @@ static void run(int D, const int *L, int N, int K)
     if (rank == 0) {
       check_bits(res.grad, ref.grad, gsz * sizeof(double), "D=%d N=%d grid %s gradient bits", D, N, gs);
       check_bits(res.wgrad, ref.wgrad, gsz * sizeof(double), "D=%d N=%d grid %s Wilson gradient bits", D, N, gs);
+      check_bits(res.ubar, ref.ubar, gsz * sizeof(double), "D=%d N=%d grid %s VJP bits", D, N, gs);
       check_true(ref.value != 0.0 && ref.div != 0.0, "D=%d N=%d nontrivial reference", D, N);
+      for (int j = 0; j < 2 * K; j++)
+        check_rel(res.da[j], ref.da[j], 1e-12, 1e-12 * fabs(ref.da[0]),
+                  "D=%d N=%d grid %s parameter gradient %d (each loop once)", D, N, gs, j);
     }
   }
   free(ref.grad);
   free(ref.wgrad);
   free(res.grad);
   free(res.wgrad);
+  free(ref.ubar);
+  free(res.ubar);
 }
 
 int main(int argc, char **argv)

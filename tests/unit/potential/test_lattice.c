@@ -11,6 +11,8 @@
  * largest compared entry):
  *   grad on every link and generator  vs  D_{T_a} of the global value;
  *   div  vs  sum over links and a of D_{T_a} grad_a (FD of the gradient);
+ *   pot_lat_vjp: ubar vs D_{T_a} J with J = vbar Phi + <xbar, grad Phi>
+ *   + dbar div (random xbar field), and dJ/da (the quadratic F's a) vs FD;
  *   gauge invariance of Phi and covariance grad -> g grad g^+ under a random
  *   gauge transformation (1e-12);
  *   Wilson fast path vs the generic path with the Wilson F on plaquettes
@@ -129,6 +131,60 @@ static void run_case(const tcase_t *tc)
   check_int(bad, 0, "%s gradient vs FD on all %ld link-generator pairs", tc->name, ng);
   if (want_div)
     check_rel(div, divfd, RTOL, FLOOR * fmax(1.0, fabs(divfd)), "%s divergence vs FD", tc->name);
+
+  /* backward: J = vbar Phi + <xbar, grad Phi> + dbar div, FD link by link
+   * and in the parameters a of the quadratic F */
+  {
+    double *xbar = malloc((size_t)ng * sizeof(double)), *ubar = malloc((size_t)ng * sizeof(double));
+    double *ufd = malloc((size_t)ng * sizeof(double));
+    double vbar = 0.7, dbar = want_div ? -0.4 : 0.0, da[POT_MMAX] = {0};
+    for (long i = 0; i < ng; i++) xbar[i] = rng_gaussian(&rs);
+    q.da = da;
+    check_int(pot_lat_vjp(p, u, &F, t, vbar, xbar, dbar, ubar), EMF_SUCCESS, "%s vjp", tc->name);
+    q.da = NULL;
+    if (!want_div)
+      check_int(pot_lat_vjp(p, u, &F, t, vbar, xbar, 1.0, ubar), EMF_ENOTSUP, "%s vjp div refused", tc->name);
+    for (long io = 0; io < g->n_owned; io++)
+      for (int mu = 0; mu < D; mu++) {
+        cplx_t *link = gauge_link(u, g->owned[io], mu), link0[EMF_NMAX * EMF_NMAX];
+        sun_copy(n, link0, link);
+        for (int a = 0; a < ngen; a++) {
+          double v[5];
+          for (int s = 0; s < 5; s++) {
+            double val, dv = 0;
+            set_link(n, link, link0, a, (s - 2) * EPS);
+            pot_lat_eval(p, u, &F, t, &val, gtmp, want_div ? &dv : NULL);
+            v[s] = vbar * val + dbar * dv;
+            for (long i = 0; i < ng; i++) v[s] += xbar[i] * gtmp[i];
+          }
+          ufd[(io * D + mu) * ngen + a] = stencil(v);
+          sun_copy(n, link, link0);
+        }
+      }
+    double su = maxabs(ufd, ng);
+    bad = 0;
+    for (long i = 0; i < ng; i++)
+      if (!(fabs(ubar[i] - ufd[i]) <= RTOL * fabs(ufd[i]) + FLOOR * su)) bad++;
+    for (long i = 0; i < ng && bad; i++)
+      if (!check_rel(ubar[i], ufd[i], RTOL, FLOOR * su, "%s ubar[%ld] vs FD", tc->name, i)) break;
+    check_int(bad, 0, "%s VJP vs FD on all %ld link-generator pairs", tc->name, ng);
+    for (int j = 0; j < 2 * tc->K; j++) {
+      double v[5], a0 = q.a[j];
+      for (int s = 0; s < 5; s++) {
+        double val, dv = 0;
+        q.a[j] = a0 + (s - 2) * EPS;
+        pot_lat_eval(p, u, &F, t, &val, gtmp, want_div ? &dv : NULL);
+        v[s] = vbar * val + dbar * dv;
+        for (long i = 0; i < ng; i++) v[s] += xbar[i] * gtmp[i];
+      }
+      q.a[j] = a0;
+      check_rel(da[j], stencil(v), RTOL, FLOOR * fmax(1.0, fabs(stencil(v))), "%s dJ/da_%d vs FD", tc->name, j);
+    }
+    gauge_exchange(u);
+    free(xbar);
+    free(ubar);
+    free(ufd);
+  }
 
   /* gauge transformation g(x): U_mu(x) -> g(x) U g(x+mu)^+ */
   {

@@ -9,6 +9,7 @@
  *   x_a   vs  D_a F(f(W)) (quadratic F, random a, B, e, t),
  *   L     vs  sum_a D_a^2 F(f(W)),
  *   wbar_a vs D_a J, J = Fbar F + xbar.x + Lbar L (VJP),
+ *   dJ/da (the quadratic F's parameters, through the F interface),
  * each to relative 1e-6 with an absolute floor of 1e-8 times the largest
  * entry of the compared quantity.  Also: Wilson gradient in closed form
  * (beta/(2N)) to_alg(W), batch results bit-identical to single-matrix
@@ -143,11 +144,33 @@ static void test_grad_lap_vjp(int n, int K, const cplx_t *w)
   pot_func_quad(&F, &q);
   for (int a = 0; a < ngen; a++) xbar[a] = rng_gaussian(&rs);
 
+  double da[POT_MMAX] = {0};
+  q.da = da;
   pot_loop_forward(ws, &F, 0, t, 1, w, 1);
   pot_loop_gradient(ws, 1, x);
   L = ws->out[2 * K + 1];
-  check_int(pot_loop_backward(ws, &F, 0, t, 1, &Fbar, xbar, &Lbar, wbar), EMF_SUCCESS,
+  check_int(pot_loop_backward(ws, &F, 0, t, 1, &Fbar, xbar, &Lbar, wbar, 1), EMF_SUCCESS,
             "N=%d K=%d backward status", n, K);
+  q.da = NULL;
+  /* parameter gradient dJ/da through the F interface */
+  for (int j = 0; j < 2 * K; j++) {
+    double vJ[5], a0 = q.a[j];
+    for (int s = 0; s < 5; s++) {
+      q.a[j] = a0 + (s - 2) * EPS;
+      vJ[s] = objective(ws, &F, t, w, Fbar, xbar, Lbar, NULL, NULL, NULL);
+    }
+    q.a[j] = a0;
+    check_rel(da[j], d1(vJ), RTOL, FLOOR * fmax(1.0, fabs(d1(vJ))), "N=%d K=%d dJ/da_%d vs FD", n, K, j);
+  }
+  /* params = 0 leaves the parameter gradient alone */
+  q.da = da;
+  for (int j = 0; j < 2 * K; j++) da[j] = 0;
+  pot_loop_forward(ws, &F, 0, t, 1, w, 1);
+  pot_loop_backward(ws, &F, 0, t, 1, &Fbar, xbar, &Lbar, wbar, 0);
+  check_true(maxabs(da, 2 * K) == 0.0, "N=%d K=%d params=0 leaves da", n, K);
+  q.da = NULL;
+  pot_loop_forward(ws, &F, 0, t, 1, w, 1);
+  pot_loop_backward(ws, &F, 0, t, 1, &Fbar, xbar, &Lbar, wbar, 1);
   for (int a = 0; a < ngen; a++) {
     double vF[5], vJ[5];
     for (int s = 0; s < 5; s++) {
@@ -172,7 +195,7 @@ static void test_grad_lap_vjp(int n, int K, const cplx_t *w)
     const double *xb = which == 1 ? xbar : zero;
     pot_loop_forward(ws, &F, 0, t, 1, w, 1);
     pot_loop_backward(ws, &F, 0, t, 1, which == 0 ? &Fb : NULL,
-                      which == 1 ? xbar : NULL, which == 2 ? &Lb : NULL, wbar);
+                      which == 1 ? xbar : NULL, which == 2 ? &Lb : NULL, wbar, 1);
     for (int a = 0; a < ngen; a++) {
       double vJ[5];
       for (int s = 0; s < 5; s++) {
@@ -227,7 +250,7 @@ static void test_wilson_and_batch(int n)
   pot_loop_forward(ws, &F, 0, 0.0, 1, w, 0);
   {
     double Lb = 1.0, wb[EMF_NMAX * EMF_NMAX];
-    check_int(pot_loop_backward(ws, &F, 0, 0.0, 1, NULL, NULL, &Lb, wb), EMF_EINVAL,
+    check_int(pot_loop_backward(ws, &F, 0, 0.0, 1, NULL, NULL, &Lb, wb, 1), EMF_EINVAL,
               "N=%d Lbar without want_L", n);
   }
   pot_loop_ws_free(ws);
