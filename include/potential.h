@@ -193,11 +193,13 @@ int pot_lat_vjp(pot_lat_t *p, gauge_t *u, const pot_func_t *F, double t,
 
 /* wilson.c: Wilson fast path (staples) */
 /* value = S = -(beta/N) sum_P Re tr U_P (global, double-double), grad
- * (n_owned, D, ngen) = gradient of S on every owned link,
- * (beta/(2N)) to_alg(U_mu(x) Sigma_mu(x)) with the staple sum Sigma in the
- * fixed order nu = 0..D-1 (upper, then lower).  Same bits on any grid and
- * equal to pot_lat_eval with the Wilson F on plaquettes to rounding.
- * Exchanges halos.  Collective.  EMF_EINVAL if the halo depth is 0. */
+ * (n_owned, D, ngen, g->owned order) = gradient of S on every owned link,
+ * (beta/(2N)) to_alg(U_mu(x) Sigma_mu(x)) with the staple sum Sigma summed
+ * in a fixed order (SU(3): per site, plaquettes for the upper terms; see
+ * wilson.c).  Either output may be NULL.  Same bits on any grid and equal
+ * to pot_lat_eval with the Wilson F on plaquettes to rounding (HMC force =
+ * -grad).  Exchanges halos.  Collective.  EMF_EINVAL if the halo depth is
+ * 0. */
 int pot_wilson_eval(gauge_t *u, double beta, double *value, double *grad);
 
 #endif
