@@ -4,8 +4,10 @@
  *
  * Cases: N = 2, 3 on 2D 3x3 (plaquettes + 1x2 rectangles, halo depth 2) and
  * 4D 2^4 (plaquettes; depth 1), with a random quadratic F of K = 2 power
- * sums at t = 0.7; and N = 2 on 2^4 with rectangles, which pass links twice:
- * refused without POT_ALLOW_REVISIT, allowed with it (gradient only).
+ * sums at t = 0.7; N = 2 on 2^4 with rectangles, which pass links twice:
+ * refused without POT_ALLOW_REVISIT, allowed with it (gradient only); and
+ * N = 2 on 3D 3^3 with plaquettes and two general paths that start with a
+ * backward step (-0 +1 +2 +0 -1 -2 and -2 -2 +1 +0 +2 +2 -1 -0, depth 2).
  * Checks (4th-order central differences, eps = 1e-3, exp(eps T_a) applied
  * to one link, relative 1e-6 with an absolute floor of 1e-8 times the
  * largest compared entry):
@@ -70,6 +72,7 @@ static double stencil(const double *v) { return (v[0] - 8 * v[1] + 8 * v[3] - v[
 typedef struct {
   int N, D, L[EMF_DMAX], rect, K, flags;
   const char *name;
+  int custom;   /* add a 3D path that starts with a backward step */
 } tcase_t;
 
 static void run_case(const tcase_t *tc)
@@ -79,6 +82,11 @@ static void run_case(const tcase_t *tc)
   loop_set_t *ls = loops_alloc(tc->D);
   loops_add_plaquettes(ls);
   if (tc->rect) loops_add_rectangles(ls);
+  if (tc->custom) {
+    int st[6] = {-1, 2, 3, 1, -2, -3}, st2[8] = {-3, -3, 2, 1, 3, 3, -2, -1};
+    check_int(loops_add_path(ls, 6, st), EMF_SUCCESS, "%s custom path", tc->name);
+    check_int(loops_add_path(ls, 8, st2), EMF_SUCCESS, "%s custom path 2", tc->name);
+  }
   int depth = loops_depth(ls);
   geom_t *g = geom_alloc(MPI_COMM_SELF, tc->D, tc->L, grid, depth, msg, sizeof msg);
   if (!check_true(g != NULL, "%s geom_alloc: %s", tc->name, msg)) return;
@@ -224,7 +232,7 @@ static void run_case(const tcase_t *tc)
   }
 
   /* Wilson fast path vs generic path on plaquettes */
-  if (!tc->rect) {
+  if (!tc->rect && !tc->custom) {
     pot_quad_t qw;
     pot_func_t Fw;
     double vw, vg;
@@ -307,12 +315,13 @@ int main(int argc, char **argv)
   MPI_Init(&argc, &argv);
   rng_stream_init(&rs, 4242, RNG_TEST, 11, 0);
   const tcase_t cases[] = {
-      {2, 2, {3, 3}, 1, 2, 0, "SU(2) 3x3 plaq+rect"},
-      {3, 2, {3, 3}, 1, 2, 0, "SU(3) 3x3 plaq+rect"},
-      {2, 2, {3, 3}, 0, 1, 0, "SU(2) 3x3 plaq K=1"},
-      {2, 4, {2, 2, 2, 2}, 0, 2, 0, "SU(2) 2^4 plaq"},
-      {3, 4, {2, 2, 2, 2}, 0, 2, 0, "SU(3) 2^4 plaq"},
-      {2, 4, {2, 2, 2, 2}, 1, 2, POT_ALLOW_REVISIT, "SU(2) 2^4 plaq+rect revisit"},
+      {2, 2, {3, 3}, 1, 2, 0, "SU(2) 3x3 plaq+rect", 0},
+      {3, 2, {3, 3}, 1, 2, 0, "SU(3) 3x3 plaq+rect", 0},
+      {2, 2, {3, 3}, 0, 1, 0, "SU(2) 3x3 plaq K=1", 0},
+      {2, 4, {2, 2, 2, 2}, 0, 2, 0, "SU(2) 2^4 plaq", 0},
+      {3, 4, {2, 2, 2, 2}, 0, 2, 0, "SU(3) 2^4 plaq", 0},
+      {2, 4, {2, 2, 2, 2}, 1, 2, POT_ALLOW_REVISIT, "SU(2) 2^4 plaq+rect revisit", 0},
+      {2, 3, {3, 3, 3}, 0, 2, 0, "SU(2) 3^3 plaq+custom paths", 1},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
   test_refusals();
