@@ -15,6 +15,9 @@
  * Cases: 2D 8x8 SU(3) plaquettes + rectangles, quadratic F with
  * K = 2; 4D 4^4 SU(2) plaquettes + rectangles, K = 2.  The Wilson fast path
  * is also compared with the generic Wilson potential on plaquettes (1e-13).
+ * Finally an F that fails on the last rank only: a value request fails on
+ * every rank (the status is agreed, nobody hangs), a gradient-only request
+ * reports locally.
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 120 */
@@ -241,12 +244,64 @@ static void run(int D, const int *L, int N, int K)
   free(res.ubar);
 }
 
+/* An F that fails (EMF_ERANGE) on one rank only. */
+typedef struct {
+  pot_quad_t q;
+  int fail;
+} failing_t;
+
+static int failing_forward(void *ctx, double *out, int shape, double t, int nb,
+                           const double *f, const double *G, const double *h)
+{
+  failing_t *c = ctx;
+  pot_func_t F;
+  if (c->fail) return EMF_ERANGE;
+  pot_func_quad(&F, &c->q);
+  return F.forward(&c->q, out, shape, t, nb, f, G, h);
+}
+
+/* value/div requests agree on the status over the ranks (no rank hangs in
+ * a reduction); a gradient-only request reports locally. */
+static void status_agreement(void)
+{
+  int rank, nr, L[2] = {8, 8}, grid[2] = {0, 0};
+  char msg[400];
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &nr);
+  geom_choose_grid(2, L, nr, NULL, grid, msg, sizeof msg);
+  loop_set_t *ls = loops_alloc(2);
+  loops_add_plaquettes(ls);
+  geom_t *g = geom_alloc(MPI_COMM_WORLD, 2, L, grid, 1, msg, sizeof msg);
+  gauge_t *u = gauge_alloc(g, 2);
+  gauge_set_hot(u, 5);
+  pot_lat_t *p = pot_lat_alloc(u, ls, 1, 8, 0, msg, sizeof msg);
+  failing_t c;
+  pot_func_t F;
+  double v, *grad = malloc((size_t)g->n_owned * 2 * 3 * sizeof(double));
+  pot_func_wilson(&F, &c.q, 1.0, 2);
+  F.ctx = &c;
+  F.forward = failing_forward;
+  c.fail = rank == nr - 1;
+  check_true(pot_lat_eval(p, u, &F, 0.0, &v, NULL, NULL) != EMF_SUCCESS,
+             "F failing on rank %d of %d: value request fails on every rank", nr - 1, nr);
+  check_int(pot_lat_eval(p, u, &F, 0.0, NULL, grad, NULL), c.fail ? EMF_ERANGE : EMF_SUCCESS,
+            "gradient-only request reports locally");
+  c.fail = 0;
+  check_int(pot_lat_eval(p, u, &F, 0.0, &v, grad, NULL), EMF_SUCCESS, "no failure: success");
+  free(grad);
+  pot_lat_free(p);
+  gauge_free(u);
+  geom_free(g);
+  loops_free(ls);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
   int L2[2] = {8, 8}, L4[4] = {4, 4, 4, 4};
   run(2, L2, 3, 2);
   run(4, L4, 2, 2);
+  status_agreement();
   int fails = check_finish_mpi("check_lattice", MPI_COMM_WORLD);
   MPI_Finalize();
   return fails;
