@@ -55,9 +55,10 @@
  *   loops revisit links) or the F's status (local: the caller decides).
  *
  * Context: pot_lat_alloc, pot_lat_free, pot_lat_eval and pot_lat_vjp are
- * collective on u->g->comm (halo plans and exchanges, reductions).  No allocation during pot_lat_eval.  The
- * results do not depend on the process grid, bit for bit, provided F
- * computes each loop independently of its batch (potential.h).
+ * collective on u->g->comm (halo plans and exchanges, reductions).  No
+ * allocation in pot_lat_eval or pot_lat_vjp.  The results do not depend on
+ * the process grid, bit for bit, provided F computes each loop
+ * independently of its batch (potential.h).
  ******************************************************************************/
 #include <stdio.h>
 #include <stdlib.h>
