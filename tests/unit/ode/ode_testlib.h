@@ -63,6 +63,8 @@ typedef struct {
   long calls;
   long fail_after;   /* < 0: never; else fail on call number fail_after+1 */
   int fail_code;     /* EMF code to return, or -1: write a NaN */
+  int noisy;         /* 1: multiply X by 1 +- 0.5 alternating per call
+                        (a discontinuous field no tolerance can follow) */
 } tfield_t;
 
 static inline void tfield_init(tfield_t *f, int kind, int N, size_t n,
@@ -116,6 +118,8 @@ static inline int tfield_fn(double t, const cplx_t *u, double *x, double *r,
       sun_to_alg(N, xi, c);
       for (int a = 0; a < ngen; a++) xi[a] *= g;
     }
+    if (f->noisy)
+      for (int a = 0; a < ngen; a++) xi[a] *= (f->calls % 2) ? 1.5 : 0.5;
     for (int a = 0; a < ngen; a++) r2 += xi[a] * xi[a];
   }
   if (f->m > 0) r[0] = r0;
