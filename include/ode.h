@@ -56,6 +56,10 @@ typedef struct ode_stepper_type {
 
 typedef struct ode_workspace ode_workspace_t;   /* opaque */
 
+/* Replaces *rmax by its maximum over all ranks integrating together (e.g.
+ * MPI_Allreduce(MPI_IN_PLACE, rmax, 1, MPI_DOUBLE, MPI_MAX, comm)). */
+typedef void (*ode_reduce_fn)(double *rmax, void *ctx);
+
 /* Statistics of one integration call. */
 typedef struct ode_stats {
   long n_steps;     /* accepted steps */
@@ -134,6 +138,14 @@ int ode_integrate_fixed(ode_workspace_t *w, double t0, double t1, long n_steps,
 int ode_integrate_adaptive(ode_workspace_t *w, double t0, double t1,
                            const ode_adaptive_t *par, cplx_t *u, double *extra,
                            ode_field_fn field, void *params, ode_stats_t *stats);
+
+/* ode_control.c */
+/* Adaptive mode with a global step-size decision: the controller's largest
+ * error ratio is passed through reduce before every accept/reject decision,
+ * so all ranks take the same steps (a distributed field is called in
+ * lockstep).  reduce = NULL: back to GSL's standard control. */
+void ode_workspace_set_reduce(ode_workspace_t *w, ode_reduce_fn reduce,
+                              void *ctx);
 
 /* ode_rk4.c */
 /* One hand-written classical RK4 RKMK step (see ode_stages_t) from t to

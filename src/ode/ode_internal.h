@@ -43,7 +43,9 @@ struct ode_workspace {
 
   /* GSL objects (NULL for a hand-written stepper) */
   gsl_odeiv2_step *step;
-  gsl_odeiv2_control *control;
+  gsl_odeiv2_control *control;         /* GSL standard control */
+  gsl_odeiv2_control *control_global;  /* same rule, reduced error ratio */
+  int use_global;                      /* ode_workspace_set_reduce was called */
   gsl_odeiv2_evolve *evolve;
   gsl_odeiv2_system sys;
 };
@@ -55,6 +57,11 @@ int ode_dexpinv_kmax(int n_ad);
 /* per link: out = dexp^{-1}_y(x), truncated after ad^n_ad */
 void ode_dexpinv_link(const sun_type_t *st, int n_ad, double *out,
                       const double *y, const double *x);
+
+/* ode_control.c */
+gsl_odeiv2_control *ode_control_global_alloc(void);
+void ode_control_global_set(gsl_odeiv2_control *c, ode_reduce_fn reduce,
+                            void *ctx);
 
 /* ode_rkmk.c */
 /* us_i = exp(y_i) u0_i for all links (copy where y_i = 0), then the field at

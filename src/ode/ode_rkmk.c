@@ -37,7 +37,8 @@
  *   EMF_ETOL when GSL cannot meet the tolerance (step size underflow),
  *   EMF_EMAXITER after par->max_steps accepted steps, the field's code on
  *   its failure.  stats (optional): accepted and rejected steps,
- *   evaluations, last and next step size.
+ *   evaluations, last and next step size.  With ode_workspace_set_reduce
+ *   the controller's error ratio is reduced over ranks (ode_control.c).
  *
  * Re-centring and GSL's state (doc/ode.md).  The GSL state vector is
  * y = (Y, e): chart coordinates and extra components; after every accepted
@@ -82,10 +83,11 @@
  * the size of the step's increment, so it acts essentially on the extra
  * components only.
  *
- * Context: local (no MPI); the field may communicate (it is called the
- * same number of times on every rank only if the step-size decisions agree:
- * for distributed fields use fixed steps or reduce the error norm in the
- * field's caller).  One workspace serves one integration at a time.
+ * Context: local (no MPI).  The field may communicate: in fixed-step mode
+ * it is called in lockstep on all ranks; in adaptive mode only when the
+ * step-size decisions agree, i.e. with ode_workspace_set_reduce (or when
+ * every rank holds the same field).  One workspace serves one integration
+ * at a time.
  ******************************************************************************/
 #include <math.h>
 #include <string.h>
@@ -330,6 +332,7 @@ int ode_integrate_adaptive(ode_workspace_t *w, double t0, double t1,
                            ode_field_fn field, void *params, ode_stats_t *stats)
 {
   double t = t0, h, h_last = 0.0;
+  gsl_odeiv2_control *ctl;
   long max_steps, n_acc = 0, n_rej = 0;
   int s = EMF_SUCCESS;
 
@@ -346,8 +349,9 @@ int ode_integrate_adaptive(ode_workspace_t *w, double t0, double t1,
   h = par->h_init != 0.0 ? fabs(par->h_init) : fabs(t1 - t0) / 64.0;
   if (t1 < t0) h = -h;
 
-  if (gsl_odeiv2_control_init(w->control, par->eps_abs, par->eps_rel, 1.0,
-                              0.0) != GSL_SUCCESS)
+  ctl = w->use_global ? w->control_global : w->control;
+  if (gsl_odeiv2_control_init(ctl, par->eps_abs, par->eps_rel, 1.0, 0.0) !=
+      GSL_SUCCESS)
     return EMF_EINVAL;
   gsl_odeiv2_evolve_reset(w->evolve);
   gsl_odeiv2_step_reset(w->step);
@@ -361,8 +365,8 @@ int ode_integrate_adaptive(ode_workspace_t *w, double t0, double t1,
       s = EMF_EMAXITER;
       break;
     }
-    gs = gsl_odeiv2_evolve_apply(w->evolve, w->control, w->step, &w->sys, &t,
-                                 t1, &h, w->y);
+    gs = gsl_odeiv2_evolve_apply(w->evolve, ctl, w->step, &w->sys, &t, t1, &h,
+                                 w->y);
     if (gs != GSL_SUCCESS) {
       s = gsl_to_emf(w, gs);
       break;

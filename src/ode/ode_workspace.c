@@ -6,7 +6,8 @@
  *   Workspace for n >= 1 matrices in SU(N) (2 <= N <= EMF_NMAX) and m >= 0
  *   extra real components, integrated with the named stepper (ode.h).  All
  *   buffers of every integration mode, and for a GSL stepper the
- *   gsl_odeiv2_step, _control (standard) and _evolve objects, are allocated
+ *   gsl_odeiv2_step, _control (standard, and ode_control.c's global one)
+ *   and _evolve objects, are allocated
  *   here once; nothing is allocated while integrating.  Returns NULL for an
  *   unknown stepper, bad sizes, or when memory runs out; GSL's error handler
  *   is switched off during the GSL allocations, so it never fires here.
@@ -45,6 +46,7 @@ void ode_workspace_free(ode_workspace_t *w)
   if (w == NULL) return;
   if (w->evolve) gsl_odeiv2_evolve_free(w->evolve);
   if (w->control) gsl_odeiv2_control_free(w->control);
+  if (w->control_global) gsl_odeiv2_control_free(w->control_global);
   if (w->step) gsl_odeiv2_step_free(w->step);
   afree(w->us);
   afree(w->y);
@@ -98,9 +100,10 @@ ode_workspace_t *ode_workspace_alloc(size_t n, int N, size_t m,
     w->step = gsl_odeiv2_step_alloc(ode_gsl_step_type(type), w->dim);
     /* tolerances are set per call (gsl_odeiv2_control_init) */
     w->control = gsl_odeiv2_control_standard_new(1e-8, 0.0, 1.0, 0.0);
+    w->control_global = ode_control_global_alloc();
     w->evolve = gsl_odeiv2_evolve_alloc(w->dim);
     gsl_set_error_handler(old);
-    if (!w->step || !w->control || !w->evolve) {
+    if (!w->step || !w->control || !w->control_global || !w->evolve) {
       ode_workspace_free(w);
       return NULL;
     }

@@ -7,6 +7,7 @@
  *                       U_i(t) = exp((t - t0) c_i) U_i(t0);
  *   kind 1 (nonlinear): X_i(U, t) = g(t) P(A_i U_i U_{i+1 mod n}),
  *                       g(t) = 1 + 0.5 sin(2t), P the projection onto su(N);
+ *   kind 2 (link-local): X_i(U, t) = g(t) P(A_i U_i U_i);
  * and extra rates r_0 = sum_i Re tr U_i / N, r_1 = cos t,
  * r_2 = sum_i |X_i|^2 (as many as m asks for, m <= 3).
  * The field records the largest unitarity error of the links it is shown.
@@ -54,7 +55,7 @@ static inline void trandom_links(trng_t *g, int N, size_t n, cplx_t *u)
 }
 
 typedef struct {
-  int kind;          /* 0 constant, 1 nonlinear */
+  int kind;          /* 0 constant, 1 nonlinear, 2 link-local nonlinear */
   int N;
   size_t n, m;
   double *c;         /* [n*ngen] constant field */
@@ -114,7 +115,7 @@ static inline int tfield_fn(double t, const cplx_t *u, double *x, double *r,
       memcpy(xi, f->c + i * (size_t)ngen, (size_t)ngen * sizeof(double));
     } else {
       sun_mul(N, b, f->a + i * (size_t)nn, ui);
-      sun_mul(N, c, b, u + ((i + 1) % f->n) * (size_t)nn);
+      sun_mul(N, c, b, f->kind == 2 ? ui : u + ((i + 1) % f->n) * (size_t)nn);
       sun_to_alg(N, xi, c);
       for (int a = 0; a < ngen; a++) xi[a] *= g;
     }
