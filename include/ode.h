@@ -28,7 +28,8 @@
  *                       "rkf45" (order 5), "rkck" (order 5), "rk8pd" (order 8)
  *   hand-written:       "rk4classic" (one classical RK4 step, 4 evaluations,
  *                              stages exposed for backpropagation; fixed-step
- *                              only, no error estimate)
+ *                              only, no error estimate); its backward pass is
+ *                              ode_rkmk_step_backward
  * ode_rkmk_step_fixed always uses the hand-written classical RK4 whatever
  * the workspace's stepper.
  ******************************************************************************/
@@ -44,6 +45,16 @@
  * integration and is returned by it. */
 typedef int (*ode_field_fn)(double t, const cplx_t *u, double *x, double *r,
                             void *params);
+
+/* Vector-Jacobian product of the field, for ode_rkmk_step_backward: at
+ * (t, u) with x = X(u, t) (as computed in the forward pass), given
+ * gx[n(N^2-1)] = dL/dX and gr[m] = dL/dr, write au[n(N^2-1)] = the
+ * left-trivialised gradient of <gx, X(u,t)> + <gr, r(u,t)> with respect to
+ * u (D_eta = sum_i <au_i, eta_i> for u_i -> exp(eps eta_i) u_i); parameter
+ * gradients may be accumulated through params.  Returns an EMF_* code. */
+typedef int (*ode_field_vjp_fn)(double t, const cplx_t *u, const double *x,
+                                const double *gx, const double *gr, double *au,
+                                void *params);
 
 typedef struct ode_stepper_type {
   const char *name;
@@ -156,5 +167,14 @@ void ode_workspace_set_reduce(ode_workspace_t *w, ode_reduce_fn reduce,
 int ode_rkmk_step_fixed(ode_workspace_t *w, double t, double dt, cplx_t *u,
                         double *extra, ode_field_fn field, void *params,
                         ode_stages_t *stages);
+
+/* ode_rk4_adj.c */
+/* Backpropagation through one ode_rkmk_step_fixed step recorded in st:
+ * a1 = dL/dU1 (left-trivialised coordinates), g1 = dL/de1 -> a0 = dL/dU0
+ * (dL/de0 = g1).  vjp supplies the field's vector-Jacobian product per
+ * stage.  EMF_EINVAL for mismatched sizes, else vjp's code. */
+int ode_rkmk_step_backward(ode_workspace_t *w, const ode_stages_t *st,
+                           const double *a1, const double *g1,
+                           ode_field_vjp_fn vjp, void *params, double *a0);
 
 #endif

@@ -33,6 +33,8 @@ struct ode_workspace {
   double *ys;         /* [na] stage coordinates (hand-written RK4) */
   double *kk;         /* [4*na] stage slopes (hand-written RK4) */
   double *rk;         /* [4*max(m,1)] stage extra rates (hand-written RK4) */
+  double *bw;         /* [6*na] backward pass (ode_rk4_adj.c) */
+  double *bgr;        /* [max(m,1)] backward pass */
 
   /* evaluation cache (adaptive mode, see ode_rkmk.c) */
   int cache_on;       /* reuse the last evaluation at the new centre */

@@ -57,6 +57,8 @@ void ode_workspace_free(ode_workspace_t *w)
   afree(w->ys);
   afree(w->kk);
   afree(w->rk);
+  afree(w->bw);
+  afree(w->bgr);
   free(w);
 }
 
@@ -89,8 +91,10 @@ ode_workspace_t *ode_workspace_alloc(size_t n, int N, size_t m,
   w->ys = amalloc(w->na * sizeof(double));
   w->kk = amalloc(ODE_RK4_NSTAGE * w->na * sizeof(double));
   w->rk = amalloc(ODE_RK4_NSTAGE * m1 * sizeof(double));
+  w->bw = amalloc(6 * w->na * sizeof(double));
+  w->bgr = amalloc(m1 * sizeof(double));
   if (!w->us || !w->y || !w->yerr || !w->x || !w->r || !w->ylast || !w->ys ||
-      !w->kk || !w->rk) {
+      !w->kk || !w->rk || !w->bw || !w->bgr) {
     ode_workspace_free(w);
     return NULL;
   }

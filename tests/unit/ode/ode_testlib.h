@@ -66,6 +66,8 @@ typedef struct {
   int fail_code;     /* EMF code to return, or -1: write a NaN */
   int noisy;         /* 1: multiply X by 1 +- 0.5 alternating per call
                         (a discontinuous field no tolerance can follow) */
+  double lambda;     /* overall factor of X (a "parameter"), 1 by default */
+  double dlambda;    /* dL/dlambda accumulated by tfield_vjp */
 } tfield_t;
 
 static inline void tfield_init(tfield_t *f, int kind, int N, size_t n,
@@ -78,6 +80,7 @@ static inline void tfield_init(tfield_t *f, int kind, int N, size_t n,
   f->n = n;
   f->m = m;
   f->fail_after = -1;
+  f->lambda = 1.0;
   f->c = malloc(n * (size_t)ngen * sizeof(double));
   f->a = malloc(n * (size_t)nn * sizeof(cplx_t));
   for (size_t i = 0; i < n * (size_t)ngen; i++) f->c[i] = scale * trng_gauss(g);
@@ -121,11 +124,61 @@ static inline int tfield_fn(double t, const cplx_t *u, double *x, double *r,
     }
     if (f->noisy)
       for (int a = 0; a < ngen; a++) xi[a] *= (f->calls % 2) ? 1.5 : 0.5;
+    for (int a = 0; a < ngen; a++) xi[a] *= f->lambda;
     for (int a = 0; a < ngen; a++) r2 += xi[a] * xi[a];
   }
   if (f->m > 0) r[0] = r0;
   if (f->m > 1) r[1] = cos(t);
   if (f->m > 2) r[2] = r2;
+  return EMF_SUCCESS;
+}
+
+/* Vector-Jacobian product of tfield_fn (ode_field_vjp_fn), kinds 0-2.
+ * With G = sum_a gx'_a T_a, gx' = gx + 2 gr_2 x (r_2 = |X|^2), and
+ * x_i = lambda g(t) to_alg(M_i): <gx', x_i> = -2 lambda g Re tr(G M_i), so a
+ * left perturbation of a factor U in M_i = P U Q contributes
+ * lambda g to_alg(Q G P) to the gradient of that link; r_0 contributes
+ * -gr_0 to_alg(U_i) / (2N).  dlambda += <gx', x> / lambda. */
+static inline int tfield_vjp(double t, const cplx_t *u, const double *x,
+                             const double *gx, const double *gr, double *au,
+                             void *params)
+{
+  tfield_t *f = params;
+  const int N = f->N, nn = N * N, ngen = N * N - 1;
+  const double g = 1.0 + 0.5 * sin(2.0 * t), lg = f->lambda * g;
+  cplx_t G[EMF_NMAX * EMF_NMAX], p[EMF_NMAX * EMF_NMAX], q[EMF_NMAX * EMF_NMAX];
+  cplx_t r[EMF_NMAX * EMF_NMAX];
+  double gxp[EMF_NMAX * EMF_NMAX], v[EMF_NMAX * EMF_NMAX];
+
+  memset(au, 0, f->n * (size_t)ngen * sizeof(double));
+  for (size_t i = 0; i < f->n; i++) {
+    const cplx_t *ui = u + i * (size_t)nn, *a = f->a + i * (size_t)nn;
+    const size_t j = (f->kind == 2) ? i : (i + 1) % f->n;
+    const cplx_t *uj = u + j * (size_t)nn;
+    double dot = 0.0;
+    for (int b = 0; b < ngen; b++) {
+      gxp[b] = gx[i * (size_t)ngen + b];
+      if (f->m > 2) gxp[b] += 2.0 * gr[2] * x[i * (size_t)ngen + b];
+      dot += gxp[b] * x[i * (size_t)ngen + b];
+    }
+    f->dlambda += dot / f->lambda;
+    if (f->m > 0) {
+      sun_to_alg(N, v, ui);
+      for (int b = 0; b < ngen; b++) au[i * (size_t)ngen + b] -= gr[0] * v[b] / (2.0 * N);
+    }
+    if (f->kind == 0) continue;
+    sun_from_alg(N, G, gxp);
+    /* M = A U_i U_j: factor U_i with P = A, Q = U_j; factor U_j with
+     * P = A U_i, Q = 1 */
+    sun_mul(N, p, uj, G);
+    sun_mul(N, q, p, a);                 /* U_j G A */
+    sun_mul(N, r, ui, q);                /* U_i U_j G A */
+    sun_to_alg(N, v, r);
+    for (int b = 0; b < ngen; b++) au[i * (size_t)ngen + b] += lg * v[b];
+    sun_mul(N, r, q, ui);                /* U_j G A U_i */
+    sun_to_alg(N, v, r);
+    for (int b = 0; b < ngen; b++) au[j * (size_t)ngen + b] += lg * v[b];
+  }
   return EMF_SUCCESS;
 }
 

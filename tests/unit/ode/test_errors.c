@@ -6,7 +6,8 @@
  *  - allocation: unknown stepper, n = 0, N = 1, N > EMF_NMAX -> NULL;
  *  - argument checks -> EMF_EINVAL (NULL field, extra NULL with m > 0,
  *    h = 0, n_steps = 0, eps_abs <= 0, eps_rel < 0, NaN times, stages of
- *    the wrong size); adaptive with "rk4classic" -> EMF_ENOTSUP;
+ *    the wrong size, also for the backward pass); adaptive with
+ *    "rk4classic" -> EMF_ENOTSUP;
  *  - a field failing with EMF_EDOM, or returning NaN (-> EMF_ERANGE), in
  *    ode_step (GSL and hand-written), fixed and adaptive mode: the code is
  *    returned and a failed ode_step leaves u and extra bit-for-bit
@@ -101,6 +102,13 @@ static void test_args(trng_t *g)
             "stages of the wrong size");
   check_int(ode_rkmk_step_fixed(w, 0.0, 0.0, u, &e, tfield_fn, &f, NULL), EMF_EINVAL,
             "rk4 step dt = 0");
+  {
+    double a1[6] = {0}, a0[6], g1 = 1.0;
+    check_int(ode_rkmk_step_backward(w, sbad, a1, &g1, tfield_vjp, &f, a0), EMF_EINVAL,
+              "backward with stages of the wrong size");
+    check_int(ode_rkmk_step_backward(w, NULL, a1, &g1, tfield_vjp, &f, a0), EMF_EINVAL,
+              "backward without stages");
+  }
   {
     ode_stats_t stats;
     long calls = f.calls;
