@@ -16,8 +16,9 @@
  *                              - 1/720 ad_Y^4 X + 1/30240 ad_Y^6 X - ...
  * truncated after ad_Y^(p-2) for a method of order p.  This ODE in
  * R^{n(N^2-1)+m} is integrated by a Runge-Kutta stepper; after every step
- * the chart is re-centred (U0 <- exp(Y) U0, Y = 0), so the links stay in
- * SU(N) to rounding.
+ * the chart is re-centred (U0 <- exp(Y) U0 passed through sun_reunitarize,
+ * Y = 0), so the links stay in SU(N) to rounding however many steps are
+ * taken.
  *
  * Steppers, chosen by name (ode_stepper_get):
  *   GSL odeiv2 driven:  "rk2"  (GSL's rk2 propagates Kutta's 3rd-order
