@@ -32,7 +32,9 @@
  *   Reads /configs/<generator>/<number> into the owned links of a (any
  *   process grid) and exchanges halos; info (may be NULL) receives the
  *   stored metadata.  Verifies, in this order: group, attributes N, D,
- *   extents present, integer and equal to the run's (a); dataset 'links'
+ *   extents present, integer and equal to the run's (a); the other
+ *   attributes present with the right types (gitrev and grid optional),
+ *   generator and number equal to the group's; dataset 'links'
  *   present, floating point of 8 bytes, shape [L.., D, N, N, 2]; checksum
  *   of the read links equal to the stored one; plaquette recomputed with
  *   gauge_plaquette_all within io_plaquette_tolerance of the stored one.
@@ -351,10 +353,13 @@ static int read_meta(hid_t grp, int D, const char *where, io_config_info_t *in,
     status = io_attr_read_u64(grp, "checksum", &in->checksum, where, msg, msglen);
   if (status == EMF_SUCCESS)
     status = io_attr_read_string(grp, "version", in->version, IO_VERSION_MAX, where, msg, msglen);
-  if (status == EMF_SUCCESS)
+  /* gitrev and grid are information only: optional */
+  if (status == EMF_SUCCESS && io_attr_exists(grp, "gitrev"))
     status = io_attr_read_string(grp, "gitrev", in->gitrev, IO_VERSION_MAX, where, msg, msglen);
-  if (status == EMF_SUCCESS) status = io_attr_read_ints(grp, "grid", v, D, where, msg, msglen);
-  for (int mu = 0; status == EMF_SUCCESS && mu < D; mu++) in->grid[mu] = (int)v[mu];
+  if (status == EMF_SUCCESS && io_attr_exists(grp, "grid")) {
+    status = io_attr_read_ints(grp, "grid", v, D, where, msg, msglen);
+    for (int mu = 0; status == EMF_SUCCESS && mu < D; mu++) in->grid[mu] = (int)v[mu];
+  }
   return status;
 }
 
