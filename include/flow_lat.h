@@ -68,6 +68,7 @@ typedef struct flow_lat {
   double *out1;             /* (m + 2) scratch of the per-loop backward */
   double *wgrad;            /* (n_links, ngen) scratch */
   double *abuf;             /* (n_links, ngen) scratch */
+  cplx_t *ubuf;             /* (n_links, N*N) scratch sample */
   long n_field;             /* field evaluations so far */
   double t_field;           /* seconds spent in them */
 } flow_lat_t;
@@ -93,6 +94,10 @@ void flow_lat_free(flow_lat_t *fl);       /* collective */
  * Same field on any grid.  Local. */
 void flow_lat_prior(const flow_lat_t *fl, uint64_t seed, uint64_t sample,
                     uint32_t step, cplx_t *u);
+/* The same from the streams of another purpose (rng.h; training batches
+ * use RNG_TRAIN).  Local. */
+void flow_lat_prior_stream(const flow_lat_t *fl, uint64_t seed, uint32_t purpose,
+                           uint64_t sample, uint32_t step, cplx_t *u);
 /* ode_field_fn of the flow (params = flow_lat_t *): x = grad Phi on every
  * owned link, r[0] = -div X (global).  Collective (halo exchanges and the
  * divergence sum); the status is the same on every rank. */
@@ -116,8 +121,8 @@ void flow_lat_grad_zero(flow_lat_t *fl);
  * of log q_1.  Parameter gradients are added to the accumulators.
  * Collective.  EMF_EINVAL when nothing is recorded. */
 int flow_lat_vjp(flow_lat_t *fl, double *ubar, double logqbar);
-/* One sample of the reverse-KL loss: U_0 = flow_lat_prior(seed, sample,
- * step), U_1 by the fixed-step flow, loss = log q(U_1) + S(U_1) with the
+/* One sample of the reverse-KL loss: U_0 = flow_lat_prior_stream(seed,
+ * RNG_TRAIN, sample, step), U_1 by the fixed-step flow, loss = log q(U_1) + S(U_1) with the
  * Wilson action S at beta, its parameter gradient added to the
  * accumulators.  u (n_links * N*N) receives U_1; loss, logq, action
  * (optional) the global values.  Collective. */
@@ -129,5 +134,56 @@ int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
  * of its loops once), rounded once: grad[i] (n_grad of term i) on every
  * rank, NULL entries skipped.  Collective on comm. */
 void flow_lat_grad_allreduce(flow_lat_t *fl, MPI_Comm comm, double *const *grad);
+
+/* flow_lat_train.c */
+/* Statistics of one training batch. */
+typedef struct flow_lat_batch {
+  long n;               /* samples */
+  double loss;          /* mean of log q + S */
+  double loss_std;      /* its standard deviation over the batch */
+  double logq, action;  /* means of log q and S */
+  double ess;           /* (sum w)^2 / (n sum w^2), w = exp(-log q - S) */
+  double seconds;       /* wall time of the batch (max over ranks) */
+} flow_lat_batch_t;
+
+/* Loss and exact gradient of training step `step` over `batch` samples
+ * (sample b from the RNG_TRAIN streams (seed, b, step)).  comm holds
+ * n_groups groups of domain ranks (each group one flow_lat_t on its own
+ * domain communicator, `group` this rank's group); sample b is done by group
+ * b mod n_groups.  grad[c] (term c's n_grad; NULL to skip) receives the
+ * mean gradient on every rank, st the batch statistics.  The results have
+ * the same bits for any grid and any number of groups.  Collective on
+ * comm.  Returns an EMF_* status, agreed over comm. */
+int flow_lat_grad_batch_all(flow_lat_t *fl, double beta, uint64_t seed,
+                            uint32_t step, long batch, int group, int n_groups,
+                            MPI_Comm comm, double *const *grad,
+                            flow_lat_batch_t *st);
+/* Progress line into buf: step/of, loss +- std, ESS, elapsed and estimated
+ * remaining time (linear in steps).  Local. */
+void flow_lat_progress(char *buf, int len, long step, long n_steps,
+                       const flow_lat_batch_t *st, double elapsed);
+
+/* Samples of the flow for IMH and reweighting. */
+typedef struct flow_lat_samples {
+  long n;
+  double *logq;         /* (n) log q(U_1), global sample order */
+  double *action;       /* (n) S(U_1) (Wilson, beta) */
+  double *plaq;         /* (n) plaquette of U_1 */
+  double *logq_ref;     /* (n) at the tolerance / ref_factor (NULL: none) */
+  double *action_ref;   /* (n) */
+  long n_eval;          /* field evaluations of this rank's group */
+  double seconds;       /* wall time (max over ranks), reference excluded */
+} flow_lat_samples_t;
+
+/* Samples first..first+n-1 (flow_lat_prior(seed, i, 0), adaptive flow at
+ * par; with ref_factor > 1 each again at eps / ref_factor for the
+ * log-density error), by group i mod n_groups; arrays allocated in out
+ * (flow_lat_samples_release) and identical on every rank of comm.
+ * Collective on comm; the status is agreed. */
+int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
+                        uint64_t first, long n, const ode_adaptive_t *par,
+                        double ref_factor, int group, int n_groups,
+                        MPI_Comm comm, flow_lat_samples_t *out);
+void flow_lat_samples_release(flow_lat_samples_t *s);
 
 #endif

@@ -31,6 +31,11 @@
  *   RNG_FLOW_PRIOR, sample * n_links_global + gs * D + mu, step), gs the
  *   global site index: the same field on any process grid.
  *
+ * void flow_lat_prior_stream(const flow_lat_t *fl, uint64_t seed,
+ *                            uint32_t purpose, uint64_t sample,
+ *                            uint32_t step, cplx_t *u)
+ *   The same with another stream purpose (training uses RNG_TRAIN).
+ *
  * int flow_lat_field(double t, const cplx_t *u, double *x, double *r,
  *                    void *params)
  *   The ode_field_fn: copies the owned links u into the flow's gauge field,
@@ -161,6 +166,7 @@ void flow_lat_free(flow_lat_t *fl)
   afree(fl->out1);
   afree(fl->wgrad);
   afree(fl->abuf);
+  afree(fl->ubuf);
   free(fl);
 }
 
@@ -279,7 +285,8 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     fl->out1 = amalloc((size_t)(fl->m + 2) * sizeof(double));
     fl->wgrad = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
     fl->abuf = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
-    ok = ok && fl->gacc && fl->gred && fl->out1 && fl->wgrad && fl->abuf;
+    fl->ubuf = amalloc((size_t)fl->n_links * fl->nn * sizeof(cplx_t));
+    ok = ok && fl->gacc && fl->gred && fl->out1 && fl->wgrad && fl->abuf && fl->ubuf;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
   }
   if (!all_ok) {
@@ -296,12 +303,18 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
 void flow_lat_prior(const flow_lat_t *fl, uint64_t seed, uint64_t sample,
                     uint32_t step, cplx_t *u)
 {
+  flow_lat_prior_stream(fl, seed, RNG_FLOW_PRIOR, sample, step, u);
+}
+
+void flow_lat_prior_stream(const flow_lat_t *fl, uint64_t seed, uint32_t purpose,
+                           uint64_t sample, uint32_t step, cplx_t *u)
+{
   const geom_t *g = fl->g;
   rng_stream_t s;
   for (long io = 0; io < g->n_owned; io++)
     for (int mu = 0; mu < fl->D; mu++) {
       const uint64_t gl = (uint64_t)g->gsite[g->owned[io]] * (uint64_t)fl->D + (uint64_t)mu;
-      rng_stream_init(&s, seed, RNG_FLOW_PRIOR, sample * (uint64_t)fl->n_links_global + gl, step);
+      rng_stream_init(&s, seed, purpose, sample * (uint64_t)fl->n_links_global + gl, step);
       rng_haar_sun(&s, fl->N, u + ((size_t)io * fl->D + mu) * fl->nn);
     }
 }

@@ -22,8 +22,8 @@
  *                        uint64_t sample, uint32_t step, cplx_t *u,
  *                        double *loss, double *logq, double *action)
  *   Reverse-KL loss of one sample, loss = log q(U_1) + S(U_1) (DESIGN.md
- *   section 5; log Z omitted), U_0 the Haar prior sample (seed, sample,
- *   step), U_1 the fixed-step flow recorded; S and its gradient from
+ *   section 5; log Z omitted), U_0 the Haar prior sample from the
+ *   RNG_TRAIN streams (seed, sample, step), U_1 the fixed-step flow recorded; S and its gradient from
  *   pot_wilson_eval; then flow_lat_vjp(ubar = grad S, logqbar = 1) adds
  *   d loss / d theta to the accumulators (U_0 does not depend on theta).
  *
@@ -42,6 +42,7 @@
 #include <string.h>
 #include <mpi.h>
 #include "flow_lat.h"
+#include "rng.h"
 
 void flow_lat_grad_zero(flow_lat_t *fl)
 {
@@ -88,7 +89,7 @@ int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
   const size_t site = (size_t)fl->D * fl->nn;
   double lq = 0.0, S = 0.0;
   int s;
-  flow_lat_prior(fl, seed, sample, step, u);
+  flow_lat_prior_stream(fl, seed, RNG_TRAIN, sample, step, u);
   s = flow_lat_run_fixed(fl, u, &lq, 1);
   if (s != EMF_SUCCESS) return s;
   for (long io = 0; io < g->n_owned; io++)

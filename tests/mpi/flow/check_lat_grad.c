@@ -131,7 +131,7 @@ static double mean_loss(setup_t *s)
   cplx_t *u0 = malloc((size_t)s->fl->n_links * 4 * sizeof(cplx_t));
   double sum = 0;
   for (int b = 0; b < NB; b++) {
-    flow_lat_prior(s->fl, 31, (uint64_t)b, 0, u0);
+    flow_lat_prior_stream(s->fl, 31, RNG_TRAIN, (uint64_t)b, 0, u0);
     sum += loss_from(s, u0);
   }
   free(u0);
@@ -178,7 +178,7 @@ static void fd_checks(MPI_Comm comm)
     double lq = 0, S;
     double *ubar = malloc((size_t)nl * 3 * sizeof(double));
     cplx_t *u0 = malloc((size_t)nl * 4 * sizeof(cplx_t)), *up = malloc((size_t)nl * 4 * sizeof(cplx_t));
-    flow_lat_prior(fl, 31, 0, 0, u0);
+    flow_lat_prior_stream(fl, 31, RNG_TRAIN, 0, 0, u0);
     memcpy(s.u, u0, (size_t)nl * 4 * sizeof(cplx_t));
     flow_lat_run_fixed(fl, s.u, &lq, 1);
     for (long io = 0; io < g->n_owned; io++)
