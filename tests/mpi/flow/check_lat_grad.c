@@ -18,11 +18,12 @@
  *    against differences of L in exp(s T_a) U_0 (same tolerance).
  *    (Measured: 1e-10..5e-8 for the parameters; the error shrinks 16x per
  *    halving of h, so it is the stencil's, and the flow is kept mild.)
- * 2. Rank 0 alone (size-1 sub-communicator) computes the gradient and 3
- *    steps of gradient descent (a <- a - 1e-3 dL/da, fresh samples per
- *    step); then all ranks on every grid of the run's size that fits (at
- *    most 3): gradient, losses and trained parameters bit-identical
- *    (memcmp).
+ * 2. Rank 0 alone (size-1 sub-communicator) computes 3 steps of gradient
+ *    descent (a <- a - 1e-3 dL/da, batches of 4, fresh samples per step)
+ *    with flow_lat_grad_batch_all; then all ranks, split into every
+ *    possible number of batch groups x up to 3 domain grids per group:
+ *    first gradient, losses, loss std, ESS and trained parameters
+ *    bit-identical (memcmp).
  * Lattice 2D 4x4 SU(2).
  ******************************************************************************/
 /* NP: 1 2 4 */
@@ -43,6 +44,7 @@
 #define H 1e-3
 #define RTOL 1e-6
 #define NTRAIN 3
+#define NBATCH 4    /* samples per training batch */
 
 static const int LAT[2] = {4, 4};
 
@@ -221,23 +223,43 @@ static void fd_checks(MPI_Comm comm)
 }
 
 typedef struct {
-  double grad[8], loss[NTRAIN], a[8];
+  double grad[8], loss[NTRAIN], std[NTRAIN], ess[NTRAIN], a[8];
 } train_t;
 
-static void train(MPI_Comm comm, const int *grid, train_t *r)
+/* NTRAIN steps of gradient descent with batches of NBATCH over n_groups
+ * groups of domain ranks (grid for each group) */
+static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
 {
   setup_t s;
-  if (!setup(&s, comm, grid)) return;
-  for (int k = 0; k < NTRAIN; k++) {
-    double gr[8];
-    r->loss[k] = loss_grad(&s, (uint32_t)k, gr);
-    if (k == 0) memcpy(r->grad, gr, sizeof gr);
+  MPI_Comm dom;
+  int rank, np;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &np);
+  const int group = rank / (np / n_groups);
+  MPI_Comm_split(comm, group, rank, &dom);
+  if (setup(&s, dom, grid)) {
+    for (int k = 0; k < NTRAIN; k++) {
+      double gr[8], *gp[2] = {gr, gr + 4};
+      flow_lat_batch_t st;
+      check_int(flow_lat_grad_batch_all(s.fl, BETA, 31, (uint32_t)k, NBATCH, group, n_groups,
+                                        comm, gp, &st), EMF_SUCCESS, "batch gradient");
+      r->loss[k] = st.loss;
+      r->std[k] = st.loss_std;
+      r->ess[k] = st.ess;
+      if (k == 0) memcpy(r->grad, gr, sizeof gr);
+      if (getenv("CHECK_VERBOSE") != NULL && rank == 0) {
+        char line[200];
+        flow_lat_progress(line, sizeof line, k + 1, NTRAIN, &st, 0.1 * (k + 1));
+        printf("  %s\n", line);
+      }
+      for (int c = 0; c < 2; c++)
+        for (int j = 0; j < 4; j++) s.q[c].a[j] -= 1e-3 * gr[c * 4 + j];
+    }
     for (int c = 0; c < 2; c++)
-      for (int j = 0; j < 4; j++) s.q[c].a[j] -= 1e-3 * gr[c * 4 + j];
+      for (int j = 0; j < 4; j++) r->a[c * 4 + j] = s.q[c].a[j];
   }
-  for (int c = 0; c < 2; c++)
-    for (int j = 0; j < 4; j++) r->a[c * 4 + j] = s.q[c].a[j];
   teardown(&s);
+  MPI_Comm_free(&dom);
 }
 
 int main(int argc, char **argv)
@@ -250,32 +272,39 @@ int main(int argc, char **argv)
   MPI_Comm_size(MPI_COMM_WORLD, &np);
   fd_checks(MPI_COMM_WORLD);
 
+  memset(&ref, 0, sizeof ref);
   MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
   if (rank == 0) {
-    train(self, one, &ref);
+    train(self, 1, one, &ref);
     MPI_Comm_free(&self);
   }
   MPI_Bcast(&ref, (int)(sizeof ref / sizeof(double)), MPI_DOUBLE, 0, MPI_COMM_WORLD);
-  int grids[3][2], ng = 0;
-  for (int g0 = 1; g0 <= np && ng < 3; g0++)
-    if (np % g0 == 0 && LAT[0] % g0 == 0 && LAT[1] % (np / g0) == 0 && LAT[0] / g0 >= 2 &&
-        LAT[1] / (np / g0) >= 2) {
-      grids[ng][0] = g0;
-      grids[ng++][1] = np / g0;
+  /* (groups, grid) layouts: every divisor of np as the number of groups,
+   * up to 3 grids of np / groups ranks each */
+  for (int ngr = 1; ngr <= np; ngr++) {
+    if (np % ngr != 0) continue;
+    const int nd = np / ngr;
+    int nlay = 0;
+    for (int g0 = 1; g0 <= nd && nlay < 3; g0++) {
+      if (nd % g0 != 0 || LAT[0] % g0 != 0 || LAT[1] % (nd / g0) != 0 || LAT[0] / g0 < 2 ||
+          LAT[1] / (nd / g0) < 2)
+        continue;
+      int grid[EMF_DMAX] = {g0, nd / g0, 1, 1};
+      nlay++;
+      memset(&run, 0, sizeof run);
+      train(MPI_COMM_WORLD, ngr, grid, &run);
+      check_bits(run.grad, ref.grad, sizeof ref.grad,
+                 "%d groups x grid %dx%d: gradient bit-identical", ngr, grid[0], grid[1]);
+      check_bits(run.loss, ref.loss, sizeof ref.loss, "%d groups x grid %dx%d: losses bit-identical",
+                 ngr, grid[0], grid[1]);
+      check_bits(run.std, ref.std, sizeof ref.std, "%d groups x grid %dx%d: loss std bit-identical",
+                 ngr, grid[0], grid[1]);
+      check_bits(run.ess, ref.ess, sizeof ref.ess, "%d groups x grid %dx%d: ESS bit-identical",
+                 ngr, grid[0], grid[1]);
+      check_bits(run.a, ref.a, sizeof ref.a,
+                 "%d groups x grid %dx%d: trained parameters bit-identical", ngr, grid[0], grid[1]);
+      check_true(run.ess[0] > 0 && run.ess[0] <= 1, "ESS in (0, 1]: %g", run.ess[0]);
     }
-  for (int i = 0; i < ng; i++) {
-    int grid[EMF_DMAX] = {grids[i][0], grids[i][1], 1, 1};
-    memset(&run, 0, sizeof run);
-    train(MPI_COMM_WORLD, grid, &run);
-    check_bits(run.grad, ref.grad, sizeof ref.grad, "grid %dx%d: gradient bit-identical",
-               grid[0], grid[1]);
-    check_bits(run.loss, ref.loss, sizeof ref.loss, "grid %dx%d: losses bit-identical",
-               grid[0], grid[1]);
-    check_bits(run.a, ref.a, sizeof ref.a, "grid %dx%d: trained parameters bit-identical",
-               grid[0], grid[1]);
-    if (getenv("CHECK_VERBOSE") != NULL && rank == 0)
-      printf("  grid %dx%d: losses %.12f %.12f %.12f\n", grid[0], grid[1], run.loss[0],
-             run.loss[1], run.loss[2]);
   }
   int f = check_finish_mpi("check_lat_grad", MPI_COMM_WORLD);
   MPI_Finalize();
