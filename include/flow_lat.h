@@ -61,6 +61,7 @@ typedef struct flow_lat {
   ode_workspace_t *ode_adapt;   /* adaptive stepper (NULL if none asked) */
   ode_stages_t **stages;    /* (n_steps) recorded fixed steps */
   int recorded;             /* stages hold the last fixed run */
+  int exact_sums;           /* per-loop parameter-gradient sums (default 1) */
   size_t n_grad_total;      /* sum of the terms' n_grad */
   size_t goff[FLOW_LAT_TERMS_MAX]; /* offset of term i in the accumulators */
   qsum_t *gacc;             /* (n_grad_total) parameter-gradient accumulators */
@@ -89,6 +90,11 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
                            const flow_lat_term_t *terms, int nb, long n_steps,
                            const char *adaptive, char *msg, int msglen);
 void flow_lat_free(flow_lat_t *fl);       /* collective */
+/* on != 0 (default): each loop's parameter gradient is added to the
+ * double-double accumulators on its own (grid-independent bits; one extra
+ * F forward per loop in the backward).  on == 0: whole batches (faster for
+ * a network F; the last bits then depend on the process grid).  Local. */
+void flow_lat_set_exact_sums(flow_lat_t *fl, int on);
 /* Haar prior sample: owned link (io, mu) from the stream (seed,
  * RNG_FLOW_PRIOR, sample * n_links_global + global link index, step).
  * Same field on any grid.  Local. */
@@ -105,7 +111,8 @@ int flow_lat_field(double t, const cplx_t *u, double *x, double *r,
                    void *params);
 /* Flow of u (in: U_0, out: U_1) with n_steps classical RKMK-RK4 steps;
  * *logq gets -integral div X dt added.  record != 0 keeps the stages for
- * flow_lat_vjp.  Collective.  Returns an EMF_* status (same on all ranks). */
+ * flow_lat_vjp (the stages are allocated by the first such call).
+ * Collective.  Returns an EMF_* status (same on all ranks). */
 int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record);
 /* The same with the adaptive stepper, all ranks taking the same steps
  * (ode_workspace_set_reduce with MPI_MAX on g->comm).  EMF_EINVAL if no

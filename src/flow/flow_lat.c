@@ -17,8 +17,10 @@
  *   allocates the potential workspace (pot_lat_alloc with batches of nb),
  *   a gauge field for the evaluations, the fixed-step ("rk4classic") and
  *   optional adaptive ODE workspaces for the owned links plus one extra
- *   component (log q), n_steps recorded stages and the parameter-gradient
- *   accumulators.  The adaptive workspace takes its step decisions
+ *   component (log q) and the parameter-gradient accumulators.  The
+ *   n_steps recorded stages of training (about 1.6 kB per SU(3) link and
+ *   step) are allocated by the first flow_lat_run_fixed with record != 0,
+ *   so a sampling-only flow does not hold them.  The adaptive workspace takes its step decisions
  *   globally (ode_workspace_set_reduce, MPI_MAX over g->comm).  Returns
  *   NULL on every rank with a message on any failure.
  *
@@ -46,8 +48,16 @@
  *
  * int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
  *   n_steps steps of ode_rkmk_step_fixed, step k from k/n_steps with
- *   h = 1/n_steps, stages recorded when record != 0.  The status is agreed
- *   between the ranks after every step.
+ *   h = 1/n_steps, stages recorded when record != 0 (allocated on first
+ *   use; EMF_ENOMEM on every rank if that fails on one).  The status is
+ *   agreed between the ranks after every step.
+ *
+ * void flow_lat_set_exact_sums(flow_lat_t *fl, int on)
+ *   on != 0 (the default): per-loop parameter-gradient sums (below).
+ *   on == 0: the dispatcher passes whole batches to the F's backward with
+ *   params = 1 and adds the batch's gradient to the accumulators once:
+ *   faster for a network F, but the last bits of the gradient then depend
+ *   on how the loops are split into ranks and batches.
  *
  * int flow_lat_run_adaptive(flow_lat_t *fl, const ode_adaptive_t *par,
  *                           cplx_t *u, double *logq, ode_stats_t *stats)
@@ -122,6 +132,13 @@ static int disp_backward(void *ctx, double *df, double *dG, double *dh,
   qsum_t *acc = fl->gacc + fl->goff[c];
   if (!params || tm->grad == NULL || tm->n_grad == 0)
     return F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
+  if (!fl->exact_sums) {
+    int s;
+    memset(tm->grad, 0, tm->n_grad * sizeof(double));
+    s = F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 1);
+    for (size_t j = 0; s == EMF_SUCCESS && j < tm->n_grad; j++) qsum_add(&acc[j], tm->grad[j]);
+    return s;
+  }
   for (int b = 0; b < nb; b++) {
     const double *fb = f + (size_t)b * m;
     const double *Gb = G != NULL ? G + (size_t)b * m * m : NULL;
@@ -271,10 +288,6 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     }
     fl->stages = ok ? calloc((size_t)n_steps, sizeof *fl->stages) : NULL;
     ok = ok && fl->stages != NULL;
-    for (long k = 0; ok && k < n_steps; k++) {
-      fl->stages[k] = ode_stages_alloc((size_t)fl->n_links, N, 1);
-      ok = fl->stages[k] != NULL;
-    }
     for (int c = 0; c < n_terms; c++) {
       fl->goff[c] = 0;
       for (int d = 0; d < c; d++)
@@ -295,7 +308,28 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     return NULL;
   }
   memset(fl->gacc, 0, (ng > 0 ? ng : 1) * sizeof(qsum_t));
+  fl->exact_sums = 1;
   return fl;
+}
+
+void flow_lat_set_exact_sums(flow_lat_t *fl, int on) { fl->exact_sums = on != 0; }
+
+/* stages for n_steps recorded steps, allocated once (collective status) */
+static int stages_ready(flow_lat_t *fl)
+{
+  int ok = 1, all_ok;
+  if (fl->stages[0] != NULL) return EMF_SUCCESS;
+  for (long k = 0; ok && k < fl->n_steps; k++) {
+    fl->stages[k] = ode_stages_alloc((size_t)fl->n_links, fl->N, 1);
+    ok = fl->stages[k] != NULL;
+  }
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, fl->g->comm);
+  if (all_ok) return EMF_SUCCESS;
+  for (long k = 0; k < fl->n_steps; k++) {
+    ode_stages_free(fl->stages[k]);
+    fl->stages[k] = NULL;
+  }
+  return EMF_ENOMEM;
 }
 
 /* ---- prior, field, integration -------------------------------------------- */
@@ -354,6 +388,7 @@ int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
   double e = *logq;
   int s = EMF_SUCCESS;
   fl->recorded = 0;
+  if (record && stages_ready(fl) != EMF_SUCCESS) return EMF_ENOMEM;
   for (long k = 0; k < fl->n_steps && s == EMF_SUCCESS; k++) {
     s = ode_rkmk_step_fixed(fl->ode_fixed, (double)k * h, h, u, &e, flow_lat_field, fl,
                             record ? fl->stages[k] : NULL);
