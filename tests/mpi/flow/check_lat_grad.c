@@ -25,7 +25,9 @@
  *    with flow_lat_grad_batch_all; then all ranks, split into every
  *    possible number of batch groups x up to 3 domain grids per group:
  *    first gradient, losses, loss std, ESS and trained parameters
- *    bit-identical (memcmp).
+ *    bit-identical (memcmp); so are log q, S and the plaquette of 6 samples
+ *    of the trained flow (flow_lat_sample_all, adaptive rkf45, samples
+ *    shared between the groups).
  * Lattice 2D 4x4 SU(2).
  ******************************************************************************/
 /* NP: 1 2 4 */
@@ -87,7 +89,7 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid)
                               {"rectangle", &s->F[1], s->da[1], 4}};
   s->g = geom_alloc(comm, 2, LAT, grid, flow_lat_depth(2, 2, terms), msg, sizeof msg);
   if (!check_true(s->g != NULL, "geom: %s", msg)) return 0;
-  s->fl = flow_lat_alloc(s->g, 2, 2, terms, 3, NSTEP, NULL, msg, sizeof msg);
+  s->fl = flow_lat_alloc(s->g, 2, 2, terms, 3, NSTEP, "rkf45", msg, sizeof msg);
   if (!check_true(s->fl != NULL, "flow: %s", msg)) return 0;
   s->u = malloc((size_t)s->fl->n_links * 4 * sizeof(cplx_t));
   return 1;
@@ -229,8 +231,11 @@ static void fd_checks(MPI_Comm comm)
   teardown(&s);
 }
 
+#define NSMP 6      /* samples drawn after training */
+
 typedef struct {
   double grad[8], loss[NTRAIN], std[NTRAIN], ess[NTRAIN], a[8];
+  double smp[3 * NSMP];   /* log q, S, plaquette of the samples */
 } train_t;
 
 /* NTRAIN steps of gradient descent with batches of NBATCH over n_groups
@@ -264,6 +269,15 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
     }
     for (int c = 0; c < 2; c++)
       for (int j = 0; j < 4; j++) r->a[c * 4 + j] = s.q[c].a[j];
+    flow_lat_samples_t smp;
+    ode_adaptive_t par = {1e-8, 0.0, 0.0, 0};
+    if (check_int(flow_lat_sample_all(s.fl, BETA, 8, 0, NSMP, &par, 0.0, group, n_groups, comm,
+                                      &smp), EMF_SUCCESS, "sampling")) {
+      memcpy(r->smp, smp.logq, NSMP * sizeof(double));
+      memcpy(r->smp + NSMP, smp.action, NSMP * sizeof(double));
+      memcpy(r->smp + 2 * NSMP, smp.plaq, NSMP * sizeof(double));
+      flow_lat_samples_release(&smp);
+    }
   }
   teardown(&s);
   MPI_Comm_free(&dom);
@@ -311,6 +325,9 @@ int main(int argc, char **argv)
       check_bits(run.a, ref.a, sizeof ref.a,
                  "%d groups x grid %dx%d: trained parameters bit-identical", ngr, grid[0], grid[1]);
       check_true(run.ess[0] > 0 && run.ess[0] <= 1, "ESS in (0, 1]: %g", run.ess[0]);
+      check_bits(run.smp, ref.smp, sizeof ref.smp,
+                 "%d groups x grid %dx%d: samples of the trained flow (log q, S, plaquette) "
+                 "bit-identical", ngr, grid[0], grid[1]);
     }
   }
   int f = check_finish_mpi("check_lat_grad", MPI_COMM_WORLD);
