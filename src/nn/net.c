@@ -1,0 +1,273 @@
+/*******************************************************************************
+ * net.c: the potential network F(x, t; theta): layout, workspace, forward
+ * and backward of the whole network (doc/nn.md).
+ *
+ * int nn_init(nn_t *net, const nn_config_t *cfg)
+ *   Checks cfg (1 <= n_x <= NN_NX_MAX, 0 <= n_freq <= NN_NFREQ_MAX,
+ *   width >= 1, 1 <= depth <= NN_DEPTH_MAX, act not NULL) and fills net
+ *   (derived sizes and the parameter size table).  Returns EMF_SUCCESS or
+ *   EMF_EINVAL (net untouched).
+ *
+ * size_t nn_param_sizes(size_t *sizes, const nn_config_t *cfg)
+ *   Sizes of the parameter tensors in storage order w_0, b_0, ..., w_d, b_d
+ *   (2 (depth + 1) entries); returns their sum.
+ *
+ * void nn_point_params(nn_params_t *p, const nn_t *net, double *base)
+ *   Points the tensors of p into the flat array base (net->n_params).
+ *   Unused tensor slots are set to NULL.
+ *
+ * int nn_layer_n_in(const nn_t *net, int l), nn_layer_n_out(net, l)
+ *   Input and output widths of dense layer l = 0 .. depth.
+ *
+ * void nn_time_features(double *e, const nn_t *net, double t)
+ *   e (n_t) = (t, sin(pi t), cos(pi t), ..., sin(pi K t), cos(pi K t)),
+ *   K = n_freq.
+ *
+ * void nn_init_params(double *theta, const nn_t *net, const double *xi,
+ *                     double last_scale)
+ *   theta from standard normals xi (n_params, e.g. rng_gaussians on a
+ *   stream of purpose RNG_MISC): w_l = xi / sqrt(n_in_l), biases 0, and the
+ *   output layer multiplied by last_scale (0 gives F = 0: the identity flow).
+ *
+ * nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
+ *   One aligned block for all jets, caches and adjoints of batches of up to
+ *   n_batch_max samples.  NULL on bad arguments or failed allocation.
+ *
+ * void nn_workspace_free(nn_workspace_t *ws)
+ *   Releases ws (NULL is a no-op).
+ *
+ * int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
+ *                const double *theta, const double *x, const double *G,
+ *                const double *h, double t, int n_batch)
+ *   out (n_batch, m+2) = (F, dF/dx, sum_jk F_jk G_jk + g.h) per sample,
+ *   by forward propagation of jets (input: value [x, e(t)], derivative
+ *   rows the unit vectors e_j, Laplacian row [h, 0]).  Keeps the caches
+ *   in ws for nn_backward.  EMF_EINVAL if n_batch < 1 or > n_batch_max.
+ *
+ * int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
+ *                 nn_workspace_t *ws, const nn_t *net, const double *theta,
+ *                 const double *dout, const double *G, int n_batch)
+ *   Reverse mode through the jet graph of the last nn_forward (same theta,
+ *   G, n_batch): accumulates the gradients of sum_b dout_b . out_b into
+ *   dtheta and, where not NULL, dx, dG, dh.  EMF_EINVAL on a bad n_batch.
+ *
+ * Context: local, no allocation outside nn_workspace_alloc.  A workspace
+ * serves one thread at a time; the nn_t and theta may be shared.
+ ******************************************************************************/
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+#include "nn.h"
+#include "util.h"
+
+int nn_layer_n_in(const nn_t *net, int l)
+{
+  return l == 0 ? net->n_in : net->cfg.width;
+}
+
+int nn_layer_n_out(const nn_t *net, int l)
+{
+  return l == net->cfg.depth ? 1 : net->cfg.width;
+}
+
+size_t nn_param_sizes(size_t *sizes, const nn_config_t *cfg)
+{
+  size_t total = 0;
+  int n_in = cfg->n_x + 1 + 2 * cfg->n_freq;
+  for (int l = 0; l <= cfg->depth; l++) {
+    int n_out = l == cfg->depth ? 1 : cfg->width;
+    sizes[2 * l] = (size_t)n_in * n_out;
+    sizes[2 * l + 1] = (size_t)n_out;
+    total += sizes[2 * l] + sizes[2 * l + 1];
+    n_in = cfg->width;
+  }
+  return total;
+}
+
+int nn_init(nn_t *net, const nn_config_t *cfg)
+{
+  nn_t nt;
+  if (!net || !cfg || !cfg->act || cfg->n_x < 1 || cfg->n_x > NN_NX_MAX ||
+      cfg->n_freq < 0 || cfg->n_freq > NN_NFREQ_MAX || cfg->width < 1 ||
+      cfg->depth < 1 || cfg->depth > NN_DEPTH_MAX)
+    return EMF_EINVAL;
+  memset(&nt, 0, sizeof nt);
+  nt.cfg = *cfg;
+  nt.n_t = 1 + 2 * cfg->n_freq;
+  nt.n_in = cfg->n_x + nt.n_t;
+  nt.n_ch = cfg->n_x + 2;
+  nt.n_layers = cfg->depth + 1;
+  nt.n_tensors = 2 * nt.n_layers;
+  nt.n_params = nn_param_sizes(nt.sizes, cfg);
+  *net = nt;
+  return EMF_SUCCESS;
+}
+
+void nn_point_params(nn_params_t *p, const nn_t *net, double *base)
+{
+  size_t off = 0;
+  memset(p, 0, sizeof *p);
+  for (int l = 0; l < net->n_layers; l++) {
+    p->w[l] = base + off;
+    off += net->sizes[2 * l];
+    p->b[l] = base + off;
+    off += net->sizes[2 * l + 1];
+  }
+  assert(off == net->n_params);  /* the table covers the flat array exactly */
+}
+
+void nn_time_features(double *e, const nn_t *net, double t)
+{
+  e[0] = t;
+  for (int k = 1; k <= net->cfg.n_freq; k++) {
+    e[2 * k - 1] = sin(M_PI * k * t);
+    e[2 * k] = cos(M_PI * k * t);
+  }
+}
+
+void nn_init_params(double *theta, const nn_t *net, const double *xi,
+                    double last_scale)
+{
+  nn_params_t p;
+  nn_point_params(&p, net, theta);
+  for (int l = 0; l < net->n_layers; l++) {
+    int n_in = nn_layer_n_in(net, l), n_out = nn_layer_n_out(net, l);
+    double scale = 1.0 / sqrt((double)n_in);
+    size_t off = (size_t)(p.w[l] - theta);
+    if (l == net->cfg.depth) scale *= last_scale;
+    for (size_t i = 0; i < (size_t)n_in * n_out; i++)
+      p.w[l][i] = scale * xi[off + i];
+    for (int o = 0; o < n_out; o++) p.b[l][o] = 0.0;
+  }
+}
+
+/* ---- workspace ----------------------------------------------------------- */
+
+nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
+{
+  nn_workspace_t *ws;
+  size_t nb, nc, w, n_adj, total, off = 0;
+  if (!net || n_batch_max < 1) return NULL;
+  nb = (size_t)n_batch_max;
+  nc = (size_t)net->n_ch;
+  w = (size_t)net->cfg.width;
+  n_adj = nb * nc * (w > (size_t)net->n_in ? w : (size_t)net->n_in);
+  /* sizes, rounded up to 8 doubles (64 bytes) each */
+#define RND(k) (((k) + 7) / 8 * 8)
+  total = RND(nb * nc * net->n_in) + 2 * RND(n_adj) +
+          (size_t)net->cfg.depth *
+              (2 * RND(nb * nc * w) + RND(nb * 3 * w) + RND(nb * w));
+  ws = acalloc(1, sizeof *ws);
+  if (!ws) return NULL;
+  ws->block = amalloc(total * sizeof(double));
+  if (!ws->block) {
+    afree(ws);
+    return NULL;
+  }
+  memset(ws->block, 0, total * sizeof(double));
+  ws->n_batch_max = n_batch_max;
+  ws->in = ws->block + off;
+  off += RND(nb * nc * net->n_in);
+  ws->adj0 = ws->block + off;
+  off += RND(n_adj);
+  ws->adj1 = ws->block + off;
+  off += RND(n_adj);
+  for (int l = 0; l < net->cfg.depth; l++) {
+    ws->z[l] = ws->block + off;
+    off += RND(nb * nc * w);
+    ws->y[l] = ws->block + off;
+    off += RND(nb * nc * w);
+    ws->s[l] = ws->block + off;
+    off += RND(nb * 3 * w);
+    ws->q[l] = ws->block + off;
+    off += RND(nb * w);
+  }
+#undef RND
+  assert(off == total);
+  return ws;
+}
+
+void nn_workspace_free(nn_workspace_t *ws)
+{
+  if (!ws) return;
+  afree(ws->block);
+  afree(ws);
+}
+
+/* ---- network ------------------------------------------------------------- */
+
+int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
+               const double *theta, const double *x, const double *G,
+               const double *h, double t, int n_batch)
+{
+  const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
+  const int w = net->cfg.width, d = net->cfg.depth;
+  double e[1 + 2 * NN_NFREQ_MAX];
+  nn_params_t p;
+  const double *prev;
+  if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
+  nn_point_params(&p, net, (double *)theta);
+  nn_time_features(e, net, t);
+  /* input jet: value [x, e], rows d/dx_j = unit vectors, Laplacian [h, 0] */
+  for (int bt = 0; bt < n_batch; bt++) {
+    double *in = ws->in + (size_t)bt * nc * n_in;
+    memset(in, 0, (size_t)nc * n_in * sizeof(double));
+    memcpy(in, x + (size_t)bt * m, (size_t)m * sizeof(double));
+    memcpy(in + m, e, (size_t)net->n_t * sizeof(double));
+    for (int j = 0; j < m; j++) in[(size_t)(j + 1) * n_in + j] = 1.0;
+    memcpy(in + (size_t)(m + 1) * n_in, h + (size_t)bt * m,
+           (size_t)m * sizeof(double));
+  }
+  prev = ws->in;
+  for (int l = 0; l < d; l++) {
+    nn_dense_jet_forward(ws->z[l], prev, p.w[l], p.b[l], n_batch, nc,
+                         nn_layer_n_in(net, l), w);
+    nn_act_jet_forward(ws->y[l], ws->s[l], ws->q[l], ws->z[l], G, net->cfg.act,
+                       n_batch, nc, w);
+    prev = ws->y[l];
+  }
+  nn_dense_jet_forward(out, prev, p.w[d], p.b[d], n_batch, nc, w, 1);
+  return EMF_SUCCESS;
+}
+
+int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
+                nn_workspace_t *ws, const nn_t *net, const double *theta,
+                const double *dout, const double *G, int n_batch)
+{
+  const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
+  const int w = net->cfg.width, d = net->cfg.depth;
+  nn_params_t p, dp;
+  double *dy = ws->adj0, *dz = ws->adj1;
+  if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
+  nn_point_params(&p, net, (double *)theta);
+  nn_point_params(&dp, net, dtheta);
+  memset(dy, 0, (size_t)n_batch * nc * w * sizeof(double));
+  nn_dense_jet_backward(dy, dp.w[d], dp.b[d], dout, ws->y[d - 1], p.w[d],
+                        n_batch, nc, w, 1);
+  /* dy: adjoint of y[l] (adj0), dz: adjoint of z[l] (adj1); the dense
+   * backward of layer l writes the adjoint of y[l-1] back into dy */
+  for (int l = d - 1; l >= 0; l--) {
+    int li = nn_layer_n_in(net, l);
+    memset(dz, 0, (size_t)n_batch * nc * w * sizeof(double));
+    nn_act_jet_backward(dz, dG, dy, ws->z[l], ws->s[l], ws->q[l], G, n_batch,
+                        nc, w);
+    if (l > 0) {
+      memset(dy, 0, (size_t)n_batch * nc * w * sizeof(double));
+      nn_dense_jet_backward(dy, dp.w[l], dp.b[l], dz, ws->y[l - 1], p.w[l],
+                            n_batch, nc, li, w);
+    } else {
+      double *din = (dx || dh) ? dy : NULL;
+      if (din) memset(din, 0, (size_t)n_batch * nc * n_in * sizeof(double));
+      nn_dense_jet_backward(din, dp.w[0], dp.b[0], dz, ws->in, p.w[0], n_batch,
+                            nc, n_in, w);
+      for (int bt = 0; bt < n_batch && din; bt++) {
+        const double *db = din + (size_t)bt * nc * n_in;
+        for (int j = 0; j < m; j++) {
+          if (dx) dx[(size_t)bt * m + j] += db[j];
+          if (dh) dh[(size_t)bt * m + j] += db[(size_t)(m + 1) * n_in + j];
+        }
+      }
+    }
+  }
+  return EMF_SUCCESS;
+}
