@@ -35,18 +35,38 @@
 #include <math.h>
 #include <string.h>
 #include "nn.h"
+#include "nn_int.h"
 
 /* ---- activation functions ----------------------------------------------- */
 
+/* tanh by the vector kernel of nn_int.h (a few ulp), chunks of NN_VL with a
+ * zero-padded tail, so that a value does not depend on its position */
 static void eval_tanh(double *s0, double *s1, double *s2, double *s3,
                       const double *z, int n)
 {
-  for (int i = 0; i < n; i++) {
-    double t = tanh(z[i]), d1 = 1.0 - t * t, d2 = -2.0 * t * d1;
-    s0[i] = t;
-    s1[i] = d1;
-    s2[i] = d2;
-    s3[i] = -2.0 * (d1 * d1 + t * d2);
+  for (int i = 0; i < n; i += NN_VL) {
+    int nl = n - i < NN_VL ? n - i : NN_VL;
+    vd_t t, d1, d2;
+    if (nl == NN_VL) {
+      t = vtanh(vload(z + i));
+    } else {
+      double zt[NN_VL] = {0.0};
+      memcpy(zt, z + i, (size_t)nl * sizeof(double));
+      t = vtanh(vload(zt));
+    }
+    d1 = 1.0 - t * t;
+    d2 = -2.0 * t * d1;
+    vd_t r[4] = {t, d1, d2, -2.0 * (d1 * d1 + t * d2)};
+    double *dst[4] = {s0, s1, s2, s3};
+    for (int k = 0; k < 4; k++) {
+      if (nl == NN_VL) {
+        vstore(dst[k] + i, r[k]);
+      } else {
+        double tmp[NN_VL];
+        vstore(tmp, r[k]);
+        memcpy(dst[k] + i, tmp, (size_t)nl * sizeof(double));
+      }
+    }
   }
 }
 
@@ -120,36 +140,56 @@ const nn_act_type_t *nn_act_lookup(const char *name)
 
 /* ---- activation layer on jets -------------------------------------------- */
 
+/* Units are processed in chunks of NN_VL (one vector per channel); a short
+ * last chunk is zero-padded on load and cut on store. */
+static inline vd_t ld(const double *p, int nl)
+{
+  if (nl == NN_VL) return vload(p);
+  double t[NN_VL] = {0.0};
+  memcpy(t, p, (size_t)nl * sizeof(double));
+  return vload(t);
+}
+
+static inline void st(double *p, vd_t v, int nl)
+{
+  if (nl == NN_VL) {
+    vstore(p, v);
+  } else {
+    double t[NN_VL];
+    vstore(t, v);
+    memcpy(p, t, (size_t)nl * sizeof(double));
+  }
+}
+
 void nn_act_jet_forward(double *y, double *s, double *q, const double *z,
                         const double *G, const nn_act_type_t *act, int n_batch,
                         int n_ch, int n)
 {
   const int m = n_ch - 2;
+  double c[NN_NX_MAX * (NN_NX_MAX + 1) / 2];
   for (int bt = 0; bt < n_batch; bt++) {
-    const double *restrict zb = z + (size_t)bt * n_ch * n;
-    const double *restrict Gb = G + (size_t)bt * m * m;
-    const double *restrict zL = zb + (size_t)(m + 1) * n;
-    double *restrict yb = y + (size_t)bt * n_ch * n;
-    double *restrict yL = yb + (size_t)(m + 1) * n;
-    double *restrict s1 = s + (size_t)bt * 3 * n, *s2 = s1 + n, *s3 = s2 + n;
-    double *restrict qb = q + (size_t)bt * n;
+    const double *zb = z + (size_t)bt * n_ch * n, *Gb = G + (size_t)bt * m * m;
+    double *yb = y + (size_t)bt * n_ch * n;
+    double *s1 = s + (size_t)bt * 3 * n, *s2 = s1 + n, *s3 = s2 + n;
+    double *qb = q + (size_t)bt * n;
     act->eval(yb, s1, s2, s3, zb, n);
-    for (int j = 1; j <= m; j++) {
-      const double *restrict zj = zb + (size_t)j * n;
-      double *restrict yj = yb + (size_t)j * n;
-      for (int u = 0; u < n; u++) yj[u] = s1[u] * zj[u];
-    }
     /* q = sum_{j<=k} c_jk z_j z_k with c_jj = G_jj, c_jk = G_jk + G_kj */
-    for (int u = 0; u < n; u++) qb[u] = 0.0;
-    for (int j = 0; j < m; j++) {
-      const double *restrict zj = zb + (size_t)(j + 1) * n;
-      for (int k = j; k < m; k++) {
-        const double *restrict zk = zb + (size_t)(k + 1) * n;
-        double c = (k == j) ? Gb[j * m + j] : Gb[j * m + k] + Gb[k * m + j];
-        for (int u = 0; u < n; u++) qb[u] += c * zj[u] * zk[u];
+    for (int j = 0, i = 0; j < m; j++)
+      for (int k = j; k < m; k++, i++)
+        c[i] = (k == j) ? Gb[j * m + j] : Gb[j * m + k] + Gb[k * m + j];
+    for (int u = 0; u < n; u += NN_VL) {
+      const int nl = n - u < NN_VL ? n - u : NN_VL;
+      vd_t zj[NN_NX_MAX], qv = vbroadcast(0.0), s1v = ld(s1 + u, nl);
+      for (int j = 0; j < m; j++) {
+        zj[j] = ld(zb + (size_t)(j + 1) * n + u, nl);
+        st(yb + (size_t)(j + 1) * n + u, s1v * zj[j], nl);
       }
+      for (int j = 0, i = 0; j < m; j++)
+        for (int k = j; k < m; k++, i++) qv = vfma(vbroadcast(c[i]), zj[j] * zj[k], qv);
+      vd_t zL = ld(zb + (size_t)(m + 1) * n + u, nl);
+      st(qb + u, qv, nl);
+      st(yb + (size_t)(m + 1) * n + u, vfma(s1v, zL, ld(s2 + u, nl) * qv), nl);
     }
-    for (int u = 0; u < n; u++) yL[u] = s1[u] * zL[u] + s2[u] * qb[u];
   }
 }
 
@@ -157,57 +197,56 @@ void nn_act_jet_backward(double *dz, double *dG, const double *dy,
                          const double *z, const double *s, const double *q,
                          const double *G, int n_batch, int n_ch, int n)
 {
-  const int m = n_ch - 2;
+  const int m = n_ch - 2, np = m * (m + 1) / 2;
+  double c2[NN_NX_MAX * NN_NX_MAX];
+  vd_t accG[NN_NX_MAX * (NN_NX_MAX + 1) / 2];
   for (int bt = 0; bt < n_batch; bt++) {
     const size_t off = (size_t)bt * n_ch * n;
-    const double *restrict zb = z + off, *restrict dyb = dy + off;
-    const double *restrict Gb = G + (size_t)bt * m * m;
-    const double *restrict zL = zb + (size_t)(m + 1) * n;
-    const double *restrict dyL = dyb + (size_t)(m + 1) * n;
-    const double *restrict s1 = s + (size_t)bt * 3 * n, *s2 = s1 + n, *s3 = s2 + n;
-    const double *restrict qb = q + (size_t)bt * n;
-    double *restrict dzb = dz + off, *restrict dzL = dzb + (size_t)(m + 1) * n;
-    /* value and Laplacian channels */
-    for (int u = 0; u < n; u++) {
-      dzb[u] += dyb[u] * s1[u] + dyL[u] * (s2[u] * zL[u] + s3[u] * qb[u]);
-      dzL[u] += dyL[u] * s1[u];
-    }
-    for (int j = 1; j <= m; j++) {
-      const double *restrict zj = zb + (size_t)j * n;
-      const double *restrict dyj = dyb + (size_t)j * n;
-      double *restrict dzj = dzb + (size_t)j * n;
-      for (int u = 0; u < n; u++) {
-        dzb[u] += s2[u] * dyj[u] * zj[u];
-        dzj[u] += dyj[u] * s1[u];
+    const double *zb = z + off, *dyb = dy + off, *Gb = G + (size_t)bt * m * m;
+    const double *s1 = s + (size_t)bt * 3 * n, *s2 = s1 + n, *s3 = s2 + n;
+    const double *qb = q + (size_t)bt * n;
+    double *dzb = dz + off;
+    for (int j = 0; j < m; j++)
+      for (int k = 0; k < m; k++) c2[j * m + k] = Gb[j * m + k] + Gb[k * m + j];
+    for (int i = 0; i < np; i++) accG[i] = vbroadcast(0.0);
+    for (int u = 0; u < n; u += NN_VL) {
+      const int nl = n - u < NN_VL ? n - u : NN_VL;
+      vd_t zj[NN_NX_MAX], dyj[NN_NX_MAX];
+      vd_t s1v = ld(s1 + u, nl), s2v = ld(s2 + u, nl), s3v = ld(s3 + u, nl);
+      vd_t qv = ld(qb + u, nl), zL = ld(zb + (size_t)(m + 1) * n + u, nl);
+      vd_t dy0 = ld(dyb + u, nl), dyL = ld(dyb + (size_t)(m + 1) * n + u, nl);
+      vd_t qbar = dyL * s2v, sdz = vbroadcast(0.0);
+      for (int j = 0; j < m; j++) {
+        zj[j] = ld(zb + (size_t)(j + 1) * n + u, nl);
+        dyj[j] = ld(dyb + (size_t)(j + 1) * n + u, nl);
+        sdz = vfma(dyj[j], zj[j], sdz);
       }
-    }
-    /* through q: qbar = dy_L s'', dz_j += qbar (G + G^T)_jk z_k,
-     * dG_jk += sum_u qbar z_j z_k */
-    for (int j = 0; j < m; j++) {
-      double *restrict dzj = dzb + (size_t)(j + 1) * n;
-      for (int k = 0; k < m; k++) {
-        const double *restrict zk = zb + (size_t)(k + 1) * n;
-        double c = Gb[j * m + k] + Gb[k * m + j];
-        for (int u = 0; u < n; u++) dzj[u] += c * dyL[u] * s2[u] * zk[u];
+      /* value: s1 dy0 + s2 sum_j dy_j z_j + dy_L (s2 z_L + s3 q) */
+      vd_t dz0 = dy0 * s1v + s2v * sdz + dyL * vfma(s2v, zL, s3v * qv);
+      st(dzb + u, ld(dzb + u, nl) + dz0, nl);
+      st(dzb + (size_t)(m + 1) * n + u,
+         ld(dzb + (size_t)(m + 1) * n + u, nl) + dyL * s1v, nl);
+      /* derivative channels: s1 dy_j + qbar (G + G^T)_jk z_k */
+      for (int j = 0; j < m; j++) {
+        vd_t t = vbroadcast(0.0);
+        for (int k = 0; k < m; k++) t = vfma(vbroadcast(c2[j * m + k]), zj[k], t);
+        double *p = dzb + (size_t)(j + 1) * n + u;
+        st(p, ld(p, nl) + vfma(dyj[j], s1v, qbar * t), nl);
+      }
+      /* dG_jk += sum_u qbar z_j z_k (padded lanes carry zeros) */
+      for (int j = 0, i = 0; j < m; j++) {
+        vd_t qz = qbar * zj[j];
+        for (int k = j; k < m; k++, i++) accG[i] = vfma(qz, zj[k], accG[i]);
       }
     }
     if (dG) {
       double *dGb = dG + (size_t)bt * m * m;
-      for (int j = 0; j < m; j++) {
-        const double *zj = zb + (size_t)(j + 1) * n;
-        for (int k = j; k < m; k++) {
-          const double *zk = zb + (size_t)(k + 1) * n;
-          double acc[4] = {0.0, 0.0, 0.0, 0.0};
-          int u = 0;
-          for (; u + 4 <= n; u += 4)
-            for (int l = 0; l < 4; l++)
-              acc[l] += dyL[u + l] * s2[u + l] * zj[u + l] * zk[u + l];
-          double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-          for (; u < n; u++) sum += dyL[u] * s2[u] * zj[u] * zk[u];
+      for (int j = 0, i = 0; j < m; j++)
+        for (int k = j; k < m; k++, i++) {
+          double sum = (accG[i][0] + accG[i][1]) + (accG[i][2] + accG[i][3]);
           dGb[j * m + k] += sum;
           if (k != j) dGb[k * m + j] += sum;
         }
-      }
     }
   }
 }

@@ -32,44 +32,18 @@
  * different order than the naive ones (agreement to rounding, not bitwise).
  ******************************************************************************/
 #include <string.h>
-#if defined(__FMA__) && defined(__AVX__)
-#include <immintrin.h>
-#endif
 #include "nn.h"
+#include "nn_int.h"
 
 /* Register tile of the forward kernel: MR rows times NR outputs, as NV
  * vectors of VL doubles (GCC/Clang vector extension; with AVX2 one vector
  * is one register, and the tile is 12 accumulator registers). */
-#define VL 4
+#define VL NN_VL
 #define NV 4
 #define MR 3
 #define NR (NV * VL)
 /* Rows per cache block of the weight-gradient kernel. */
 #define RB 96
-
-typedef double vd_t __attribute__((vector_size(VL * sizeof(double))));
-
-static inline vd_t vload(const double *p)
-{
-  vd_t v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-static inline void vstore(double *p, vd_t v) { memcpy(p, &v, sizeof v); }
-
-static inline vd_t vbroadcast(double a) { return (vd_t){a, a, a, a}; }
-
-/* a b + c; one fused instruction where the target has FMA (-std=c11 turns
- * off the compiler's own contraction) */
-static inline vd_t vfma(vd_t a, vd_t b, vd_t c)
-{
-#if defined(__FMA__) && defined(__AVX__)
-  return _mm256_fmadd_pd(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
 
 static void fwd_tile(double *restrict y, const double *restrict x,
                      const double *restrict w, const double *const bias[MR],
@@ -140,23 +114,25 @@ void nn_dense_jet_forward_naive(double *y, const double *x, const double *w,
     }
 }
 
-/* dx rows r0..r0+DR-1, inputs i0..i0+DI-1: dot products over o, kept as
- * four independent lanes (o mod 4) so that the compiler may vectorise them
- * without reassociating a reduction. */
+/* dx rows r0..r0+DR-1, inputs i0..i0+DI-1: dot products over o, as vectors
+ * of partial sums (o mod VL) reduced at the end. */
 #define DR 3
 #define DI 4
 static void bwd_dx_tile(double *restrict dx, const double *restrict dy,
                         const double *restrict w, int n_in, int n_out, int i0)
 {
-  double acc[DR][DI][4];
-  const int o_end = n_out / 4 * 4;
-  memset(acc, 0, sizeof acc);
-  for (int o = 0; o < o_end; o += 4)
-    for (int r = 0; r < DR; r++)
-      for (int i = 0; i < DI; i++)
-        for (int k = 0; k < 4; k++)
-          acc[r][i][k] += dy[(size_t)r * n_out + o + k] *
-                          w[(size_t)(i0 + i) * n_out + o + k];
+  vd_t acc[DR][DI];
+  const int o_end = n_out / VL * VL;
+  for (int r = 0; r < DR; r++)
+    for (int i = 0; i < DI; i++) acc[r][i] = vbroadcast(0.0);
+  for (int o = 0; o < o_end; o += VL) {
+    vd_t dv[DR];
+    for (int r = 0; r < DR; r++) dv[r] = vload(dy + (size_t)r * n_out + o);
+    for (int i = 0; i < DI; i++) {
+      vd_t wv = vload(w + (size_t)(i0 + i) * n_out + o);
+      for (int r = 0; r < DR; r++) acc[r][i] = vfma(dv[r], wv, acc[r][i]);
+    }
+  }
   for (int r = 0; r < DR; r++)
     for (int i = 0; i < DI; i++) {
       double s = (acc[r][i][0] + acc[r][i][1]) + (acc[r][i][2] + acc[r][i][3]);
