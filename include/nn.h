@@ -105,7 +105,7 @@ typedef struct {
   double *y[NN_DEPTH_MAX];      /* (n_batch, n_ch, w) activation outputs */
   double *s[NN_DEPTH_MAX];      /* (n_batch, 3, w) s', s'', s''' at z value */
   double *q[NN_DEPTH_MAX];      /* (n_batch, w) z_j G_jk z_k */
-  double *adj0, *adj1;  /* (n_batch, n_ch, max(w, n_in)) adjoint scratch */
+  double *adj0, *adj1;  /* (block, n_ch, max(w, n_in)) adjoint scratch */
   double *block;
 } nn_workspace_t;
 

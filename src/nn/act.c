@@ -161,13 +161,14 @@ static inline void st(double *p, vd_t v, int nl)
   }
 }
 
-void nn_act_jet_forward(double *y, double *s, double *q, const double *z,
-                        const double *G, const nn_act_type_t *act, int n_batch,
-                        int n_ch, int n)
+/* One sample; inlined with a constant m for the common sizes, so that the
+ * loops over derivative channels unroll and stay in registers. */
+static inline __attribute__((always_inline)) void
+act_fwd_sample(double *y, double *s, double *q, const double *z, const double *G,
+               const nn_act_type_t *act, int n_ch, int n, int bt, const int m)
 {
-  const int m = n_ch - 2;
   double c[NN_NX_MAX * (NN_NX_MAX + 1) / 2];
-  for (int bt = 0; bt < n_batch; bt++) {
+  {
     const double *zb = z + (size_t)bt * n_ch * n, *Gb = G + (size_t)bt * m * m;
     double *yb = y + (size_t)bt * n_ch * n;
     double *s1 = s + (size_t)bt * 3 * n, *s2 = s1 + n, *s3 = s2 + n;
@@ -193,14 +194,31 @@ void nn_act_jet_forward(double *y, double *s, double *q, const double *z,
   }
 }
 
-void nn_act_jet_backward(double *dz, double *dG, const double *dy,
-                         const double *z, const double *s, const double *q,
-                         const double *G, int n_batch, int n_ch, int n)
+void nn_act_jet_forward(double *y, double *s, double *q, const double *z,
+                        const double *G, const nn_act_type_t *act, int n_batch,
+                        int n_ch, int n)
 {
-  const int m = n_ch - 2, np = m * (m + 1) / 2;
+  const int m = n_ch - 2;
+  for (int bt = 0; bt < n_batch; bt++) {
+    switch (m) {
+      case 2: act_fwd_sample(y, s, q, z, G, act, n_ch, n, bt, 2); break;
+      case 4: act_fwd_sample(y, s, q, z, G, act, n_ch, n, bt, 4); break;
+      case 6: act_fwd_sample(y, s, q, z, G, act, n_ch, n, bt, 6); break;
+      case 8: act_fwd_sample(y, s, q, z, G, act, n_ch, n, bt, 8); break;
+      default: act_fwd_sample(y, s, q, z, G, act, n_ch, n, bt, m); break;
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void
+act_bwd_sample(double *dz, double *dG, const double *dy, const double *z,
+               const double *s, const double *q, const double *G, int n_ch,
+               int n, int bt, const int m)
+{
+  const int np = m * (m + 1) / 2;
   double c2[NN_NX_MAX * NN_NX_MAX];
   vd_t accG[NN_NX_MAX * (NN_NX_MAX + 1) / 2];
-  for (int bt = 0; bt < n_batch; bt++) {
+  {
     const size_t off = (size_t)bt * n_ch * n;
     const double *zb = z + off, *dyb = dy + off, *Gb = G + (size_t)bt * m * m;
     const double *s1 = s + (size_t)bt * 3 * n, *s2 = s1 + n, *s3 = s2 + n;
@@ -247,6 +265,22 @@ void nn_act_jet_backward(double *dz, double *dG, const double *dy,
           dGb[j * m + k] += sum;
           if (k != j) dGb[k * m + j] += sum;
         }
+    }
+  }
+}
+
+void nn_act_jet_backward(double *dz, double *dG, const double *dy,
+                         const double *z, const double *s, const double *q,
+                         const double *G, int n_batch, int n_ch, int n)
+{
+  const int m = n_ch - 2;
+  for (int bt = 0; bt < n_batch; bt++) {
+    switch (m) {
+      case 2: act_bwd_sample(dz, dG, dy, z, s, q, G, n_ch, n, bt, 2); break;
+      case 4: act_bwd_sample(dz, dG, dy, z, s, q, G, n_ch, n, bt, 4); break;
+      case 6: act_bwd_sample(dz, dG, dy, z, s, q, G, n_ch, n, bt, 6); break;
+      case 8: act_bwd_sample(dz, dG, dy, z, s, q, G, n_ch, n, bt, 8); break;
+      default: act_bwd_sample(dz, dG, dy, z, s, q, G, n_ch, n, bt, m); break;
     }
   }
 }

@@ -79,12 +79,33 @@ static void fwd_row(double *restrict y, const double *restrict x,
   }
 }
 
+/* n_out = 1 (the output layer): one dot product per row, as a vector of
+ * partial sums (i mod VL). */
+static void fwd_dot(double *restrict y, const double *restrict x,
+                    const double *restrict w, const double *b, int n_rows,
+                    int n_ch, int n_in)
+{
+  const int i_end = n_in / VL * VL;
+  for (int r = 0; r < n_rows; r++) {
+    const double *xr = x + (size_t)r * n_in;
+    vd_t acc = vbroadcast(0.0);
+    for (int i = 0; i < i_end; i += VL) acc = vfma(vload(xr + i), vload(w + i), acc);
+    double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (int i = i_end; i < n_in; i++) sum += xr[i] * w[i];
+    y[r] = (b && r % n_ch == 0) ? sum + b[0] : sum;
+  }
+}
+
 void nn_dense_jet_forward(double *y, const double *x, const double *w,
                           const double *b, int n_batch, int n_ch, int n_in,
                           int n_out)
 {
   const int n_rows = n_batch * n_ch, o_end = n_out / NR * NR;
   int r0 = 0;
+  if (n_out == 1) {
+    fwd_dot(y, x, w, b, n_rows, n_ch, n_in);
+    return;
+  }
   for (; r0 + MR <= n_rows; r0 += MR) {
     const double *bias[MR];
     for (int r = 0; r < MR; r++) bias[r] = (b && (r0 + r) % n_ch == 0) ? b : NULL;
@@ -197,6 +218,16 @@ void nn_dense_jet_backward(double *dx, double *dw, double *db, const double *dy,
       const double *dyr = dy + (size_t)bt * n_ch * n_out;
       for (int o = 0; o < n_out; o++) db[o] += dyr[o];
     }
+  if (n_out == 1) {
+    /* output layer: dx_r += dy_r w, dw += dy_r x_r, both vectors over i */
+    for (int r = 0; r < n_rows; r++) {
+      const double g = dy[r], *xr = x + (size_t)r * n_in;
+      double *dxr = dx ? dx + (size_t)r * n_in : NULL;
+      for (int i = 0; i < n_in && dxr; i++) dxr[i] += g * w[i];
+      for (int i = 0; i < n_in && dw; i++) dw[i] += g * xr[i];
+    }
+    return;
+  }
   if (dx) {
     const int i_end = n_in / DI * DI;
     int r0 = 0;

@@ -143,6 +143,11 @@ void nn_init_params(double *theta, const nn_t *net, const double *xi,
 
 /* ---- workspace ----------------------------------------------------------- */
 
+/* Samples per block: forward and backward run all layers on one block of
+ * samples before the next, so that a layer's output is still in cache when
+ * the next layer reads it (doc/nn.md). */
+#define NN_BLOCK 32
+
 nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
 {
   nn_workspace_t *ws;
@@ -151,7 +156,8 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
   nb = (size_t)n_batch_max;
   nc = (size_t)net->n_ch;
   w = (size_t)net->cfg.width;
-  n_adj = nb * nc * (w > (size_t)net->n_in ? w : (size_t)net->n_in);
+  n_adj = (nb < NN_BLOCK ? nb : NN_BLOCK) * nc *
+          (w > (size_t)net->n_in ? w : (size_t)net->n_in);
   /* sizes, rounded up to 8 doubles (64 bytes) each */
 #define RND(k) (((k) + 7) / 8 * 8)
   total = RND(nb * nc * net->n_in) + 2 * RND(n_adj) +
@@ -196,20 +202,17 @@ void nn_workspace_free(nn_workspace_t *ws)
 
 /* ---- network ------------------------------------------------------------- */
 
-int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
-               const double *theta, const double *x, const double *G,
-               const double *h, double t, int n_batch)
+
+static void forward_block(double *out, nn_workspace_t *ws, const nn_t *net,
+                          const nn_params_t *p, const double *x,
+                          const double *G, const double *h, const double *e,
+                          int b0, int nb)
 {
   const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
   const int w = net->cfg.width, d = net->cfg.depth;
-  double e[1 + 2 * NN_NFREQ_MAX];
-  nn_params_t p;
-  const double *prev;
-  if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
-  nn_point_params(&p, net, (double *)theta);
-  nn_time_features(e, net, t);
+  const double *Gb = G + (size_t)b0 * m * m, *prev = ws->in + (size_t)b0 * nc * n_in;
   /* input jet: value [x, e], rows d/dx_j = unit vectors, Laplacian [h, 0] */
-  for (int bt = 0; bt < n_batch; bt++) {
+  for (int bt = b0; bt < b0 + nb; bt++) {
     double *in = ws->in + (size_t)bt * nc * n_in;
     memset(in, 0, (size_t)nc * n_in * sizeof(double));
     memcpy(in, x + (size_t)bt * m, (size_t)m * sizeof(double));
@@ -218,56 +221,82 @@ int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
     memcpy(in + (size_t)(m + 1) * n_in, h + (size_t)bt * m,
            (size_t)m * sizeof(double));
   }
-  prev = ws->in;
   for (int l = 0; l < d; l++) {
-    nn_dense_jet_forward(ws->z[l], prev, p.w[l], p.b[l], n_batch, nc,
-                         nn_layer_n_in(net, l), w);
-    nn_act_jet_forward(ws->y[l], ws->s[l], ws->q[l], ws->z[l], G, net->cfg.act,
-                       n_batch, nc, w);
-    prev = ws->y[l];
+    double *z = ws->z[l] + (size_t)b0 * nc * w, *y = ws->y[l] + (size_t)b0 * nc * w;
+    nn_dense_jet_forward(z, prev, p->w[l], p->b[l], nb, nc, nn_layer_n_in(net, l), w);
+    nn_act_jet_forward(y, ws->s[l] + (size_t)b0 * 3 * w, ws->q[l] + (size_t)b0 * w, z,
+                       Gb, net->cfg.act, nb, nc, w);
+    prev = y;
   }
-  nn_dense_jet_forward(out, prev, p.w[d], p.b[d], n_batch, nc, w, 1);
+  nn_dense_jet_forward(out + (size_t)b0 * nc, prev, p->w[d], p->b[d], nb, nc, w, 1);
+}
+
+int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
+               const double *theta, const double *x, const double *G,
+               const double *h, double t, int n_batch)
+{
+  double e[1 + 2 * NN_NFREQ_MAX];
+  nn_params_t p;
+  if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
+  nn_point_params(&p, net, (double *)theta);
+  nn_time_features(e, net, t);
+  for (int b0 = 0; b0 < n_batch; b0 += NN_BLOCK)
+    forward_block(out, ws, net, &p, x, G, h, e, b0,
+                  n_batch - b0 < NN_BLOCK ? n_batch - b0 : NN_BLOCK);
   return EMF_SUCCESS;
+}
+
+/* dy: adjoint of y[l] (adj0), dz: adjoint of z[l] (adj1), each for one
+ * block; the dense backward of layer l writes the adjoint of y[l-1] back
+ * into dy. */
+static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
+                           nn_workspace_t *ws, const nn_t *net,
+                           const nn_params_t *p, const double *dout,
+                           const double *G, int b0, int nb)
+{
+  const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
+  const int w = net->cfg.width, d = net->cfg.depth;
+  const double *Gb = G + (size_t)b0 * m * m;
+  double *dy = ws->adj0, *dz = ws->adj1, *dGb = dG ? dG + (size_t)b0 * m * m : NULL;
+  memset(dy, 0, (size_t)nb * nc * w * sizeof(double));
+  nn_dense_jet_backward(dy, dp->w[d], dp->b[d], dout + (size_t)b0 * nc,
+                        ws->y[d - 1] + (size_t)b0 * nc * w, p->w[d], nb, nc, w, 1);
+  for (int l = d - 1; l >= 0; l--) {
+    memset(dz, 0, (size_t)nb * nc * w * sizeof(double));
+    nn_act_jet_backward(dz, dGb, dy, ws->z[l] + (size_t)b0 * nc * w,
+                        ws->s[l] + (size_t)b0 * 3 * w, ws->q[l] + (size_t)b0 * w, Gb,
+                        nb, nc, w);
+    if (l > 0) {
+      memset(dy, 0, (size_t)nb * nc * w * sizeof(double));
+      nn_dense_jet_backward(dy, dp->w[l], dp->b[l], dz,
+                            ws->y[l - 1] + (size_t)b0 * nc * w, p->w[l], nb, nc,
+                            nn_layer_n_in(net, l), w);
+    } else {
+      double *din = (dx || dh) ? dy : NULL;
+      if (din) memset(din, 0, (size_t)nb * nc * n_in * sizeof(double));
+      nn_dense_jet_backward(din, dp->w[0], dp->b[0], dz,
+                            ws->in + (size_t)b0 * nc * n_in, p->w[0], nb, nc, n_in, w);
+      for (int bt = 0; bt < nb && din; bt++) {
+        const double *db = din + (size_t)bt * nc * n_in;
+        for (int j = 0; j < m; j++) {
+          if (dx) dx[(size_t)(b0 + bt) * m + j] += db[j];
+          if (dh) dh[(size_t)(b0 + bt) * m + j] += db[(size_t)(m + 1) * n_in + j];
+        }
+      }
+    }
+  }
 }
 
 int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
                 nn_workspace_t *ws, const nn_t *net, const double *theta,
                 const double *dout, const double *G, int n_batch)
 {
-  const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
-  const int w = net->cfg.width, d = net->cfg.depth;
   nn_params_t p, dp;
-  double *dy = ws->adj0, *dz = ws->adj1;
   if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
   nn_point_params(&p, net, (double *)theta);
   nn_point_params(&dp, net, dtheta);
-  memset(dy, 0, (size_t)n_batch * nc * w * sizeof(double));
-  nn_dense_jet_backward(dy, dp.w[d], dp.b[d], dout, ws->y[d - 1], p.w[d],
-                        n_batch, nc, w, 1);
-  /* dy: adjoint of y[l] (adj0), dz: adjoint of z[l] (adj1); the dense
-   * backward of layer l writes the adjoint of y[l-1] back into dy */
-  for (int l = d - 1; l >= 0; l--) {
-    int li = nn_layer_n_in(net, l);
-    memset(dz, 0, (size_t)n_batch * nc * w * sizeof(double));
-    nn_act_jet_backward(dz, dG, dy, ws->z[l], ws->s[l], ws->q[l], G, n_batch,
-                        nc, w);
-    if (l > 0) {
-      memset(dy, 0, (size_t)n_batch * nc * w * sizeof(double));
-      nn_dense_jet_backward(dy, dp.w[l], dp.b[l], dz, ws->y[l - 1], p.w[l],
-                            n_batch, nc, li, w);
-    } else {
-      double *din = (dx || dh) ? dy : NULL;
-      if (din) memset(din, 0, (size_t)n_batch * nc * n_in * sizeof(double));
-      nn_dense_jet_backward(din, dp.w[0], dp.b[0], dz, ws->in, p.w[0], n_batch,
-                            nc, n_in, w);
-      for (int bt = 0; bt < n_batch && din; bt++) {
-        const double *db = din + (size_t)bt * nc * n_in;
-        for (int j = 0; j < m; j++) {
-          if (dx) dx[(size_t)bt * m + j] += db[j];
-          if (dh) dh[(size_t)bt * m + j] += db[(size_t)(m + 1) * n_in + j];
-        }
-      }
-    }
-  }
+  for (int b0 = 0; b0 < n_batch; b0 += NN_BLOCK)
+    backward_block(&dp, dx, dG, dh, ws, net, &p, dout, G, b0,
+                   n_batch - b0 < NN_BLOCK ? n_batch - b0 : NN_BLOCK);
   return EMF_SUCCESS;
 }

@@ -11,7 +11,9 @@
  *   every entry of x, G (all m^2 entries) and h;
  *   all with h = 1e-5 max(1, |v|), error |fd-an|/max(|fd|,|an|,floor) < 1e-6,
  *   floor 1e-3 times the largest analytic entry of the block;
- * - batching: a batch equals its samples evaluated one by one (1e-14);
+ * - batching: a batch equals its samples evaluated one by one (1e-14), also
+ *   for a batch of 75 that spans several internal blocks, forward and
+ *   backward (dtheta = sum of the one-sample gradients, 1e-13);
  * - zero last layer: F = g = L = 0 exactly;
  * - layout: size table sums to n_params, tensors contiguous in storage order;
  * - error returns: bad configurations, oversized batch, zero-size workspace.
@@ -195,6 +197,62 @@ static void test_layout_and_zero(fix_t *f, const char *name, uint64_t *st)
   free(xi); free(th);
 }
 
+/* A batch spanning several internal blocks (nn_forward/nn_backward work on
+ * blocks of samples): outputs and per-sample input adjoints equal those of
+ * one-sample calls, dtheta their sum (1e-13 relative to the largest entry). */
+static void test_blocks(uint64_t *st)
+{
+  enum { NBIG = 75 };
+  nn_config_t cfg = {6, 1, 12, 2, NULL};
+  nn_t net;
+  nn_workspace_t *ws, *w1;
+  int m = 6, nc = 8;
+  cfg.act = nn_act_tanh;
+  nn_init(&net, &cfg);
+  ws = nn_workspace_alloc(&net, NBIG);
+  w1 = nn_workspace_alloc(&net, 1);
+  size_t np = net.n_params;
+  double *th = malloc(np * sizeof(double)), *xi = malloc(np * sizeof(double));
+  double *x = malloc(NBIG * m * sizeof(double)), *G = malloc(NBIG * m * m * sizeof(double));
+  double *h = malloc(NBIG * m * sizeof(double)), *out = malloc(NBIG * nc * sizeof(double));
+  double *dout = malloc(NBIG * nc * sizeof(double)), *dth = calloc(np, sizeof(double));
+  double *dx = calloc(NBIG * m, sizeof(double)), *dG = calloc(NBIG * m * m, sizeof(double));
+  double *dh = calloc(NBIG * m, sizeof(double)), *dth1 = calloc(np, sizeof(double));
+  double o1[8], dx1[6], dG1[36], dh1[6], e_out = 0, e_in = 0, e_th = 0;
+  tu_fill(xi, np, st);
+  nn_init_params(th, &net, xi, 1.0);
+  tu_fill(x, NBIG * m, st);
+  tu_fill(G, NBIG * m * m, st);
+  tu_fill(h, NBIG * m, st);
+  tu_fill(dout, NBIG * nc, st);
+  nn_forward(out, ws, &net, th, x, G, h, 0.6, NBIG);
+  nn_backward(dth, dx, dG, dh, ws, &net, th, dout, G, NBIG);
+  for (int b = 0; b < NBIG; b++) {
+    memset(dx1, 0, sizeof dx1);
+    memset(dG1, 0, sizeof dG1);
+    memset(dh1, 0, sizeof dh1);
+    nn_forward(o1, w1, &net, th, x + b * m, G + b * m * m, h + b * m, 0.6, 1);
+    nn_backward(dth1, dx1, dG1, dh1, w1, &net, th, dout + b * nc, G + b * m * m, 1);
+    for (int i = 0; i < nc; i++)
+      e_out = fmax(e_out, fabs(o1[i] - out[b * nc + i]) / fmax(1.0, fabs(o1[i])));
+    for (int i = 0; i < m; i++) {
+      e_in = fmax(e_in, fabs(dx1[i] - dx[b * m + i]) / fmax(1.0, fabs(dx1[i])));
+      e_in = fmax(e_in, fabs(dh1[i] - dh[b * m + i]) / fmax(1.0, fabs(dh1[i])));
+    }
+    for (int i = 0; i < m * m; i++)
+      e_in = fmax(e_in, fabs(dG1[i] - dG[b * m * m + i]) / fmax(1.0, fabs(dG1[i])));
+  }
+  for (size_t i = 0; i < np; i++) e_th = fmax(e_th, fabs(dth1[i] - dth[i]));
+  e_th /= tu_max_abs(dth, np);
+  check_abs(e_out, 0.0, 1e-14, "batch of %d (several blocks): outputs = one by one", NBIG);
+  check_abs(e_in, 0.0, 1e-14, "batch of %d: dx, dG, dh = one by one", NBIG);
+  check_abs(e_th, 0.0, 1e-13, "batch of %d: dtheta = sum of one-sample gradients", NBIG);
+  nn_workspace_free(ws);
+  nn_workspace_free(w1);
+  free(th); free(xi); free(x); free(G); free(h); free(out); free(dout);
+  free(dth); free(dx); free(dG); free(dh); free(dth1);
+}
+
 static void test_errors(void)
 {
   nn_t net;
@@ -248,6 +306,7 @@ int main(void)
     test_layout_and_zero(&f, name, &st);
     fix_free(&f);
   }
+  test_blocks(&st);
   test_errors();
   return check_finish("test_net");
 }
