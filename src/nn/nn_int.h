@@ -87,7 +87,7 @@ static inline vd_t vtanh(vd_t z)
   vd_t a = vabs(z), w = z * z, p = vbroadcast(c[11]);
   for (int i = 10; i >= 0; i--) p = vfma(p, w, vbroadcast(c[i]));
   p = p * z;
-  vd_t ac = vselect(a < vbroadcast(40.0), a, vbroadcast(40.0));
+  vd_t ac = vselect(a > vbroadcast(40.0), vbroadcast(40.0), a); /* NaN stays */
   vd_t e = vexp_neg(-2.0 * ac);
   vd_t big = (1.0 - e) / (1.0 + e);
   vi_t sign = (vi_t)z & (vi_t){(long long)0x8000000000000000ULL,

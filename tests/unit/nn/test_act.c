@@ -9,6 +9,7 @@
  * - jet backward against central FD of J = sum c . y with respect to every
  *   entry of z (all channels) and of G (not symmetric, so that the (G+G^T)
  *   rule is tested), h = 1e-5 max(1, |v|), error < 1e-6 (floor 1e-3 max|an|);
+ * - the vectorised tanh against libm (<= 4 ulp), limits and NaN;
  * - scaling: for the value channel the FD error must drop by 4 (3.5..4.5)
  *   when h = 1e-2 is halved (truncation error, not a bug).
  ******************************************************************************/
@@ -130,6 +131,34 @@ static void test_jet(const nn_act_type_t *a, uint64_t *st)
   }
 }
 
+/* The vectorised tanh against libm: relative error over 2e5 points in
+ * [-20, 20], 1e4 in [-1e-3, 1e-3] and around the branch point 0.3, at most
+ * 4 ulp (9e-16); exact limits +-1, 0 -> 0, NaN -> NaN. */
+static void test_tanh_accuracy(uint64_t *st)
+{
+  enum { NP = 230000 };
+  double *z = malloc(NP * sizeof *z), *s[4], err = 0.0, zw = 0.0;
+  for (int k = 0; k < 4; k++) s[k] = malloc(NP * sizeof(double));
+  for (int i = 0; i < NP; i++) {
+    double u = tu_rand(st);
+    z[i] = i < 200000 ? 20.0 * u : i < 210000 ? 1e-3 * u : i < 220000 ? 0.3 + 1e-3 * u : -0.3 + 1e-6 * u;
+  }
+  nn_act_tanh->eval(s[0], s[1], s[2], s[3], z, NP);
+  for (int i = 0; i < NP; i++) {
+    double ref = tanh(z[i]), e = fabs(s[0][i] - ref) / fmax(fabs(ref), 1e-300);
+    if (e > err) { err = e; zw = z[i]; }
+  }
+  check_abs(err, 0.0, 9e-16, "tanh: max relative error vs libm %.3g (worst at z = %.17g)", err, zw);
+  double sp[7] = {0.0, -0.0, 40.0, -1e300, INFINITY, -INFINITY, NAN}, o[4][7];
+  nn_act_tanh->eval(o[0], o[1], o[2], o[3], sp, 7);
+  check_true(o[0][0] == 0.0 && o[0][1] == 0.0, "tanh(0) = 0");
+  check_true(o[0][2] == 1.0 && o[0][3] == -1.0 && o[0][4] == 1.0 && o[0][5] == -1.0,
+             "tanh limits +-1 (40, -1e300, +-inf)");
+  check_true(isnan(o[0][6]), "tanh(NaN) is NaN");
+  for (int k = 0; k < 4; k++) free(s[k]);
+  free(z);
+}
+
 int main(void)
 {
   uint64_t st = 777;
@@ -137,6 +166,7 @@ int main(void)
     test_derivs(*a, &st);
     test_jet(*a, &st);
   }
+  test_tanh_accuracy(&st);
   check_true(nn_act_lookup("relu") == NULL, "unknown activation -> NULL");
   check_true(nn_act_lookup(NULL) == NULL, "NULL name -> NULL");
   return check_finish("test_act");
