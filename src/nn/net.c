@@ -272,15 +272,21 @@ static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
                             ws->y[l - 1] + (size_t)b0 * nc * w, p->w[l], nb, nc,
                             nn_layer_n_in(net, l), w);
     } else {
-      double *din = (dx || dh) ? dy : NULL;
-      if (din) memset(din, 0, (size_t)nb * nc * n_in * sizeof(double));
-      nn_dense_jet_backward(din, dp->w[0], dp->b[0], dz,
+      /* input layer: only the value row (x) and the Laplacian row (h) of
+       * the input jet vary, so dx_j = sum_o dz0_o w0_jo, dh_j = sum_o dzL_o w0_jo */
+      nn_dense_jet_backward(NULL, dp->w[0], dp->b[0], dz,
                             ws->in + (size_t)b0 * nc * n_in, p->w[0], nb, nc, n_in, w);
-      for (int bt = 0; bt < nb && din; bt++) {
-        const double *db = din + (size_t)bt * nc * n_in;
+      for (int bt = 0; bt < nb && (dx || dh); bt++) {
+        const double *dz0 = dz + (size_t)bt * nc * w, *dzL = dz0 + (size_t)(m + 1) * w;
         for (int j = 0; j < m; j++) {
-          if (dx) dx[(size_t)(b0 + bt) * m + j] += db[j];
-          if (dh) dh[(size_t)(b0 + bt) * m + j] += db[(size_t)(m + 1) * n_in + j];
+          const double *wj = p->w[0] + (size_t)j * w;
+          double sx = 0.0, sh = 0.0;
+          for (int o = 0; o < w; o++) {
+            sx += dz0[o] * wj[o];
+            sh += dzL[o] * wj[o];
+          }
+          if (dx) dx[(size_t)(b0 + bt) * m + j] += sx;
+          if (dh) dh[(size_t)(b0 + bt) * m + j] += sh;
         }
       }
     }
