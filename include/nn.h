@@ -106,6 +106,7 @@ typedef struct {
   double *s[NN_DEPTH_MAX];      /* (n_batch, 3, w) s', s'', s''' at z value */
   double *q[NN_DEPTH_MAX];      /* (n_batch, w) z_j G_jk z_k */
   double *adj0, *adj1;  /* (block, n_ch, max(w, n_in)) adjoint scratch */
+  double *wt;           /* (depth-1, w, w) transposed hidden weights */
   double *block;
 } nn_workspace_t;
 
@@ -132,6 +133,13 @@ void nn_dense_jet_backward_naive(double *dx, double *dw, double *db,
                                  const double *dy, const double *x,
                                  const double *w, int n_batch, int n_ch,
                                  int n_in, int n_out);
+
+/* dx += dy wt with the transposed weight wt (n_out, n_in): the dx part of
+ * nn_dense_jet_backward by the forward kernel. */
+void nn_dense_jet_backward_dx_t(double *dx, const double *dy, const double *wt,
+                                int n_batch, int n_ch, int n_in, int n_out);
+/* at (n_cols, n_rows) = a^T. */
+void nn_transpose(double *at, const double *a, int n_rows, int n_cols);
 
 /* Activation jet, m = n_ch - 2 derivative channels:
  *   y0 = s(z0), y_j = s'(z0) z_j, y_L = s'(z0) z_L + s''(z0) q,

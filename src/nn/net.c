@@ -151,7 +151,7 @@ void nn_init_params(double *theta, const nn_t *net, const double *xi,
 nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
 {
   nn_workspace_t *ws;
-  size_t nb, nc, w, n_adj, total, off = 0;
+  size_t nb, nc, w, n_adj, n_wt, total, off = 0;
   if (!net || n_batch_max < 1) return NULL;
   nb = (size_t)n_batch_max;
   nc = (size_t)net->n_ch;
@@ -160,7 +160,8 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
           (w > (size_t)net->n_in ? w : (size_t)net->n_in);
   /* sizes, rounded up to 8 doubles (64 bytes) each */
 #define RND(k) (((k) + 7) / 8 * 8)
-  total = RND(nb * nc * net->n_in) + 2 * RND(n_adj) +
+  n_wt = (size_t)(net->cfg.depth > 1 ? net->cfg.depth - 1 : 1) * w * w;
+  total = RND(nb * nc * net->n_in) + 2 * RND(n_adj) + RND(n_wt) +
           (size_t)net->cfg.depth *
               (2 * RND(nb * nc * w) + RND(nb * 3 * w) + RND(nb * w));
   ws = acalloc(1, sizeof *ws);
@@ -178,6 +179,8 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
   off += RND(n_adj);
   ws->adj1 = ws->block + off;
   off += RND(n_adj);
+  ws->wt = ws->block + off;
+  off += RND(n_wt);
   for (int l = 0; l < net->cfg.depth; l++) {
     ws->z[l] = ws->block + off;
     off += RND(nb * nc * w);
@@ -268,9 +271,9 @@ static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
                         nb, nc, w);
     if (l > 0) {
       memset(dy, 0, (size_t)nb * nc * w * sizeof(double));
-      nn_dense_jet_backward(dy, dp->w[l], dp->b[l], dz,
-                            ws->y[l - 1] + (size_t)b0 * nc * w, p->w[l], nb, nc,
-                            nn_layer_n_in(net, l), w);
+      nn_dense_jet_backward(NULL, dp->w[l], dp->b[l], dz,
+                            ws->y[l - 1] + (size_t)b0 * nc * w, p->w[l], nb, nc, w, w);
+      nn_dense_jet_backward_dx_t(dy, dz, ws->wt + (size_t)(l - 1) * w * w, nb, nc, w, w);
     } else {
       /* input layer: only the value row (x) and the Laplacian row (h) of
        * the input jet vary, so dx_j = sum_o dz0_o w0_jo, dh_j = sum_o dzL_o w0_jo */
@@ -301,6 +304,9 @@ int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
   if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
   nn_point_params(&p, net, (double *)theta);
   nn_point_params(&dp, net, dtheta);
+  for (int l = 1; l < net->cfg.depth; l++)  /* hidden weights, transposed once */
+    nn_transpose(ws->wt + (size_t)(l - 1) * net->cfg.width * net->cfg.width, p.w[l],
+                 net->cfg.width, net->cfg.width);
   for (int b0 = 0; b0 < n_batch; b0 += NN_BLOCK)
     backward_block(&dp, dx, dG, dh, ws, net, &p, dout, G, b0,
                    n_batch - b0 < NN_BLOCK ? n_batch - b0 : NN_BLOCK);

@@ -4,7 +4,8 @@
  * - tuned forward and backward kernels against the naive reference loops,
  *   over sizes that exercise every tile remainder (tolerance 1e-13 relative
  *   to the largest entry; the summation order differs);
- * - the backward accumulates (+=) into non-zero dx, dw, db;
+ * - the backward accumulates (+=) into non-zero dx, dw, db; the dx kernel
+ *   on the transposed weight (nn_dense_jet_backward_dx_t) agrees too;
  * - backward against central finite differences of J = sum c . y with
  *   respect to every entry of x, w and b (h = 1e-5 max(1, |v|), error
  *   |fd - an| / max(|fd|, |an|, 1e-3 max|an|) < 1e-6);
@@ -62,6 +63,20 @@ static void test_vs_naive(const dcase_t *k, uint64_t *st)
   memcpy(dw2, dw1, nw * sizeof *dw1);
   tu_fill(db1, k->no, st);
   memcpy(db2, db1, k->no * sizeof *db1);
+  {
+    /* dx from the transposed weight, same start values */
+    double *wt = malloc(nw * sizeof *wt), *dx3 = malloc(nx * sizeof *dx3), e3 = 0.0;
+    memcpy(dx3, dx1, nx * sizeof *dx1);
+    nn_transpose(wt, w, k->ni, k->no);
+    nn_dense_jet_backward_dx_t(dx3, dy, wt, k->nb, k->nc, k->ni, k->no);
+    nn_dense_jet_backward_naive(dx2, NULL, NULL, dy, x, w, k->nb, k->nc, k->ni, k->no);
+    s = tu_max_abs(dx2, nx);
+    for (size_t i = 0; i < nx; i++) e3 = fmax(e3, fabs(dx3[i] - dx2[i]) / s);
+    check_abs(e3, 0.0, 1e-13, "backward dx (transposed weight) vs naive (%d,%d,%d,%d)", k->nb, k->nc, k->ni, k->no);
+    memcpy(dx2, dx1, nx * sizeof *dx1);
+    free(wt);
+    free(dx3);
+  }
   nn_dense_jet_backward(dx1, dw1, db1, dy, x, w, k->nb, k->nc, k->ni, k->no);
   nn_dense_jet_backward_naive(dx2, dw2, db2, dy, x, w, k->nb, k->nc, k->ni, k->no);
   s = tu_max_abs(dx2, nx);
