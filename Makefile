@@ -43,6 +43,7 @@ MPIRUN   := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 
 .PHONY: all deps run check check-long bench tests clean distclean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(PROGS)
 
@@ -51,22 +52,27 @@ deps:
 
 build/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -DEMF_VERSION='"$(VERSION)"' \
+	@echo "  CC    $<"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -DEMF_VERSION='"$(VERSION)"' \
 	  -DEMF_GITREV='"$(GITREV)"' -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR    $@"
+	@rm -f $@ && ar rcs $@ $^
 
 bin/%: build/src/main/%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 build/tests/%.x: build/tests/%.o $(TLIB_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $< $(TLIB_OBJ) $(LIB) $(LDLIBS) -o $@
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) $< $(TLIB_OBJ) $(LIB) $(LDLIBS) -o $@
 
 build/bench/%.x: build/bench/%.o $(LIB)
-	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 tests: $(PROGS) $(TESTS)
 

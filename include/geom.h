@@ -59,12 +59,14 @@ int geom_choose_grid(int D, const int *L, int nranks, const int *grid_req,
  * not divide L or depth > l[mu] in some direction. */
 geom_t *geom_alloc(MPI_Comm comm, int D, const int *L, const int *grid,
                    int depth, char *msg, int msglen);
-void geom_free(geom_t *g);
+void geom_free(geom_t *g);             /* collective on g->comm */
 /* Extended index of the site with extended coordinates y; coordinates of is. */
 long geom_index(const geom_t *g, const int *y);
 void geom_coords(const geom_t *g, long is, int *y);
 /* Global coordinates of extended site is (periodic wrap applied). */
 void geom_global_coords(const geom_t *g, long is, int *x);
+/* Global site index of global coordinates x, 0 <= x[mu] < L[mu]. */
+long geom_global_index(const geom_t *g, const int *x);
 /* Site reached from is by steps[mu] in each direction (may be negative);
  * -1 if outside the extended box. */
 long geom_shift(const geom_t *g, long is, const int *steps);
@@ -72,6 +74,8 @@ long geom_shift(const geom_t *g, long is, const int *steps);
 /* halo.c: halo exchange for site fields of `site_bytes` bytes per site
  * (a link field: D*N*N*sizeof(cplx_t) per site).  Plans are built once. */
 typedef struct halo halo_t;
+/* Collective on g->comm; NULL on every rank on failure.  halo_free
+ * (collective) must come before geom_free. */
 halo_t *halo_alloc(const geom_t *g, size_t site_bytes);
 void halo_free(halo_t *h);
 /* Fill every halo site of field[n_ext] with the owner's value (collective).

@@ -4,9 +4,11 @@
  * Conventions (DESIGN.md section 2): matrices are N*N cplx_t, row-major.
  * su(N) = anti-Hermitian traceless matrices, <X,Y> = -2 tr(XY), orthonormal
  * basis T_a = i lambda_a / 2 (Pauli for N = 2, Gell-Mann for N = 3, the
- * generalised Gell-Mann matrices for N > 3, in the standard order: first the
- * symmetric and antisymmetric off-diagonal pairs ordered as in Gell-Mann's
- * list, then the diagonal ones; see src/sun/README and doc/conventions.md).
+ * generalised Gell-Mann matrices for N > 3 in the nested order that
+ * contains both: for k = 1..N-1, the symmetric and antisymmetric pairs
+ * (j,k), j = 0..k-1, then the k-th diagonal matrix; so the su(N-1) basis
+ * is the first (N-1)^2-1 elements of su(N)'s; see src/sun/README and
+ * doc/conventions.md).
  * Coordinates of any matrix M: x_a = -2 Re tr(T_a M) = <T_a, P(M)>, where P
  * is the projection onto su(N).
  *
@@ -18,6 +20,12 @@
 #define SUN_H
 
 #include "global.h"
+
+/* C11's CMPLX(re, im); glibc does not define it for every compiler (clang).
+ * The fallback is exact for finite arguments. */
+#ifndef CMPLX
+#define CMPLX(x, y) ((cplx_t)((double)(x) + I * (double)(y)))
+#endif
 
 typedef struct sun_type {
   const char *name; /* "su2", "su3", "sun" */
@@ -52,7 +60,7 @@ void sun_scale(int n, cplx_t *c, cplx_t s);                      /* c *= s   */
 cplx_t sun_trace(int n, const cplx_t *a);
 double sun_retrace_mul(int n, const cplx_t *a, const cplx_t *b); /* Re tr(ab) */
 cplx_t sun_det(int n, const cplx_t *a);
-/* max_ij |(U^+ U - 1)_ij| and |det U - 1|: distance from SU(N) */
+/* max(max_ij |(U^+ U - 1)_ij|, |det U - 1|): distance from SU(N) */
 double sun_unitarity_error(int n, const cplx_t *u);
 /* Project a near-unitary matrix back onto SU(N): Gram-Schmidt on the rows,
  * then the determinant phase removed.  Returns EMF_EDOM if u is singular. */
@@ -71,12 +79,17 @@ void sun_commutator(int n, cplx_t *c, const cplx_t *a, const cplx_t *b);
 void sun_alg_bracket(int n, double *z, const double *x, const double *y);
 
 /* sun_exp.c */
-/* u = exp(x) for x in su(N) (matrix form).  Closed forms for N = 2
- * (Rodrigues) and N = 3 (Cayley-Hamilton, stable for small and degenerate
- * arguments); scaling and squaring with a Taylor series otherwise.  The
- * result is unitary with det 1 to rounding.  EMF_EDOM if x is not finite. */
+/* u = exp(x) for x in su(N) (matrix form; a general x is first projected,
+ * u = exp(P(x))).  Closed forms for N = 2 (Rodrigues) and N = 3
+ * (Cayley-Hamilton, stable for small and degenerate arguments); scaling and
+ * squaring with a Taylor series otherwise.  The result is unitary with
+ * det 1 to rounding.  EMF_EDOM if x is not finite, EMF_EINVAL for bad n. */
 int sun_exp(int n, cplx_t *u, const cplx_t *x);
 int sun_exp_alg(int n, cplx_t *u, const double *x);
+/* u = exp(a) for any complex matrix a: scaling and squaring with a Taylor
+ * series (the general-N path of sun_exp, and the tests' reference).
+ * EMF_EDOM if a is not finite, EMF_EINVAL for a bad n. */
+int sun_exp_taylor(int n, cplx_t *u, const cplx_t *a);
 
 /* sun_haar.c */
 /* Haar-random SU(N) from 2*n*n independent standard normal numbers g
