@@ -96,6 +96,12 @@ void nn_time_features(double *e, const nn_t *net, double t);
 void nn_init_params(double *theta, const nn_t *net, const double *xi,
                     double last_scale);
 
+/* Same, normals of w_l from the Philox stream (seed, RNG_MISC, index l,
+ * step NN_RNG_STEP). */
+#define NN_RNG_STEP 0x6e6eu
+void nn_init_params_seed(double *theta, const nn_t *net, uint64_t seed,
+                         double last_scale);
+
 /* ---- workspace (net.c) --------------------------------------------------- */
 
 typedef struct {

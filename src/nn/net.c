@@ -29,6 +29,12 @@
  *   stream of purpose RNG_MISC): w_l = xi / sqrt(n_in_l), biases 0, and the
  *   output layer multiplied by last_scale (0 gives F = 0: the identity flow).
  *
+ * void nn_init_params_seed(double *theta, const nn_t *net, uint64_t seed,
+ *                          double last_scale)
+ *   The same scheme with the normals of weight w_l drawn from the Philox
+ *   stream (seed, RNG_MISC, index l, step NN_RNG_STEP): reproducible from
+ *   the seed alone, on any process grid.
+ *
  * nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
  *   One aligned block for all jets, caches and adjoints of batches of up to
  *   n_batch_max samples.  NULL on bad arguments or failed allocation.
@@ -58,6 +64,7 @@
 #include <math.h>
 #include <string.h>
 #include "nn.h"
+#include "rng.h"
 #include "util.h"
 
 int nn_layer_n_in(const nn_t *net, int l)
@@ -122,6 +129,23 @@ void nn_time_features(double *e, const nn_t *net, double t)
   for (int k = 1; k <= net->cfg.n_freq; k++) {
     e[2 * k - 1] = sin(M_PI * k * t);
     e[2 * k] = cos(M_PI * k * t);
+  }
+}
+
+void nn_init_params_seed(double *theta, const nn_t *net, uint64_t seed,
+                         double last_scale)
+{
+  nn_params_t p;
+  rng_stream_t st;
+  nn_point_params(&p, net, theta);
+  for (int l = 0; l < net->n_layers; l++) {
+    int n_in = nn_layer_n_in(net, l), n_out = nn_layer_n_out(net, l);
+    double scale = 1.0 / sqrt((double)n_in);
+    if (l == net->cfg.depth) scale *= last_scale;
+    rng_stream_init(&st, seed, RNG_MISC, (uint64_t)l, NN_RNG_STEP);
+    rng_gaussians(&st, p.w[l], n_in * n_out);
+    for (int i = 0; i < n_in * n_out; i++) p.w[l][i] *= scale;
+    for (int o = 0; o < n_out; o++) p.b[l][o] = 0.0;
   }
 }
 

@@ -14,7 +14,8 @@
  * - batching: a batch equals its samples evaluated one by one (1e-14), also
  *   for a batch of 75 that spans several internal blocks, forward and
  *   backward (dtheta = sum of the one-sample gradients, 1e-13);
- * - zero last layer: F = g = L = 0 exactly;
+ * - zero last layer: F = g = L = 0 exactly; seeded initialisation
+ *   (reproducible, N(0, 1/n_in) within 5 standard errors);
  * - layout: size table sums to n_params, tensors contiguous in storage order;
  * - error returns: bad configurations, oversized batch, zero-size workspace.
  ******************************************************************************/
@@ -253,6 +254,45 @@ static void test_blocks(uint64_t *st)
   free(dth); free(dx); free(dG); free(dh); free(dth1);
 }
 
+/* Seeded initialisation: reproducible, seed-dependent, biases zero, last
+ * layer scaled, and w_l ~ N(0, 1/n_in): the sample variance of the 4096
+ * entries of a 64 x 64 layer within 5 standard errors (sd of the variance
+ * estimate sqrt(2/n) relative), the mean within 5 sigma. */
+static void test_seed_init(void)
+{
+  nn_config_t cfg = {6, 1, 64, 2, NULL};
+  nn_t net;
+  nn_params_t p;
+  cfg.act = nn_act_tanh;
+  nn_init(&net, &cfg);
+  size_t np = net.n_params;
+  double *a = malloc(np * sizeof(double)), *b = malloc(np * sizeof(double));
+  double *c = malloc(np * sizeof(double)), mean = 0.0, var = 0.0;
+  int n = 64 * 64, bad = 0;
+  nn_init_params_seed(a, &net, 1234, 0.5);
+  nn_init_params_seed(b, &net, 1234, 0.5);
+  nn_init_params_seed(c, &net, 1235, 0.5);
+  check_bits(a, b, np * sizeof(double), "seeded init reproducible");
+  check_true(memcmp(a, c, np * sizeof(double)) != 0, "seeded init depends on the seed");
+  nn_point_params(&p, &net, a);
+  for (int i = 0; i < n; i++) mean += p.w[1][i];
+  mean /= n;
+  for (int i = 0; i < n; i++) var += (p.w[1][i] - mean) * (p.w[1][i] - mean);
+  var /= n - 1;
+  check_sigma(mean, 0.0, sqrt(1.0 / 64 / n), 5.0, "w_1 mean 0");
+  check_sigma(var, 1.0 / 64, sqrt(2.0 / n) / 64, 5.0, "w_1 variance 1/n_in");
+  for (int l = 0; l <= 2; l++)
+    for (int o = 0; o < nn_layer_n_out(&net, l); o++) bad += p.b[l][o] != 0.0;
+  check_int(bad, 0, "biases zero");
+  nn_init_params_seed(b, &net, 1234, 0.0);
+  nn_point_params(&p, &net, b);
+  for (int i = 0; i < 64; i++) bad += p.w[2][i] != 0.0;
+  check_int(bad, 0, "last_scale 0: output weights zero");
+  check_true(memcmp(a, b, (size_t)(p.w[2] - b) * sizeof(double)) == 0,
+             "last_scale changes only the output layer");
+  free(a); free(b); free(c);
+}
+
 static void test_errors(void)
 {
   nn_t net;
@@ -307,6 +347,7 @@ int main(void)
     fix_free(&f);
   }
   test_blocks(&st);
+  test_seed_init();
   test_errors();
   return check_finish("test_net");
 }
