@@ -261,7 +261,7 @@ act_bwd_sample(double *dz, double *dG, const double *dy, const double *z,
       double *dGb = dG + (size_t)bt * m * m;
       for (int j = 0, i = 0; j < m; j++)
         for (int k = j; k < m; k++, i++) {
-          double sum = (accG[i][0] + accG[i][1]) + (accG[i][2] + accG[i][3]);
+          double sum = vhsum(accG[i]);
           dGb[j * m + k] += sum;
           if (k != j) dGb[k * m + j] += sum;
         }

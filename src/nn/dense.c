@@ -104,7 +104,7 @@ static void fwd_dot(double *restrict y, const double *restrict x,
     const double *xr = x + (size_t)r * n_in;
     vd_t acc = vbroadcast(0.0);
     for (int i = 0; i < i_end; i += VL) acc = vfma(vload(xr + i), vload(w + i), acc);
-    double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    double sum = vhsum(acc);
     for (int i = i_end; i < n_in; i++) sum += xr[i] * w[i];
     y[r] = (b && r % n_ch == 0) ? sum + b[0] : sum;
   }
@@ -188,7 +188,7 @@ static void bwd_dx_tile(double *restrict dx, const double *restrict dy,
   }
   for (int r = 0; r < DR; r++)
     for (int i = 0; i < DI; i++) {
-      double s = (acc[r][i][0] + acc[r][i][1]) + (acc[r][i][2] + acc[r][i][3]);
+      double s = vhsum(acc[r][i]);
       for (int o = o_end; o < n_out; o++)
         s += dy[(size_t)r * n_out + o] * w[(size_t)(i0 + i) * n_out + o];
       dx[(size_t)r * n_in + i0 + i] += s;

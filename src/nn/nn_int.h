@@ -2,7 +2,8 @@
  * nn_int.h: internal helpers of src/nn (not part of the public interface).
  *
  * A short vector type vd_t of NN_VL doubles (GCC/Clang vector extension; one
- * AVX2 register), unaligned load/store, broadcast, fused multiply-add (the
+ * AVX2 or AVX-512 register), unaligned load/store, broadcast, lane sum,
+ * fused multiply-add (the
  * FMA instruction where the target has it: -std=c11 disables the compiler's
  * own contraction), and a vectorised tanh accurate to a few ulp.
  ******************************************************************************/
@@ -10,11 +11,16 @@
 #define NN_INT_H
 
 #include <string.h>
-#if defined(__FMA__) && defined(__AVX__)
+#if defined(__AVX512F__) || (defined(__FMA__) && defined(__AVX__))
 #include <immintrin.h>
 #endif
 
+/* 8 doubles with AVX-512 (e.g. ARCH=-march=x86-64-v4), else 4 (AVX2). */
+#if defined(__AVX512F__)
+#define NN_VL 8
+#else
 #define NN_VL 4
+#endif
 
 typedef double vd_t __attribute__((vector_size(NN_VL * sizeof(double))));
 typedef long long vi_t __attribute__((vector_size(NN_VL * sizeof(long long))));
@@ -28,11 +34,30 @@ static inline vd_t vload(const double *p)
 
 static inline void vstore(double *p, vd_t v) { memcpy(p, &v, sizeof v); }
 
-static inline vd_t vbroadcast(double a) { return (vd_t){a, a, a, a}; }
+static inline vd_t vbroadcast(double a)
+{
+#if NN_VL == 8
+  return (vd_t){a, a, a, a, a, a, a, a};
+#else
+  return (vd_t){a, a, a, a};
+#endif
+}
+
+/* sum of the lanes, pairwise */
+static inline double vhsum(vd_t v)
+{
+  double t[NN_VL];
+  vstore(t, v);
+  for (int w = NN_VL / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; i++) t[i] += t[i + w];
+  return t[0];
+}
 
 static inline vd_t vfma(vd_t a, vd_t b, vd_t c)
 {
-#if defined(__FMA__) && defined(__AVX__)
+#if defined(__AVX512F__)
+  return _mm512_fmadd_pd(a, b, c);
+#elif defined(__FMA__) && defined(__AVX__)
   return _mm256_fmadd_pd(a, b, c);
 #else
   return a * b + c;
@@ -41,8 +66,7 @@ static inline vd_t vfma(vd_t a, vd_t b, vd_t c)
 
 static inline vd_t vabs(vd_t x)
 {
-  return (vd_t)((vi_t)x & (vi_t){0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
-                                  0x7fffffffffffffffLL, 0x7fffffffffffffffLL});
+  return (vd_t)((vi_t)x & 0x7fffffffffffffffLL);
 }
 
 /* lane-wise mask ? x : y (mask lanes all ones or all zeros, as produced by
@@ -90,10 +114,7 @@ static inline vd_t vtanh(vd_t z)
   vd_t ac = vselect(a > vbroadcast(40.0), vbroadcast(40.0), a); /* NaN stays */
   vd_t e = vexp_neg(-2.0 * ac);
   vd_t big = (1.0 - e) / (1.0 + e);
-  vi_t sign = (vi_t)z & (vi_t){(long long)0x8000000000000000ULL,
-                               (long long)0x8000000000000000ULL,
-                               (long long)0x8000000000000000ULL,
-                               (long long)0x8000000000000000ULL};
+  vi_t sign = (vi_t)z & (long long)0x8000000000000000ULL;
   big = (vd_t)((vi_t)big | sign);
   return vselect(a < vbroadcast(0.3), p, big);
 }
