@@ -5,7 +5,8 @@
  *   nn_act_sin
  *   Activation types: name and eval(s0, s1, s2, s3, z, n), which writes s(z)
  *   and its first three derivatives at n points.  softplus(z) = log(1+e^z),
- *   silu(z) = z / (1 + e^-z).  s''' is needed by the backward of the
+ *   silu(z) = z / (1 + e^-z).  tanh and silu are vectorised (nn_int.h's exp,
+ *   a few ulp); softplus and sin call libm per point.  s''' is needed by the backward of the
  *   Laplacian channel.
  *
  * const nn_act_type_t *nn_act_lookup(const char *name)
@@ -39,37 +40,6 @@
 
 /* ---- activation functions ----------------------------------------------- */
 
-/* tanh by the vector kernel of nn_int.h (a few ulp), chunks of NN_VL with a
- * zero-padded tail, so that a value does not depend on its position */
-static void eval_tanh(double *s0, double *s1, double *s2, double *s3,
-                      const double *z, int n)
-{
-  for (int i = 0; i < n; i += NN_VL) {
-    int nl = n - i < NN_VL ? n - i : NN_VL;
-    vd_t t, d1, d2;
-    if (nl == NN_VL) {
-      t = vtanh(vload(z + i));
-    } else {
-      double zt[NN_VL] = {0.0};
-      memcpy(zt, z + i, (size_t)nl * sizeof(double));
-      t = vtanh(vload(zt));
-    }
-    d1 = 1.0 - t * t;
-    d2 = -2.0 * t * d1;
-    vd_t r[4] = {t, d1, d2, -2.0 * (d1 * d1 + t * d2)};
-    double *dst[4] = {s0, s1, s2, s3};
-    for (int k = 0; k < 4; k++) {
-      if (nl == NN_VL) {
-        vstore(dst[k] + i, r[k]);
-      } else {
-        double tmp[NN_VL];
-        vstore(tmp, r[k]);
-        memcpy(dst[k] + i, tmp, (size_t)nl * sizeof(double));
-      }
-    }
-  }
-}
-
 /* logistic sigma(z), stable for either sign */
 static double sigmoid(double z)
 {
@@ -90,17 +60,73 @@ static void eval_softplus(double *s0, double *s1, double *s2, double *s3,
   }
 }
 
+/* Runs f on the chunks of z (NN_VL at a time, the tail zero-padded) and
+ * stores the four result vectors into s0..s3. */
+static inline __attribute__((always_inline)) void
+eval_chunks(double *s0, double *s1, double *s2, double *s3, const double *z,
+            int n, void (*f)(vd_t z, vd_t r[4]))
+{
+  double *dst[4] = {s0, s1, s2, s3};
+  for (int i = 0; i < n; i += NN_VL) {
+    int nl = n - i < NN_VL ? n - i : NN_VL;
+    vd_t r[4], zv;
+    if (nl == NN_VL) {
+      zv = vload(z + i);
+    } else {
+      double zt[NN_VL] = {0.0};
+      memcpy(zt, z + i, (size_t)nl * sizeof(double));
+      zv = vload(zt);
+    }
+    f(zv, r);
+    for (int k = 0; k < 4; k++) {
+      if (nl == NN_VL) {
+        vstore(dst[k] + i, r[k]);
+      } else {
+        double tmp[NN_VL];
+        vstore(tmp, r[k]);
+        memcpy(dst[k] + i, tmp, (size_t)nl * sizeof(double));
+      }
+    }
+  }
+}
+
+/* tanh by the vector kernel of nn_int.h (a few ulp); s' = 1 - t^2,
+ * s'' = -2 t s', s''' = -2 (s'^2 + t s'') */
+static inline __attribute__((always_inline)) void tanh_chunk(vd_t z, vd_t r[4])
+{
+  vd_t t = vtanh(z), d1 = 1.0 - t * t, d2 = -2.0 * t * d1;
+  r[0] = t;
+  r[1] = d1;
+  r[2] = d2;
+  r[3] = -2.0 * (d1 * d1 + t * d2);
+}
+
+static void eval_tanh(double *s0, double *s1, double *s2, double *s3,
+                      const double *z, int n)
+{
+  eval_chunks(s0, s1, s2, s3, z, n, tanh_chunk);
+}
+
+/* silu z sigma(z) with sigma from the vector exp: e = exp(-|z|) (|z|
+ * clamped to 700; NaN propagates), sigma = 1/(1+e) for z >= 0, e/(1+e)
+ * else.  With a = sigma', c = 1 - 2 sigma: sigma'' = a c,
+ * sigma''' = a c^2 - 2 a^2. */
+static inline __attribute__((always_inline)) void silu_chunk(vd_t z, vd_t r[4])
+{
+  vd_t az = vabs(z);
+  vd_t e = vexp_neg(-vselect(az > vbroadcast(700.0), vbroadcast(700.0), az));
+  vd_t sg = vselect(z >= vbroadcast(0.0), 1.0 / (1.0 + e), e / (1.0 + e));
+  vd_t a = sg * (1.0 - sg), c = 1.0 - 2.0 * sg;
+  r[0] = z * sg;
+  r[1] = sg + z * a;
+  r[2] = a * (2.0 + z * c);
+  r[3] = 3.0 * a * c + z * (a * c * c - 2.0 * a * a);
+}
+
 static void eval_silu(double *s0, double *s1, double *s2, double *s3,
                       const double *z, int n)
 {
-  for (int i = 0; i < n; i++) {
-    /* a = sigma', sigma'' = a (1 - 2 sigma), sigma''' = a (1-2 sigma)^2 - 2 a^2 */
-    double x = z[i], sg = sigmoid(x), a = sg * (1.0 - sg), c = 1.0 - 2.0 * sg;
-    s0[i] = x * sg;
-    s1[i] = sg + x * a;
-    s2[i] = a * (2.0 + x * c);
-    s3[i] = 3.0 * a * c + x * (a * c * c - 2.0 * a * a);
-  }
+  eval_chunks(s0, s1, s2, s3, z, n, silu_chunk);
 }
 
 static void eval_sin(double *s0, double *s1, double *s2, double *s3,
