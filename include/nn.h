@@ -106,12 +106,13 @@ void nn_init_params_seed(double *theta, const nn_t *net, uint64_t seed,
 
 typedef struct {
   int n_batch_max;
-  double *in;      /* (n_batch, n_ch, n_in) input jet [x, e(t)] */
+  double *x, *h;   /* (n_batch, m) inputs of the last forward */
+  double e[1 + 2 * NN_NFREQ_MAX];  /* its time features */
   double *z[NN_DEPTH_MAX];      /* (n_batch, n_ch, w) hidden dense outputs */
   double *y[NN_DEPTH_MAX];      /* (n_batch, n_ch, w) activation outputs */
   double *s[NN_DEPTH_MAX];      /* (n_batch, 3, w) s', s'', s''' at z value */
   double *q[NN_DEPTH_MAX];      /* (n_batch, w) z_j G_jk z_k */
-  double *adj0, *adj1;  /* (block, n_ch, max(w, n_in)) adjoint scratch */
+  double *adj0, *adj1;  /* (block, n_ch, w) adjoint scratch */
   double *wt;           /* (depth-1, w, w) transposed hidden weights */
   double *block;
 } nn_workspace_t;
@@ -146,6 +147,19 @@ void nn_dense_jet_backward_dx_t(double *dx, const double *dy, const double *wt,
                                 int n_batch, int n_ch, int n_in, int n_out);
 /* at (n_cols, n_rows) = a^T. */
 void nn_transpose(double *at, const double *a, int n_rows, int n_cols);
+
+/* (input.c) The input layer from the structure of the input jet of
+ * [x, e(t)] (value [x, e], rows e_j, Laplacian [h, 0]):
+ * z (n_batch, m+2, n_out): z0 = x w[0:m] + e w[m:] + b, z_j = w[j],
+ * z_L = h w[0:m].  w: (m + n_t, n_out), x, h: (n_batch, m), e: (n_t). */
+void nn_input_jet_forward(double *z, const double *x, const double *h,
+                          const double *e, const double *w, const double *b,
+                          int n_batch, int m, int n_t, int n_out);
+/* Accumulates dx, dh (n_batch, m; may be NULL), dw, db (may be NULL). */
+void nn_input_jet_backward(double *dx, double *dh, double *dw, double *db,
+                           const double *dz, const double *x, const double *h,
+                           const double *e, const double *w, int n_batch, int m,
+                           int n_t, int n_out);
 
 /* Activation jet, m = n_ch - 2 derivative channels:
  *   y0 = s(z0), y_j = s'(z0) z_j, y_L = s'(z0) z_L + s''(z0) q,

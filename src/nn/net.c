@@ -180,12 +180,11 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
   nb = (size_t)n_batch_max;
   nc = (size_t)net->n_ch;
   w = (size_t)net->cfg.width;
-  n_adj = (nb < NN_BLOCK ? nb : NN_BLOCK) * nc *
-          (w > (size_t)net->n_in ? w : (size_t)net->n_in);
+  n_adj = (nb < NN_BLOCK ? nb : NN_BLOCK) * nc * w;
   /* sizes, rounded up to 8 doubles (64 bytes) each */
 #define RND(k) (((k) + 7) / 8 * 8)
   n_wt = (size_t)(net->cfg.depth > 1 ? net->cfg.depth - 1 : 1) * w * w;
-  total = RND(nb * nc * net->n_in) + 2 * RND(n_adj) + RND(n_wt) +
+  total = 2 * RND(nb * net->cfg.n_x) + 2 * RND(n_adj) + RND(n_wt) +
           (size_t)net->cfg.depth *
               (2 * RND(nb * nc * w) + RND(nb * 3 * w) + RND(nb * w));
   ws = acalloc(1, sizeof *ws);
@@ -197,8 +196,10 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
   }
   memset(ws->block, 0, total * sizeof(double));
   ws->n_batch_max = n_batch_max;
-  ws->in = ws->block + off;
-  off += RND(nb * nc * net->n_in);
+  ws->x = ws->block + off;
+  off += RND(nb * net->cfg.n_x);
+  ws->h = ws->block + off;
+  off += RND(nb * net->cfg.n_x);
   ws->adj0 = ws->block + off;
   off += RND(n_adj);
   ws->adj1 = ws->block + off;
@@ -231,26 +232,18 @@ void nn_workspace_free(nn_workspace_t *ws)
 
 
 static void forward_block(double *out, nn_workspace_t *ws, const nn_t *net,
-                          const nn_params_t *p, const double *x,
-                          const double *G, const double *h, const double *e,
-                          int b0, int nb)
+                          const nn_params_t *p, const double *G, int b0, int nb)
 {
-  const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
-  const int w = net->cfg.width, d = net->cfg.depth;
-  const double *Gb = G + (size_t)b0 * m * m, *prev = ws->in + (size_t)b0 * nc * n_in;
-  /* input jet: value [x, e], rows d/dx_j = unit vectors, Laplacian [h, 0] */
-  for (int bt = b0; bt < b0 + nb; bt++) {
-    double *in = ws->in + (size_t)bt * nc * n_in;
-    memset(in, 0, (size_t)nc * n_in * sizeof(double));
-    memcpy(in, x + (size_t)bt * m, (size_t)m * sizeof(double));
-    memcpy(in + m, e, (size_t)net->n_t * sizeof(double));
-    for (int j = 0; j < m; j++) in[(size_t)(j + 1) * n_in + j] = 1.0;
-    memcpy(in + (size_t)(m + 1) * n_in, h + (size_t)bt * m,
-           (size_t)m * sizeof(double));
-  }
+  const int m = net->cfg.n_x, nc = net->n_ch, w = net->cfg.width;
+  const int d = net->cfg.depth;
+  const double *Gb = G + (size_t)b0 * m * m, *prev = NULL;
   for (int l = 0; l < d; l++) {
     double *z = ws->z[l] + (size_t)b0 * nc * w, *y = ws->y[l] + (size_t)b0 * nc * w;
-    nn_dense_jet_forward(z, prev, p->w[l], p->b[l], nb, nc, nn_layer_n_in(net, l), w);
+    if (l == 0)
+      nn_input_jet_forward(z, ws->x + (size_t)b0 * m, ws->h + (size_t)b0 * m, ws->e,
+                           p->w[0], p->b[0], nb, m, net->n_t, w);
+    else
+      nn_dense_jet_forward(z, prev, p->w[l], p->b[l], nb, nc, w, w);
     nn_act_jet_forward(y, ws->s[l] + (size_t)b0 * 3 * w, ws->q[l] + (size_t)b0 * w, z,
                        Gb, net->cfg.act, nb, nc, w);
     prev = y;
@@ -262,13 +255,15 @@ int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
                const double *theta, const double *x, const double *G,
                const double *h, double t, int n_batch)
 {
-  double e[1 + 2 * NN_NFREQ_MAX];
   nn_params_t p;
   if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
   nn_point_params(&p, net, (double *)theta);
-  nn_time_features(e, net, t);
+  /* the inputs are kept for the backward */
+  nn_time_features(ws->e, net, t);
+  memcpy(ws->x, x, (size_t)n_batch * net->cfg.n_x * sizeof(double));
+  memcpy(ws->h, h, (size_t)n_batch * net->cfg.n_x * sizeof(double));
   for (int b0 = 0; b0 < n_batch; b0 += NN_BLOCK)
-    forward_block(out, ws, net, &p, x, G, h, e, b0,
+    forward_block(out, ws, net, &p, G, b0,
                   n_batch - b0 < NN_BLOCK ? n_batch - b0 : NN_BLOCK);
   return EMF_SUCCESS;
 }
@@ -281,7 +276,7 @@ static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
                            const nn_params_t *p, const double *dout,
                            const double *G, int b0, int nb)
 {
-  const int m = net->cfg.n_x, nc = net->n_ch, n_in = net->n_in;
+  const int m = net->cfg.n_x, nc = net->n_ch;
   const int w = net->cfg.width, d = net->cfg.depth;
   const double *Gb = G + (size_t)b0 * m * m;
   double *dy = ws->adj0, *dz = ws->adj1, *dGb = dG ? dG + (size_t)b0 * m * m : NULL;
@@ -299,23 +294,10 @@ static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
                             ws->y[l - 1] + (size_t)b0 * nc * w, p->w[l], nb, nc, w, w);
       nn_dense_jet_backward_dx_t(dy, dz, ws->wt + (size_t)(l - 1) * w * w, nb, nc, w, w);
     } else {
-      /* input layer: only the value row (x) and the Laplacian row (h) of
-       * the input jet vary, so dx_j = sum_o dz0_o w0_jo, dh_j = sum_o dzL_o w0_jo */
-      nn_dense_jet_backward(NULL, dp->w[0], dp->b[0], dz,
-                            ws->in + (size_t)b0 * nc * n_in, p->w[0], nb, nc, n_in, w);
-      for (int bt = 0; bt < nb && (dx || dh); bt++) {
-        const double *dz0 = dz + (size_t)bt * nc * w, *dzL = dz0 + (size_t)(m + 1) * w;
-        for (int j = 0; j < m; j++) {
-          const double *wj = p->w[0] + (size_t)j * w;
-          double sx = 0.0, sh = 0.0;
-          for (int o = 0; o < w; o++) {
-            sx += dz0[o] * wj[o];
-            sh += dzL[o] * wj[o];
-          }
-          if (dx) dx[(size_t)(b0 + bt) * m + j] += sx;
-          if (dh) dh[(size_t)(b0 + bt) * m + j] += sh;
-        }
-      }
+      nn_input_jet_backward(dx ? dx + (size_t)b0 * m : NULL,
+                            dh ? dh + (size_t)b0 * m : NULL, dp->w[0], dp->b[0], dz,
+                            ws->x + (size_t)b0 * m, ws->h + (size_t)b0 * m, ws->e,
+                            p->w[0], nb, m, net->n_t, w);
     }
   }
 }

@@ -9,7 +9,9 @@
  * - backward against central finite differences of J = sum c . y with
  *   respect to every entry of x, w and b (h = 1e-5 max(1, |v|), error
  *   |fd - an| / max(|fd|, |an|, 1e-3 max|an|) < 1e-6);
- * - the bias enters channel 0 only.
+ * - the bias enters channel 0 only;
+ * - the structured input layer (nn_input_jet_*) against the general dense
+ *   jet on the explicit input jet (1e-14) and against FD in x, h, w, b.
  ******************************************************************************/
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,11 +159,97 @@ static void test_bias_channel(uint64_t *st)
   check_int(bad, 0, "bias on channel 0 only");
 }
 
+/* The structured input layer against the general dense jet on the explicit
+ * input jet (value [x, e], rows e_j, Laplacian [h, 0]), forward and
+ * backward (dx = value row, dh = Laplacian row of the input adjoint), and
+ * its backward against FD of J = sum c . z in x, h, w, b. */
+static double input_objective(const double *c, const double *x, const double *h,
+                              const double *e, const double *w, const double *b,
+                              double *z, int nb, int m, int nt, int no)
+{
+  double J = 0.0;
+  nn_input_jet_forward(z, x, h, e, w, b, nb, m, nt, no);
+  for (int i = 0; i < nb * (m + 2) * no; i++) J += c[i] * z[i];
+  return J;
+}
+
+static void test_input(int nb, int m, int nt, int no, uint64_t *st)
+{
+  const int nc = m + 2, ni = m + nt;
+  size_t nz = (size_t)nb * nc * no, nw = (size_t)ni * no, nj = (size_t)nb * nc * ni;
+  double *x = malloc(nb * m * sizeof *x), *h = malloc(nb * m * sizeof *h);
+  double *e = malloc(nt * sizeof *e), *w = malloc(nw * sizeof *w), *b = malloc(no * sizeof *b);
+  double *z1 = malloc(nz * sizeof *z1), *z2 = malloc(nz * sizeof *z2), *c = malloc(nz * sizeof *c);
+  double *jet = calloc(nj, sizeof *jet), *djet = calloc(nj, sizeof *djet);
+  double *dx = calloc(nb * m, sizeof *dx), *dh = calloc(nb * m, sizeof *dh);
+  double *dw1 = calloc(nw, sizeof *dw1), *dw2 = calloc(nw, sizeof *dw2);
+  double *db1 = calloc(no, sizeof *db1), *db2 = calloc(no, sizeof *db2);
+  double err = 0.0, sc;
+  tu_fill(x, nb * m, st);
+  tu_fill(h, nb * m, st);
+  tu_fill(e, nt, st);
+  tu_fill(w, nw, st);
+  tu_fill(b, no, st);
+  tu_fill(c, nz, st);
+  for (int bt = 0; bt < nb; bt++) {
+    double *jb = jet + (size_t)bt * nc * ni;
+    for (int j = 0; j < m; j++) {
+      jb[j] = x[bt * m + j];
+      jb[(size_t)(j + 1) * ni + j] = 1.0;
+      jb[(size_t)(m + 1) * ni + j] = h[bt * m + j];
+    }
+    for (int t = 0; t < nt; t++) jb[m + t] = e[t];
+  }
+  nn_input_jet_forward(z1, x, h, e, w, b, nb, m, nt, no);
+  nn_dense_jet_forward_naive(z2, jet, w, b, nb, nc, ni, no);
+  sc = tu_max_abs(z2, nz);
+  for (size_t i = 0; i < nz; i++) err = fmax(err, fabs(z1[i] - z2[i]) / sc);
+  check_abs(err, 0.0, 1e-14, "input layer forward vs dense on the jet (%d,%d,%d,%d)", nb, m, nt, no);
+  nn_input_jet_backward(dx, dh, dw1, db1, c, x, h, e, w, nb, m, nt, no);
+  nn_dense_jet_backward_naive(djet, dw2, db2, c, jet, w, nb, nc, ni, no);
+  err = 0.0;
+  sc = tu_max_abs(dw2, nw);
+  for (size_t i = 0; i < nw; i++) err = fmax(err, fabs(dw1[i] - dw2[i]) / sc);
+  sc = tu_max_abs(db2, no);
+  for (int i = 0; i < no; i++) err = fmax(err, fabs(db1[i] - db2[i]) / sc);
+  sc = tu_max_abs(djet, nj);
+  for (int bt = 0; bt < nb; bt++)
+    for (int j = 0; j < m; j++) {
+      err = fmax(err, fabs(dx[bt * m + j] - djet[(size_t)bt * nc * ni + j]) / sc);
+      err = fmax(err, fabs(dh[bt * m + j] - djet[(size_t)bt * nc * ni + (size_t)(m + 1) * ni + j]) / sc);
+    }
+  check_abs(err, 0.0, 1e-14, "input layer backward vs dense on the jet (%d,%d,%d,%d)", nb, m, nt, no);
+  /* FD */
+  {
+    double *vars[4] = {x, h, w, b}, *an[4] = {dx, dh, dw1, db1};
+    size_t nv[4] = {(size_t)nb * m, (size_t)nb * m, nw, (size_t)no};
+    const char *nm[4] = {"dx", "dh", "dw", "db"};
+    for (int k = 0; k < 4; k++) {
+      double fl = 1e-3 * tu_max_abs(an[k], nv[k]), e2 = 0.0;
+      for (size_t i = 0; i < nv[k]; i++) {
+        double v0 = vars[k][i], hh = 1e-5 * fmax(1.0, fabs(v0)), jp, jm;
+        vars[k][i] = v0 + hh;
+        jp = input_objective(c, x, h, e, w, b, z1, nb, m, nt, no);
+        vars[k][i] = v0 - hh;
+        jm = input_objective(c, x, h, e, w, b, z1, nb, m, nt, no);
+        vars[k][i] = v0;
+        e2 = fmax(e2, tu_fd_err((jp - jm) / (2 * hh), an[k][i], fl));
+      }
+      check_abs(e2, 0.0, 1e-6, "input layer %s vs FD (%d,%d,%d,%d)", nm[k], nb, m, nt, no);
+    }
+  }
+  free(x); free(h); free(e); free(w); free(b); free(z1); free(z2); free(c);
+  free(jet); free(djet); free(dx); free(dh); free(dw1); free(dw2); free(db1); free(db2);
+}
+
 int main(void)
 {
   uint64_t st = 12345;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_vs_naive(&cases[i], &st);
   for (size_t i = 0; i < sizeof fd_cases / sizeof fd_cases[0]; i++) test_fd(&fd_cases[i], &st);
   test_bias_channel(&st);
+  test_input(3, 6, 3, 16, &st);
+  test_input(2, 2, 1, 7, &st);
+  test_input(4, 4, 5, 1, &st);
   return check_finish("test_dense");
 }
