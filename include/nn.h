@@ -120,7 +120,7 @@ typedef struct {
 nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max);
 void nn_workspace_free(nn_workspace_t *ws);
 
-/* ---- layers (dense.c, act.c) --------------------------------------------- */
+/* ---- layers (dense.c, input.c, act.c) ------------------------------------ */
 
 /* y = x w (+ b on channel 0 only), rows (n_batch, n_ch).  n_ch = 1 is the
  * plain dense layer.  x: (n_batch, n_ch, n_in), y: (n_batch, n_ch, n_out),
@@ -177,12 +177,14 @@ void nn_act_jet_backward(double *dz, double *dG, const double *dy,
 /* ---- the whole network (net.c) ------------------------------------------- */
 
 /* out (n_batch, m+2) = (F, g, L) per sample.  x: (n_batch, m), G: (n_batch,
- * m, m), h: (n_batch, m).  Returns EMF_SUCCESS, or EMF_EINVAL if n_batch
- * exceeds the workspace (nothing computed). */
+ * m, m), h: (n_batch, m).  ws must come from nn_workspace_alloc for this
+ * net.  Keeps x, h, e(t) and the layer caches in ws.  Returns EMF_SUCCESS,
+ * or EMF_EINVAL if n_batch < 1 or exceeds the workspace (nothing computed). */
 int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
                const double *theta, const double *x, const double *G,
                const double *h, double t, int n_batch);
-/* After nn_forward with the same arguments: accumulates the gradient of
+/* After nn_forward on the same ws with the same theta, G (unchanged) and
+ * n_batch (x, h, t are taken from ws): accumulates the gradient of
  * sum_b (dout_b . out_b) into dtheta (n_params), dx (n_batch, m),
  * dG (n_batch, m, m), dh (n_batch, m); any of dx, dG, dh may be NULL.
  * Returns EMF_SUCCESS or EMF_EINVAL. */

@@ -47,15 +47,17 @@
  *                const double *h, double t, int n_batch)
  *   out (n_batch, m+2) = (F, dF/dx, sum_jk F_jk G_jk + g.h) per sample,
  *   by forward propagation of jets (input: value [x, e(t)], derivative
- *   rows the unit vectors e_j, Laplacian row [h, 0]).  Keeps the caches
- *   in ws for nn_backward.  EMF_EINVAL if n_batch < 1 or > n_batch_max.
+ *   rows the unit vectors e_j, Laplacian row [h, 0]; the first layer by
+ *   nn_input_jet_forward).  Keeps x, h, e(t) and the caches in ws for
+ *   nn_backward.  EMF_EINVAL if n_batch < 1 or > n_batch_max.
  *
  * int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
  *                 nn_workspace_t *ws, const nn_t *net, const double *theta,
  *                 const double *dout, const double *G, int n_batch)
- *   Reverse mode through the jet graph of the last nn_forward (same theta,
- *   G, n_batch): accumulates the gradients of sum_b dout_b . out_b into
- *   dtheta and, where not NULL, dx, dG, dh.  EMF_EINVAL on a bad n_batch.
+ *   Reverse mode through the jet graph of the last nn_forward on ws (same
+ *   theta, G unchanged, same n_batch; x, h and t are kept in ws):
+ *   accumulates the gradients of sum_b dout_b . out_b into dtheta and,
+ *   where not NULL, dx, dG, dh.  EMF_EINVAL on a bad n_batch.
  *
  * Context: local, no allocation outside nn_workspace_alloc.  A workspace
  * serves one thread at a time; the nn_t and theta may be shared.
