@@ -106,6 +106,7 @@ void nn_init_params_seed(double *theta, const nn_t *net, uint64_t seed,
 
 typedef struct {
   int n_batch_max;
+  int n_cached;    /* n_batch of the last nn_forward (0: none kept) */
   double *x, *h;   /* (n_batch, m) inputs of the last forward */
   double e[1 + 2 * NN_NFREQ_MAX];  /* its time features */
   double *z[NN_DEPTH_MAX];      /* (n_batch, n_ch, w) hidden dense outputs */
@@ -183,11 +184,18 @@ void nn_act_jet_backward(double *dz, double *dG, const double *dy,
 int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
                const double *theta, const double *x, const double *G,
                const double *h, double t, int n_batch);
+/* Same out (bitwise) without keeping caches: any n_batch >= 1, every block
+ * in cache (for evaluation: sampling, validation).  EMF_EINVAL if
+ * n_batch < 1.  A following nn_backward is refused. */
+int nn_forward_eval(double *out, nn_workspace_t *ws, const nn_t *net,
+                    const double *theta, const double *x, const double *G,
+                    const double *h, double t, int n_batch);
 /* After nn_forward on the same ws with the same theta, G (unchanged) and
  * n_batch (x, h, t are taken from ws): accumulates the gradient of
  * sum_b (dout_b . out_b) into dtheta (n_params), dx (n_batch, m),
  * dG (n_batch, m, m), dh (n_batch, m); any of dx, dG, dh may be NULL.
- * Returns EMF_SUCCESS or EMF_EINVAL. */
+ * Returns EMF_SUCCESS, or EMF_EINVAL if n_batch differs from the last
+ * nn_forward's (or the last call was nn_forward_eval). */
 int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
                 nn_workspace_t *ws, const nn_t *net, const double *theta,
                 const double *dout, const double *G, int n_batch);

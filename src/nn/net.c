@@ -51,13 +51,22 @@
  *   nn_input_jet_forward).  Keeps x, h, e(t) and the caches in ws for
  *   nn_backward.  EMF_EINVAL if n_batch < 1 or > n_batch_max.
  *
+ * int nn_forward_eval(double *out, nn_workspace_t *ws, const nn_t *net,
+ *                     const double *theta, const double *x, const double *G,
+ *                     const double *h, double t, int n_batch)
+ *   The same out (bitwise), without keeping anything for a backward: every
+ *   block of samples uses the same in-cache scratch, so any n_batch >= 1
+ *   is allowed and large batches run as fast as small ones.  A following
+ *   nn_backward is refused.  EMF_EINVAL if n_batch < 1.
+ *
  * int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
  *                 nn_workspace_t *ws, const nn_t *net, const double *theta,
  *                 const double *dout, const double *G, int n_batch)
  *   Reverse mode through the jet graph of the last nn_forward on ws (same
  *   theta, G unchanged, same n_batch; x, h and t are kept in ws):
  *   accumulates the gradients of sum_b dout_b . out_b into dtheta and,
- *   where not NULL, dx, dG, dh.  EMF_EINVAL on a bad n_batch.
+ *   where not NULL, dx, dG, dh.  EMF_EINVAL if n_batch is not that of the
+ *   last nn_forward on ws (or the last call was nn_forward_eval).
  *
  * Context: local, no allocation outside nn_workspace_alloc.  A workspace
  * serves one thread at a time; the nn_t and theta may be shared.
@@ -233,21 +242,29 @@ void nn_workspace_free(nn_workspace_t *ws)
 /* ---- network ------------------------------------------------------------- */
 
 
+/* One block of samples b0 .. b0+nb-1 through all layers.  keep: layer
+ * outputs and caches go to their places in the full-batch arrays (for
+ * nn_backward); else every layer uses the same block-sized scratch (adj0,
+ * adj1 and the first block of s[0], q[0]), which stays in cache. */
 static void forward_block(double *out, nn_workspace_t *ws, const nn_t *net,
-                          const nn_params_t *p, const double *G, int b0, int nb)
+                          const nn_params_t *p, const double *x,
+                          const double *G, const double *h, int b0, int nb,
+                          int keep)
 {
   const int m = net->cfg.n_x, nc = net->n_ch, w = net->cfg.width;
   const int d = net->cfg.depth;
   const double *Gb = G + (size_t)b0 * m * m, *prev = NULL;
   for (int l = 0; l < d; l++) {
-    double *z = ws->z[l] + (size_t)b0 * nc * w, *y = ws->y[l] + (size_t)b0 * nc * w;
+    double *z = keep ? ws->z[l] + (size_t)b0 * nc * w : ws->adj0;
+    double *y = keep ? ws->y[l] + (size_t)b0 * nc * w : ws->adj1;
+    double *sc = keep ? ws->s[l] + (size_t)b0 * 3 * w : ws->s[0];
+    double *qc = keep ? ws->q[l] + (size_t)b0 * w : ws->q[0];
     if (l == 0)
-      nn_input_jet_forward(z, ws->x + (size_t)b0 * m, ws->h + (size_t)b0 * m, ws->e,
-                           p->w[0], p->b[0], nb, m, net->n_t, w);
+      nn_input_jet_forward(z, x + (size_t)b0 * m, h + (size_t)b0 * m, ws->e, p->w[0],
+                           p->b[0], nb, m, net->n_t, w);
     else
       nn_dense_jet_forward(z, prev, p->w[l], p->b[l], nb, nc, w, w);
-    nn_act_jet_forward(y, ws->s[l] + (size_t)b0 * 3 * w, ws->q[l] + (size_t)b0 * w, z,
-                       Gb, net->cfg.act, nb, nc, w);
+    nn_act_jet_forward(y, sc, qc, z, Gb, net->cfg.act, nb, nc, w);
     prev = y;
   }
   nn_dense_jet_forward(out + (size_t)b0 * nc, prev, p->w[d], p->b[d], nb, nc, w, 1);
@@ -265,8 +282,26 @@ int nn_forward(double *out, nn_workspace_t *ws, const nn_t *net,
   memcpy(ws->x, x, (size_t)n_batch * net->cfg.n_x * sizeof(double));
   memcpy(ws->h, h, (size_t)n_batch * net->cfg.n_x * sizeof(double));
   for (int b0 = 0; b0 < n_batch; b0 += NN_BLOCK)
-    forward_block(out, ws, net, &p, G, b0,
-                  n_batch - b0 < NN_BLOCK ? n_batch - b0 : NN_BLOCK);
+    forward_block(out, ws, net, &p, ws->x, G, ws->h, b0,
+                  n_batch - b0 < NN_BLOCK ? n_batch - b0 : NN_BLOCK, 1);
+  ws->n_cached = n_batch;
+  return EMF_SUCCESS;
+}
+
+int nn_forward_eval(double *out, nn_workspace_t *ws, const nn_t *net,
+                    const double *theta, const double *x, const double *G,
+                    const double *h, double t, int n_batch)
+{
+  /* the scratch holds min(NN_BLOCK, n_batch_max) samples */
+  const int blk = ws->n_batch_max < NN_BLOCK ? ws->n_batch_max : NN_BLOCK;
+  nn_params_t p;
+  if (n_batch < 1) return EMF_EINVAL;
+  nn_point_params(&p, net, (double *)theta);
+  nn_time_features(ws->e, net, t);
+  ws->n_cached = 0;
+  for (int b0 = 0; b0 < n_batch; b0 += blk)
+    forward_block(out, ws, net, &p, x, G, h, b0, n_batch - b0 < blk ? n_batch - b0 : blk,
+                  0);
   return EMF_SUCCESS;
 }
 
@@ -309,7 +344,7 @@ int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
                 const double *dout, const double *G, int n_batch)
 {
   nn_params_t p, dp;
-  if (n_batch < 1 || n_batch > ws->n_batch_max) return EMF_EINVAL;
+  if (n_batch < 1 || n_batch != ws->n_cached) return EMF_EINVAL;
   nn_point_params(&p, net, (double *)theta);
   nn_point_params(&dp, net, dtheta);
   for (int l = 1; l < net->cfg.depth; l++)  /* hidden weights, transposed once */

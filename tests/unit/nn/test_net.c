@@ -14,6 +14,9 @@
  * - batching: a batch equals its samples evaluated one by one (1e-14), also
  *   for a batch of 75 that spans several internal blocks, forward and
  *   backward (dtheta = sum of the one-sample gradients, 1e-13);
+ *   nn_forward_eval equals nn_forward bitwise (also on a workspace of
+ *   maximum batch 1), and a backward after it or with another n_batch is
+ *   refused;
  * - zero last layer: F = g = L = 0 exactly; seeded initialisation
  *   (reproducible, N(0, 1/n_in) within 5 standard errors);
  * - layout: size table sums to n_params, tensors contiguous in storage order;
@@ -248,6 +251,24 @@ static void test_blocks(uint64_t *st)
   check_abs(e_out, 0.0, 1e-14, "batch of %d (several blocks): outputs = one by one", NBIG);
   check_abs(e_in, 0.0, 1e-14, "batch of %d: dx, dG, dh = one by one", NBIG);
   check_abs(e_th, 0.0, 1e-13, "batch of %d: dtheta = sum of one-sample gradients", NBIG);
+  {
+    /* evaluation without caches: bitwise the same, also through a
+     * workspace of maximum batch 1; a backward after it is refused */
+    double *o2 = malloc(NBIG * nc * sizeof(double)), *o3 = malloc(NBIG * nc * sizeof(double));
+    nn_forward(out, ws, &net, th, x, G, h, 0.6, NBIG);
+    check_int(nn_forward_eval(o2, ws, &net, th, x, G, h, 0.6, NBIG), EMF_SUCCESS, "nn_forward_eval");
+    check_int(nn_forward_eval(o3, w1, &net, th, x, G, h, 0.6, NBIG), EMF_SUCCESS,
+              "nn_forward_eval of %d samples on a workspace of 1", NBIG);
+    check_bits(o2, out, NBIG * nc * sizeof(double), "nn_forward_eval = nn_forward (bitwise)");
+    check_bits(o3, out, NBIG * nc * sizeof(double), "nn_forward_eval, small workspace (bitwise)");
+    check_int(nn_backward(dth, NULL, NULL, NULL, ws, &net, th, dout, G, NBIG), EMF_EINVAL,
+              "backward after nn_forward_eval refused");
+    nn_forward(out, ws, &net, th, x, G, h, 0.6, NBIG);
+    check_int(nn_backward(dth, NULL, NULL, NULL, ws, &net, th, dout, G, NBIG - 1), EMF_EINVAL,
+              "backward with another n_batch than the forward refused");
+    free(o2);
+    free(o3);
+  }
   nn_workspace_free(ws);
   nn_workspace_free(w1);
   free(th); free(xi); free(x); free(G); free(h); free(out); free(dout);
