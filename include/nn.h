@@ -110,10 +110,11 @@ typedef struct {
   double *x, *h;   /* (n_batch, m) inputs of the last forward */
   double e[1 + 2 * NN_NFREQ_MAX];  /* its time features */
   double *z[NN_DEPTH_MAX];      /* (n_batch, n_ch, w) hidden dense outputs */
-  double *y[NN_DEPTH_MAX];      /* (n_batch, n_ch, w) activation outputs */
+  double *y0[NN_DEPTH_MAX];     /* (n_batch, w) activation values (the
+                                   other jet rows are recomputed) */
   double *s[NN_DEPTH_MAX];      /* (n_batch, 3, w) s', s'', s''' at z value */
   double *q[NN_DEPTH_MAX];      /* (n_batch, w) z_j G_jk z_k */
-  double *adj0, *adj1;  /* (block, n_ch, w) adjoint scratch */
+  double *adj0, *adj1, *adj2;  /* (block, n_ch, w) scratch */
   double *wt;           /* (depth-1, w, w) transposed hidden weights */
   double *block;
 } nn_workspace_t;

@@ -195,9 +195,9 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
   /* sizes, rounded up to 8 doubles (64 bytes) each */
 #define RND(k) (((k) + 7) / 8 * 8)
   n_wt = (size_t)(net->cfg.depth > 1 ? net->cfg.depth - 1 : 1) * w * w;
-  total = 2 * RND(nb * net->cfg.n_x) + 2 * RND(n_adj) + RND(n_wt) +
+  total = 2 * RND(nb * net->cfg.n_x) + 3 * RND(n_adj) + RND(n_wt) +
           (size_t)net->cfg.depth *
-              (2 * RND(nb * nc * w) + RND(nb * 3 * w) + RND(nb * w));
+              (RND(nb * nc * w) + RND(nb * w) + RND(nb * 3 * w) + RND(nb * w));
   ws = acalloc(1, sizeof *ws);
   if (!ws) return NULL;
   ws->block = amalloc(total * sizeof(double));
@@ -215,13 +215,15 @@ nn_workspace_t *nn_workspace_alloc(const nn_t *net, int n_batch_max)
   off += RND(n_adj);
   ws->adj1 = ws->block + off;
   off += RND(n_adj);
+  ws->adj2 = ws->block + off;
+  off += RND(n_adj);
   ws->wt = ws->block + off;
   off += RND(n_wt);
   for (int l = 0; l < net->cfg.depth; l++) {
     ws->z[l] = ws->block + off;
     off += RND(nb * nc * w);
-    ws->y[l] = ws->block + off;
-    off += RND(nb * nc * w);
+    ws->y0[l] = ws->block + off;
+    off += RND(nb * w);
     ws->s[l] = ws->block + off;
     off += RND(nb * 3 * w);
     ws->q[l] = ws->block + off;
@@ -242,10 +244,13 @@ void nn_workspace_free(nn_workspace_t *ws)
 /* ---- network ------------------------------------------------------------- */
 
 
-/* One block of samples b0 .. b0+nb-1 through all layers.  keep: layer
- * outputs and caches go to their places in the full-batch arrays (for
- * nn_backward); else every layer uses the same block-sized scratch (adj0,
- * adj1 and the first block of s[0], q[0]), which stays in cache. */
+/* One block of samples b0 .. b0+nb-1 through all layers.  The activation
+ * jets y live in the block scratch adj1.  keep: z, s, q and the value row
+ * of y go to their places in the full-batch caches (for nn_backward, which
+ * recomputes the other rows of y from them: 13 instead of 20 rows of w
+ * doubles per sample and layer pass through memory); else z, s, q use
+ * block-sized scratch too (adj0 and the first block of s[0], q[0]), and
+ * everything stays in cache. */
 static void forward_block(double *out, nn_workspace_t *ws, const nn_t *net,
                           const nn_params_t *p, const double *x,
                           const double *G, const double *h, int b0, int nb,
@@ -256,7 +261,7 @@ static void forward_block(double *out, nn_workspace_t *ws, const nn_t *net,
   const double *Gb = G + (size_t)b0 * m * m, *prev = NULL;
   for (int l = 0; l < d; l++) {
     double *z = keep ? ws->z[l] + (size_t)b0 * nc * w : ws->adj0;
-    double *y = keep ? ws->y[l] + (size_t)b0 * nc * w : ws->adj1;
+    double *y = ws->adj1;
     double *sc = keep ? ws->s[l] + (size_t)b0 * 3 * w : ws->s[0];
     double *qc = keep ? ws->q[l] + (size_t)b0 * w : ws->q[0];
     if (l == 0)
@@ -265,6 +270,10 @@ static void forward_block(double *out, nn_workspace_t *ws, const nn_t *net,
     else
       nn_dense_jet_forward(z, prev, p->w[l], p->b[l], nb, nc, w, w);
     nn_act_jet_forward(y, sc, qc, z, Gb, net->cfg.act, nb, nc, w);
+    if (keep)  /* the value row; the other rows are recomputed in the backward */
+      for (int bt = 0; bt < nb; bt++)
+        memcpy(ws->y0[l] + (size_t)(b0 + bt) * w, y + (size_t)bt * nc * w,
+               (size_t)w * sizeof(double));
     prev = y;
   }
   nn_dense_jet_forward(out + (size_t)b0 * nc, prev, p->w[d], p->b[d], nb, nc, w, 1);
@@ -305,9 +314,29 @@ int nn_forward_eval(double *out, nn_workspace_t *ws, const nn_t *net,
   return EMF_SUCCESS;
 }
 
+/* The activation jet y of hidden layer l for samples b0..b0+nb-1 into
+ * ybuf (nb, n_ch, w), from the caches: y0 kept, y_j = s' z_j,
+ * y_L = s' z_L + s'' q (the formulas of nn_act_jet_forward). */
+static void recompute_y(double *ybuf, const nn_workspace_t *ws, const nn_t *net,
+                        int l, int b0, int nb)
+{
+  const int m = net->cfg.n_x, nc = net->n_ch, w = net->cfg.width;
+  for (int bt = 0; bt < nb; bt++) {
+    const double *z = ws->z[l] + (size_t)(b0 + bt) * nc * w;
+    const double *s1 = ws->s[l] + (size_t)(b0 + bt) * 3 * w, *s2 = s1 + w;
+    const double *q = ws->q[l] + (size_t)(b0 + bt) * w;
+    double *y = ybuf + (size_t)bt * nc * w;
+    memcpy(y, ws->y0[l] + (size_t)(b0 + bt) * w, (size_t)w * sizeof(double));
+    for (int j = 1; j <= m; j++)
+      for (int u = 0; u < w; u++) y[(size_t)j * w + u] = s1[u] * z[(size_t)j * w + u];
+    for (int u = 0; u < w; u++)
+      y[(size_t)(m + 1) * w + u] = s1[u] * z[(size_t)(m + 1) * w + u] + s2[u] * q[u];
+  }
+}
+
 /* dy: adjoint of y[l] (adj0), dz: adjoint of z[l] (adj1), each for one
  * block; the dense backward of layer l writes the adjoint of y[l-1] back
- * into dy. */
+ * into dy; y[l-1] itself is recomputed into adj2. */
 static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
                            nn_workspace_t *ws, const nn_t *net,
                            const nn_params_t *p, const double *dout,
@@ -318,8 +347,9 @@ static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
   const double *Gb = G + (size_t)b0 * m * m;
   double *dy = ws->adj0, *dz = ws->adj1, *dGb = dG ? dG + (size_t)b0 * m * m : NULL;
   memset(dy, 0, (size_t)nb * nc * w * sizeof(double));
-  nn_dense_jet_backward(dy, dp->w[d], dp->b[d], dout + (size_t)b0 * nc,
-                        ws->y[d - 1] + (size_t)b0 * nc * w, p->w[d], nb, nc, w, 1);
+  recompute_y(ws->adj2, ws, net, d - 1, b0, nb);
+  nn_dense_jet_backward(dy, dp->w[d], dp->b[d], dout + (size_t)b0 * nc, ws->adj2,
+                        p->w[d], nb, nc, w, 1);
   for (int l = d - 1; l >= 0; l--) {
     memset(dz, 0, (size_t)nb * nc * w * sizeof(double));
     nn_act_jet_backward(dz, dGb, dy, ws->z[l] + (size_t)b0 * nc * w,
@@ -327,8 +357,9 @@ static void backward_block(nn_params_t *dp, double *dx, double *dG, double *dh,
                         nb, nc, w);
     if (l > 0) {
       memset(dy, 0, (size_t)nb * nc * w * sizeof(double));
-      nn_dense_jet_backward(NULL, dp->w[l], dp->b[l], dz,
-                            ws->y[l - 1] + (size_t)b0 * nc * w, p->w[l], nb, nc, w, w);
+      recompute_y(ws->adj2, ws, net, l - 1, b0, nb);
+      nn_dense_jet_backward(NULL, dp->w[l], dp->b[l], dz, ws->adj2, p->w[l], nb, nc, w,
+                            w);
       nn_dense_jet_backward_dx_t(dy, dz, ws->wt + (size_t)(l - 1) * w * w, nb, nc, w, w);
     } else {
       nn_input_jet_backward(dx ? dx + (size_t)b0 * m : NULL,
