@@ -5,9 +5,9 @@
  *   nn_act_sin
  *   Activation types: name and eval(s0, s1, s2, s3, z, n), which writes s(z)
  *   and its first three derivatives at n points.  softplus(z) = log(1+e^z),
- *   silu(z) = z / (1 + e^-z).  tanh and silu are vectorised (nn_int.h's exp,
- *   a few ulp); softplus and sin call libm per point.  s''' is needed by the backward of the
- *   Laplacian channel.
+ *   silu(z) = z / (1 + e^-z).  tanh and silu are vectorised (nn_int.h's
+ *   exp, a few ulp); softplus and sin call libm per point.  s''' is needed
+ *   by the backward of the Laplacian channel.
  *
  * const nn_act_type_t *nn_act_lookup(const char *name)
  *   The type with that name, or NULL.

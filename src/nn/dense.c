@@ -151,7 +151,8 @@ void nn_dense_jet_backward_dx_t(double *dx, const double *dy, const double *wt,
 void nn_transpose(double *at, const double *a, int n_rows, int n_cols)
 {
   for (int i = 0; i < n_rows; i++)
-    for (int j = 0; j < n_cols; j++) at[(size_t)j * n_rows + i] = a[(size_t)i * n_cols + j];
+    for (int j = 0; j < n_cols; j++)
+      at[(size_t)j * n_rows + i] = a[(size_t)i * n_cols + j];
 }
 
 void nn_dense_jet_forward_naive(double *y, const double *x, const double *w,
