@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "gauge.h"
 #include "global.h"
+#include "nn.h"
 #include "ode.h"
 #include "potential.h"
 #include "util.h"
@@ -70,6 +71,7 @@ typedef struct flow_lat {
   double *wgrad;            /* (n_links, ngen) scratch */
   double *abuf;             /* (n_links, ngen) scratch */
   cplx_t *ubuf;             /* (n_links, N*N) scratch sample */
+  double *tflat, *gflat;    /* (n_grad_total) flat parameters, gradient */
   long n_field;             /* field evaluations so far */
   double t_field;           /* seconds spent in them */
 } flow_lat_t;
@@ -151,6 +153,9 @@ typedef struct flow_lat_batch {
   double logq, action;  /* means of log q and S */
   double ess;           /* (sum w)^2 / (n sum w^2), w = exp(-log q - S) */
   double seconds;       /* wall time of the batch (max over ranks) */
+  double grad_norm;     /* gradient norm before clipping (train steps) */
+  double lr;            /* learning rate of the step (train steps) */
+  long step;            /* optimizer steps taken after this one */
 } flow_lat_batch_t;
 
 /* Loss and exact gradient of training step `step` over `batch` samples
@@ -165,6 +170,28 @@ int flow_lat_grad_batch_all(flow_lat_t *fl, double beta, uint64_t seed,
                             uint32_t step, long batch, int group, int n_groups,
                             MPI_Comm comm, double *const *grad,
                             flow_lat_batch_t *st);
+/* One Adam step (nn.h adam_step, with its global-norm clipping) on the
+ * parameters of all terms with a gradient buffer: theta[c] is the array
+ * of n_grad doubles term c's F reads (NULL entries for terms without one);
+ * adam has n_grad_total entries in term order.  The batch is that of
+ * training step adam->t (RNG_TRAIN streams), so a run restarted from
+ * (theta, adam) continues bit for bit.  st: batch statistics, gradient
+ * norm, learning rate, steps taken.  Same bits on any grid and number of
+ * groups.  Collective on comm.  EMF_EINVAL for an Adam state of the wrong
+ * size, EMF_ERANGE for a non-finite gradient (nothing changed). */
+int flow_lat_train_step_all(flow_lat_t *fl, double beta, uint64_t seed,
+                            long batch, int group, int n_groups, MPI_Comm comm,
+                            double *const *theta, adam_state_t *adam,
+                            const adam_parms_t *ap, flow_lat_batch_t *st);
+/* n_train such steps; every > 0: a progress line (flow_lat_progress) by
+ * message() (rank 0 of log_init's communicator) every `every` steps and
+ * after the last.  st: the last step's
+ * statistics.  Collective on comm.  Stops at the first failing step. */
+int flow_lat_train_all(flow_lat_t *fl, double beta, uint64_t seed, long batch,
+                       int group, int n_groups, MPI_Comm comm,
+                       double *const *theta, adam_state_t *adam,
+                       const adam_parms_t *ap, long n_train, long every,
+                       flow_lat_batch_t *st);
 /* Progress line into buf: step/of, loss +- std, ESS, elapsed and estimated
  * remaining time (linear in steps).  Local. */
 void flow_lat_progress(char *buf, int len, long step, long n_steps,

@@ -184,6 +184,8 @@ void flow_lat_free(flow_lat_t *fl)
   afree(fl->wgrad);
   afree(fl->abuf);
   afree(fl->ubuf);
+  afree(fl->tflat);
+  afree(fl->gflat);
   free(fl);
 }
 
@@ -299,7 +301,10 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     fl->wgrad = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
     fl->abuf = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
     fl->ubuf = amalloc((size_t)fl->n_links * fl->nn * sizeof(cplx_t));
-    ok = ok && fl->gacc && fl->gred && fl->out1 && fl->wgrad && fl->abuf && fl->ubuf;
+    fl->tflat = amalloc((ng > 0 ? ng : 1) * sizeof(double));
+    fl->gflat = amalloc((ng > 0 ? ng : 1) * sizeof(double));
+    ok = ok && fl->gacc && fl->gred && fl->out1 && fl->wgrad && fl->abuf && fl->ubuf &&
+         fl->tflat && fl->gflat;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
   }
   if (!all_ok) {

@@ -18,9 +18,30 @@
  *   MPI_MAX over comm at the end (a failing group stops its own samples;
  *   collectives inside a group stay matched).
  *
+ * int flow_lat_train_step_all(flow_lat_t *fl, double beta, uint64_t seed,
+ *                             long batch, int group, int n_groups,
+ *                             MPI_Comm comm, double *const *theta,
+ *                             adam_state_t *adam, const adam_parms_t *ap,
+ *                             flow_lat_batch_t *st)
+ *   flow_lat_grad_batch_all for training step adam->t into a flat gradient
+ *   (terms in order, the accumulator layout), the terms' parameters copied
+ *   into a flat array, adam_step on the flat arrays (global-norm clipping,
+ *   schedule), the parameters copied back into theta[c].  Every rank does
+ *   the same arithmetic on the same bits.
+ *
+ * int flow_lat_train_all(flow_lat_t *fl, double beta, uint64_t seed,
+ *                        long batch, int group, int n_groups, MPI_Comm comm,
+ *                        double *const *theta, adam_state_t *adam,
+ *                        const adam_parms_t *ap, long n_train, long every,
+ *                        flow_lat_batch_t *st)
+ *   n_train calls of flow_lat_train_step_all with a progress line
+ *   (message(), rank 0 of the error communicator) every `every` steps.
+ *
  * void flow_lat_progress(char *buf, int len, long step, long n_steps,
  *                        const flow_lat_batch_t *st, double elapsed)
- *   "train 12/200: loss 3.141593 +- 0.5, ESS 0.412, 10.2 s, 160.0 s left".
+ *   "train 12/200: loss 3.141593 +- 0.5, ESS 0.412, |grad| 0.8, lr 0.001,
+ *   10.2 s, 160.0 s left" (gradient norm and learning rate only when
+ *   st->lr > 0, i.e. for optimizer steps).
  *
  * int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
  *                         uint64_t first, long n, const ode_adaptive_t *par,
@@ -45,6 +66,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <mpi.h>
 #include "flow_lat.h"
 
@@ -111,9 +133,65 @@ int flow_lat_grad_batch_all(flow_lat_t *fl, double beta, uint64_t seed,
     st->action = qsum_value(&m[2]) / (double)batch;
     st->ess = sw * sw / ((double)batch * sw2);
     st->seconds = wtime() - t0;
+    st->grad_norm = 0.0;
+    st->lr = 0.0;
+    st->step = (long)step + 1;
     MPI_Allreduce(MPI_IN_PLACE, &st->seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
   }
   free(buf);
+  return s;
+}
+
+int flow_lat_train_step_all(flow_lat_t *fl, double beta, uint64_t seed,
+                            long batch, int group, int n_groups, MPI_Comm comm,
+                            double *const *theta, adam_state_t *adam,
+                            const adam_parms_t *ap, flow_lat_batch_t *st)
+{
+  double *gp[FLOW_LAT_TERMS_MAX];
+  double norm = 0.0;
+  int s;
+  if (adam == NULL || adam->n != fl->n_grad_total || fl->n_grad_total == 0 || adam->t < 0 ||
+      adam->t > (long)UINT32_MAX)
+    return EMF_EINVAL;
+  for (int c = 0; c < fl->n_terms; c++) {
+    gp[c] = fl->term[c].grad != NULL ? fl->gflat + fl->goff[c] : NULL;
+    if (fl->term[c].grad != NULL && theta[c] == NULL) return EMF_EINVAL;
+  }
+  s = flow_lat_grad_batch_all(fl, beta, seed, (uint32_t)adam->t, batch, group, n_groups, comm, gp,
+                              st);
+  if (s != EMF_SUCCESS) return s;
+  for (int c = 0; c < fl->n_terms; c++)
+    if (fl->term[c].grad != NULL)
+      memcpy(fl->tflat + fl->goff[c], theta[c], fl->term[c].n_grad * sizeof(double));
+  st->lr = adam_lr(ap, adam->t + 1);
+  s = adam_step(fl->tflat, fl->gflat, adam, ap, &norm);
+  st->grad_norm = norm;
+  st->step = adam->t;
+  if (s != EMF_SUCCESS) return s;
+  for (int c = 0; c < fl->n_terms; c++)
+    if (fl->term[c].grad != NULL)
+      memcpy(theta[c], fl->tflat + fl->goff[c], fl->term[c].n_grad * sizeof(double));
+  return EMF_SUCCESS;
+}
+
+int flow_lat_train_all(flow_lat_t *fl, double beta, uint64_t seed, long batch,
+                       int group, int n_groups, MPI_Comm comm,
+                       double *const *theta, adam_state_t *adam,
+                       const adam_parms_t *ap, long n_train, long every,
+                       flow_lat_batch_t *st)
+{
+  const double t0 = wtime();
+  int s = EMF_SUCCESS;
+  for (long k = 1; k <= n_train && s == EMF_SUCCESS; k++) {
+    s = flow_lat_train_step_all(fl, beta, seed, batch, group, n_groups, comm, theta, adam, ap, st);
+    if (s == EMF_SUCCESS && every > 0 && (k % every == 0 || k == n_train)) {
+      char line[256];
+      double el = wtime() - t0;
+      MPI_Allreduce(MPI_IN_PLACE, &el, 1, MPI_DOUBLE, MPI_MAX, comm);
+      flow_lat_progress(line, sizeof line, k, n_train, st, el);
+      message("%s", line);
+    }
+  }
   return s;
 }
 
@@ -121,8 +199,13 @@ void flow_lat_progress(char *buf, int len, long step, long n_steps,
                        const flow_lat_batch_t *st, double elapsed)
 {
   double left = step > 0 ? elapsed * (double)(n_steps - step) / (double)step : 0.0;
-  snprintf(buf, (size_t)len, "train %ld/%ld: loss %.6f +- %.4g, ESS %.3f, %.1f s, %.1f s left",
-           step, n_steps, st->loss, st->loss_std, st->ess, elapsed, left);
+  if (st->lr > 0.0)
+    snprintf(buf, (size_t)len,
+             "train %ld/%ld: loss %.6f +- %.4g, ESS %.3f, |grad| %.3g, lr %.3g, %.1f s, %.1f s left",
+             step, n_steps, st->loss, st->loss_std, st->ess, st->grad_norm, st->lr, elapsed, left);
+  else
+    snprintf(buf, (size_t)len, "train %ld/%ld: loss %.6f +- %.4g, ESS %.3f, %.1f s, %.1f s left",
+             step, n_steps, st->loss, st->loss_std, st->ess, elapsed, left);
 }
 
 void flow_lat_samples_release(flow_lat_samples_t *s)

@@ -20,12 +20,12 @@
  *    with the per-loop ones to 1e-12.
  *    (Measured: 1e-10..5e-8 for the parameters; the error shrinks 16x per
  *    halving of h, so it is the stencil's, and the flow is kept mild.)
- * 2. Rank 0 alone (size-1 sub-communicator) computes 3 steps of gradient
- *    descent (a <- a - 1e-3 dL/da, batches of 4, fresh samples per step)
- *    with flow_lat_grad_batch_all; then all ranks, split into every
- *    possible number of batch groups x up to 3 domain grids per group:
- *    first gradient, losses, loss std, ESS and trained parameters
- *    bit-identical (memcmp); so are log q, S and the plaquette of 6 samples
+ * 2. Rank 0 alone (size-1 sub-communicator) computes the batch gradient
+ *    (flow_lat_grad_batch_all, batches of 4) and 3 Adam steps
+ *    (flow_lat_train_step_all, lr 0.01, clipping at 20, fresh samples per
+ *    step); then all ranks, split into every possible number of batch
+ *    groups x up to 3 domain grids per group: gradient, losses, loss std,
+ *    ESS, gradient norms and trained parameters bit-identical (memcmp); so are log q, S and the plaquette of 6 samples
  *    of the trained flow (flow_lat_sample_all, adaptive rkf45, samples
  *    shared between the groups).
  * Lattice 2D 4x4 SU(2).
@@ -38,6 +38,7 @@
 #include <string.h>
 #include <mpi.h>
 #include "flow_lat.h"
+#include "nn.h"
 #include "rng.h"
 #include "util.h"
 #include "check.h"
@@ -234,7 +235,7 @@ static void fd_checks(MPI_Comm comm)
 #define NSMP 6      /* samples drawn after training */
 
 typedef struct {
-  double grad[8], loss[NTRAIN], std[NTRAIN], ess[NTRAIN], a[8];
+  double grad[8], loss[NTRAIN], std[NTRAIN], ess[NTRAIN], norm[NTRAIN], a[8];
   double smp[3 * NSMP];   /* log q, S, plaquette of the samples */
 } train_t;
 
@@ -250,23 +251,30 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
   const int group = rank / (np / n_groups);
   MPI_Comm_split(comm, group, rank, &dom);
   if (setup(&s, dom, grid)) {
+    double gr[8], *gp[2] = {gr, gr + 4}, *theta[2] = {s.q[0].a, s.q[1].a};
+    flow_lat_batch_t st;
+    adam_state_t *adam = adam_alloc(8);
+    adam_parms_t ap = adam_parms_default();
+    ap.lr = 0.01;
+    ap.clip_norm = 20.0;
+    check_int(flow_lat_grad_batch_all(s.fl, BETA, 31, 0, NBATCH, group, n_groups, comm, gp, &st),
+              EMF_SUCCESS, "batch gradient");
+    memcpy(r->grad, gr, sizeof gr);
     for (int k = 0; k < NTRAIN; k++) {
-      double gr[8], *gp[2] = {gr, gr + 4};
-      flow_lat_batch_t st;
-      check_int(flow_lat_grad_batch_all(s.fl, BETA, 31, (uint32_t)k, NBATCH, group, n_groups,
-                                        comm, gp, &st), EMF_SUCCESS, "batch gradient");
+      check_int(flow_lat_train_step_all(s.fl, BETA, 31, NBATCH, group, n_groups, comm, theta, adam,
+                                        &ap, &st), EMF_SUCCESS, "Adam step");
       r->loss[k] = st.loss;
       r->std[k] = st.loss_std;
       r->ess[k] = st.ess;
-      if (k == 0) memcpy(r->grad, gr, sizeof gr);
+      r->norm[k] = st.grad_norm;
       if (getenv("CHECK_VERBOSE") != NULL && rank == 0) {
-        char line[200];
+        char line[256];
         flow_lat_progress(line, sizeof line, k + 1, NTRAIN, &st, 0.1 * (k + 1));
         printf("  %s\n", line);
       }
-      for (int c = 0; c < 2; c++)
-        for (int j = 0; j < 4; j++) s.q[c].a[j] -= 1e-3 * gr[c * 4 + j];
     }
+    check_int(adam->t, NTRAIN, "Adam steps counted");
+    adam_free(adam);
     for (int c = 0; c < 2; c++)
       for (int j = 0; j < 4; j++) r->a[c * 4 + j] = s.q[c].a[j];
     flow_lat_samples_t smp;
@@ -322,6 +330,8 @@ int main(int argc, char **argv)
                  ngr, grid[0], grid[1]);
       check_bits(run.ess, ref.ess, sizeof ref.ess, "%d groups x grid %dx%d: ESS bit-identical",
                  ngr, grid[0], grid[1]);
+      check_bits(run.norm, ref.norm, sizeof ref.norm,
+                 "%d groups x grid %dx%d: gradient norms bit-identical", ngr, grid[0], grid[1]);
       check_bits(run.a, ref.a, sizeof ref.a,
                  "%d groups x grid %dx%d: trained parameters bit-identical", ngr, grid[0], grid[1]);
       check_true(run.ess[0] > 0 && run.ess[0] <= 1, "ESS in (0, 1]: %g", run.ess[0]);
