@@ -209,6 +209,15 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     }
     ng += terms[c].grad != NULL ? terms[c].n_grad : 0;
   }
+  for (int c = 0; c < n_terms; c++) {
+    const char *nm = terms[c].shape;
+    if (nm == NULL || (strcmp(nm, "plaquette") != 0 && strcmp(nm, "rectangle") != 0)) {
+      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\" or \"rectangle\")",
+               nm != NULL ? nm : "(null)");
+      set_msg(msg, msglen, buf);
+      return NULL;
+    }
+  }
   if (adaptive != NULL) {
     const ode_stepper_type_t *st = ode_stepper_get(adaptive);
     if (st == NULL || !st->adaptive) {
@@ -218,9 +227,12 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     }
   }
   fl = calloc(1, sizeof *fl);
-  if (fl == NULL) {
+  ok = fl != NULL;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
+  if (!all_ok) {
     set_msg(msg, msglen, "flow: out of memory");
-    return NULL;   /* the geometry is tiny next to what follows: treat as fatal */
+    free(fl);
+    return NULL;
   }
   fl->g = g;
   fl->N = N;
@@ -239,18 +251,23 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
   for (int c = 0; ok && c < n_terms; c++) {
     int first = fl->ls->n_shapes;
     fl->term[c] = terms[c];
-    if (add_shapes(fl->ls, terms[c].shape) != EMF_SUCCESS) {
-      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\" or \"rectangle\")",
-               terms[c].shape != NULL ? terms[c].shape : "(null)");
-      set_msg(msg, msglen, buf);
-      flow_lat_free(fl);
-      return NULL;
+    if (add_shapes(fl->ls, terms[c].shape) != EMF_SUCCESS) {   /* names checked: memory */
+      ok = 0;
+      break;
     }
-    fl->shape_term = realloc(fl->shape_term, (size_t)fl->ls->n_shapes * sizeof(int));
-    ok = fl->shape_term != NULL;
+    int *st = realloc(fl->shape_term, (size_t)fl->ls->n_shapes * sizeof(int));
+    ok = st != NULL;
+    if (ok) fl->shape_term = st;
     for (int s = first; ok && s < fl->ls->n_shapes; s++) fl->shape_term[s] = c;
   }
-  if (ok && loops_check_simple(fl->ls, g->L, why, sizeof why) != EMF_SUCCESS) {
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
+  if (!all_ok) {
+    set_msg(msg, msglen, "flow: out of memory");
+    flow_lat_free(fl);
+    return NULL;
+  }
+  /* from here on every check depends only on the arguments and the lattice */
+  if (loops_check_simple(fl->ls, g->L, why, sizeof why) != EMF_SUCCESS) {
     snprintf(buf, sizeof buf,
              "flow: the exact divergence needs loops that pass every link at most once; %s, "
              "or drop that shape from the flow", why);
@@ -258,7 +275,7 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     flow_lat_free(fl);
     return NULL;
   }
-  if (ok && g->depth < loops_depth(fl->ls)) {
+  if (g->depth < loops_depth(fl->ls)) {
     snprintf(buf, sizeof buf, "flow: halo depth %d is smaller than the %d the loop shapes need",
              g->depth, loops_depth(fl->ls));
     set_msg(msg, msglen, buf);
@@ -266,8 +283,7 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     return NULL;
   }
   /* collective allocations: every rank gets here */
-  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
-  if (all_ok) fl->u = gauge_alloc(g, N);
+  fl->u = gauge_alloc(g, N);
   ok = all_ok && fl->u != NULL;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
   if (all_ok) {
