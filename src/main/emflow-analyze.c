@@ -462,9 +462,11 @@ static void json_number(double x)
 
 typedef struct {
   stats_gamma_t g;
-  int ret;            /* stats_gamma's return code, or -1: too few samples */
+  int ret;            /* stats_gamma's return code, -1: too few samples,
+                         -2: the series could not be read (msg) */
   long n_total;       /* length before --skip */
   char desc[512];
+  char msg[MSG_LEN];  /* why the series could not be read */
 } result_t;
 
 /* Names of the flags of a result, space separated ("-" when none). */
@@ -474,8 +476,8 @@ static void flag_names(const result_t *r, char *buf, size_t len)
       {STATS_FLAG_NOVAR, "novar"}, {STATS_FLAG_NOWINDOW, "nowindow"},
       {STATS_FLAG_NEGVAR, "negvar"}};
   buf[0] = '\0';
-  if (r->ret == -1) {
-    snprintf(buf, len, "short");
+  if (r->ret == -1 || r->ret == -2) {
+    snprintf(buf, len, r->ret == -1 ? "short" : "unreadable");
     return;
   }
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -573,6 +575,10 @@ static void print_json_series(const char *name, const result_t *r, const double 
     for (tok = strtok_r(flags, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
       printf("%s\"%s\"", k++ ? ", " : "", tok);
   printf("]");
+  if (r->ret == -2) {
+    printf(",\n      \"message\": ");
+    json_string(r->msg);
+  }
   if (rho != NULL) {
     printf(",\n      \"acf\": [");
     for (long t = 0; t <= tmax; t++) {
@@ -661,6 +667,7 @@ int main(int argc, char **argv)
   io_file_t *f = NULL;
   char msg[MSG_LEN], names[4096];
   int rank, st, first = 1, bad = 0;
+  long unreadable = 0;
   long *sel, nsel = 0;
   verdict_t *verdicts = NULL;
 
@@ -774,10 +781,21 @@ int main(int argc, char **argv)
     double *x, *rho = NULL;
     long n, tmax = 0;
     result_t r;
-    st = io_read_series(f, name, &x, &n, r.desc, sizeof r.desc, msg, MSG_LEN);
-    ERROR_ROOT(st != EMF_SUCCESS, EMF_EXIT_INPUT, "%s", msg);
-    analyse(x, n, &o, &r);
-    if (o.acf != NULL && strcmp(o.acf, name) == 0) rho = acf_compute(x, n, &o, &r, &tmax);
+    st = io_read_series(f, name, &x, &n, r.desc, sizeof r.desc, r.msg, MSG_LEN);
+    if (st == EMF_SUCCESS) {
+      analyse(x, n, &o, &r);
+    } else { /* reported in its row; the exit status says so */
+      memset(&r.g, 0, sizeof r.g);
+      r.ret = -2;
+      r.n_total = inv.series[sel[k]].len;
+      r.g.mean = r.g.error = r.g.error_of_error = NAN;
+      r.g.tau_int = r.g.dtau_int = r.g.var = NAN;
+      r.desc[0] = '\0';
+      unreadable++;
+      if (rank == 0) fprintf(stderr, "emflow-analyze: %s\n", r.msg);
+    }
+    if (st == EMF_SUCCESS && o.acf != NULL && strcmp(o.acf, name) == 0)
+      rho = acf_compute(x, n, &o, &r, &tmax);
     if (rank == 0) {
       if (o.json)
         print_json_series(name, &r, rho, tmax, first);
@@ -840,6 +858,8 @@ int main(int argc, char **argv)
   free(inv.configs);
   if (bad && rank == 0)
     fprintf(stderr, "emflow-analyze: %s: some configurations failed verification\n", o.file);
-  error_exit_all(bad ? EMF_EXIT_INPUT : EMF_EXIT_OK);
+  if (unreadable && rank == 0)
+    fprintf(stderr, "emflow-analyze: %s: %ld series could not be read\n", o.file, unreadable);
+  error_exit_all(bad || unreadable ? EMF_EXIT_INPUT : EMF_EXIT_OK);
   return 0;
 }

@@ -11,13 +11,15 @@
  *           const          100 times 1.0 (flag novar)
  *           short          1 value (flag short)
  *   configs hmc/0, hmc/1   SU(2) 4x4 hot starts; flow/7 SU(3) 4x2x2
- * and a copy, bad.h5, in which one double of hmc/1's links is changed.
+ * and copies: bad.h5, in which one double of hmc/1's links is changed, and
+ * odd.h5, with a 2 x 2 dataset /observables/matrix (not a series).
  * It then runs the program (EMF_ROOT/bin/emflow-analyze, as a child
  * process) and checks:
  * - --json: every number of every series equals stats_gamma of the same
  *   data to 1e-14 relative (the program prints 17 digits), for the default
  *   S and --skip 0, and for --skip 1000 --S 2.5; the flags of const and
- *   short; --obs selects exactly the named series;
+ *   short; --obs selects exactly the named series; in odd.h5 the matrix is
+ *   flagged unreadable, the others analysed, the JSON complete, exit 3;
  * - the estimate itself: tau_int of ar1 within 3 dtau_int of 4.5 and the
  *   mean within 3 errors of 0 (statistical, fixed seed);
  * - --acf ar1 --acf-max 30: the two columns equal stats_autocorr to 1e-9
@@ -228,6 +230,26 @@ static int damage(const char *path)
   return ok;
 }
 
+/* Adds a 2 x 2 dataset /observables/matrix (not a series) (serial HDF5). */
+static int add_matrix(const char *path)
+{
+  hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), sp, d;
+  hsize_t dims[2] = {2, 2};
+  const double v[4] = {1, 2, 3, 4};
+  int ok = 0;
+  if (fid < 0) return 0;
+  sp = H5Screate_simple(2, dims, NULL);
+  d = H5Dcreate2(fid, "observables/matrix", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                 H5P_DEFAULT);
+  if (d >= 0) {
+    ok = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+    H5Dclose(d);
+  }
+  H5Sclose(sp);
+  H5Fclose(fid);
+  return ok;
+}
+
 /* ------------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -268,6 +290,8 @@ int main(int argc, char **argv)
   ERROR(st != EMF_SUCCESS, EMF_EXIT_INTERNAL, "%s", msg);
   copy_file(DIR "/ens.h5", DIR "/bad.h5");
   check_true(damage(DIR "/bad.h5"), "damaged one link of bad.h5");
+  copy_file(DIR "/ens.h5", DIR "/odd.h5");
+  check_true(add_matrix(DIR "/odd.h5"), "added a 2-D dataset to odd.h5");
   {
     FILE *fp = fopen(DIR "/notes.h5", "w");
     if (fp != NULL) {
@@ -302,6 +326,17 @@ int main(int argc, char **argv)
   compare_series(out_text, "ar1", xa, N_AR1, 1000, 2.5);
   compare_series(out_text, "hmc/plaquette", xp, N_PLAQ, 1000, 2.5);
   check_true(json_series(out_text, "const") == NULL, "--obs leaves out other series");
+
+  /* a dataset under /observables that is not a series */
+  rc = run("--json " DIR "/odd.h5");
+  check_int(rc, 3, "file with an unreadable series exits 3");
+  check_true(json_has(json_series(out_text, "matrix"), "\"flags\": [\"unreadable\"]"),
+             "the 2-D dataset is flagged unreadable");
+  check_true(strstr(err_text, "matrix") != NULL, "stderr names it: %s", err_text);
+  check_true(strstr(out_text, "\n}\n") != NULL, "JSON still complete");
+  compare_series(out_text, "ar1", xa, N_AR1, 0, STATS_S_DEFAULT);
+  rc = run("--acf const " DIR "/ens.h5");
+  check_int(rc, 4, "--acf of a constant series exits 4");
 
   /* text table */
   rc = run(DIR "/ens.h5");
