@@ -696,9 +696,13 @@ int main(int argc, char **argv)
   }
   if (o.nobs == 0)
     for (long j = 0; j < inv.nseries; j++) sel[nsel++] = j;
-  if (o.acf != NULL)
-    ERROR_ROOT(find_series(&inv, o.acf) < 0, EMF_EXIT_INPUT,
-               "file '%s' has no series '%s' for --acf (series: %s)", o.file, o.acf, names);
+  if (o.acf != NULL) {
+    long j = find_series(&inv, o.acf), k;
+    ERROR_ROOT(j < 0, EMF_EXIT_INPUT, "file '%s' has no series '%s' for --acf (series: %s)",
+               o.file, o.acf, names);
+    for (k = 0; k < nsel && sel[k] != j; k++) continue;
+    if (k == nsel) sel[nsel++] = j; /* --json --acf NAME: NAME is reported too */
+  }
 
   st = io_file_open(&f, o.file, MPI_COMM_WORLD, IO_DEFAULT, msg, MSG_LEN);
   ERROR_ROOT(st != EMF_SUCCESS, EMF_EXIT_INPUT, "%s", msg);

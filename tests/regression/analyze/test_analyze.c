@@ -23,7 +23,8 @@
  * - the estimate itself: tau_int of ar1 within 3 dtau_int of 4.5 and the
  *   mean within 3 errors of 0 (statistical, fixed seed);
  * - --acf ar1 --acf-max 30: the two columns equal stats_autocorr to 1e-9
- *   (10 printed digits);
+ *   (10 printed digits); with --json (and --obs const) ar1 is added and its
+ *   "acf" array equals stats_autocorr to 1e-14;
  * - --verify: 3 OK and exit 0 on ens.h5; on bad.h5 exit 3, hmc/1 BAD with
  *   a checksum message, the other two OK;
  * - bad input, each with its exit code and a message naming the culprit:
@@ -364,6 +365,23 @@ int main(int argc, char **argv)
       if (p != NULL) p++;
     }
     check_int(rows, 31, "acf rows (t = 0..30)");
+  }
+
+  rc = run("--json --obs const --acf ar1 --acf-max 5 " DIR "/ens.h5");
+  check_int(rc, 0, "--json --acf exit code");
+  {
+    double rho[6];
+    const char *p = strstr(json_series(out_text, "ar1") ? json_series(out_text, "ar1") : "",
+                           "\"acf\": [");
+    stats_autocorr(xa, N_AR1, rho, 5);
+    check_true(p != NULL, "--json --acf: ar1 reported with an acf array");
+    for (int t = 0; p != NULL && t <= 5; t++) {
+      char *end;
+      p += t == 0 ? strlen("\"acf\": [") : 2;
+      check_rel(strtod(p, &end), rho[t], 1e-14, 1e-15, "--json acf[%d]", t);
+      p = end;
+    }
+    check_true(p != NULL && *p == ']', "--json acf has 6 entries");
   }
 
   /* --verify */
