@@ -673,6 +673,7 @@ int main(int argc, char **argv)
 
   MPI_Init(&argc, &argv);
   error_init(MPI_COMM_WORLD);
+  error_set_program("emflow-analyze");
   util_hdf5_errors_off();
   util_gsl_handler_install();
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
