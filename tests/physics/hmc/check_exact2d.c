@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     exact_lattice2d(t->N, t->beta, 0, &exinf);
     double acc = (double)s.nacc / s.n;
     message("SU(%d) beta=%g L=%d: plaquette %.6f +- %.6f (tau_int %.2f), exact %.6f "
-            "(L=inf %.6f); <exp(-dH)> = %.5f +- %.5f; acceptance %.3f; %.1f s\n",
+            "(L=inf %.6f); <exp(-dH)> = %.5f +- %.5f; acceptance %.3f; %.1f s",
             t->N, t->beta, t->L, rp.mean, rp.error, rp.tau_int, ex.plaquette,
             exinf.plaquette, re.mean, re.error, acc, wtime() - t0);
     check_sigma(rp.mean, ex.plaquette, rp.error, 3.0,

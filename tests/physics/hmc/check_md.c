@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     }
     gauge_exchange(u);
     memcpy(therm, u->u, lb);
-    message("case N=%d D=%d beta=%g: plaquette after heat-up %.4f\n", t->N, t->D,
+    message("case N=%d D=%d beta=%g: plaquette after heat-up %.4f", t->N, t->D,
             t->beta, gauge_plaquette_all(u));
     for (int k = 0; k < 2; k++) {
       /* reversibility, and the forward end point is kept */
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
       hmc_t *h = hmc_alloc(&p, &act, 1, u);
       h->traj = 7;
       hmc_trajectory(h, u, &rec);
-      message("  %-10s dH = %.3e  rev dU = %.2e  dp = %.2e  accepted %d\n",
+      message("  %-10s dH = %.3e  rev dU = %.2e  dp = %.2e  accepted %d",
               integ[k]->name, rec.dH, rec.rev_dU, rec.rev_dp, rec.accepted);
       check_true(rec.rev_dU < 1e-12, "N=%d D=%d %s: reversibility links %.2e < 1e-12",
                  t->N, t->D, integ[k]->name, rec.rev_dU);
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
         double d = abs_dH(h, u, 2000, nsteps[e]);
         lx[e] = log(1.0 / nsteps[e]);
         ly[e] = log(d);
-        message("  %-10s eps = %.4f  |dH| = %.4e\n", integ[k]->name, 1.0 / nsteps[e], d);
+        message("  %-10s eps = %.4f  |dH| = %.4e", integ[k]->name, 1.0 / nsteps[e], d);
         sx += lx[e]; sy += ly[e]; sxx += lx[e] * lx[e]; sxy += lx[e] * ly[e];
       }
       double slope = (NEPS * sxy - sx * sy) / (NEPS * sxx - sx * sx);
