@@ -18,11 +18,13 @@
  *   staple), never by scattering, so its bits do not depend on the grid.
  *   Both return EMF_SUCCESS.
  *
- * Context: local; link halos (depth >= 1) must be current.  The products go
- * through the sun_type_t table of the gauge field (straight-line kernels for
- * N = 2, 3), with fixed-size stack workspaces: no allocation per link.
+ * Context: local; link halos (depth >= 1) must be current.  For N = 3 the
+ * force is wilson_force_su3 (wilson_su3.c: inlined SU(3) products, same
+ * staple order); otherwise the products go through the sun_type_t table of
+ * the gauge field (straight-line kernels for N = 2), with fixed-size stack
+ * workspaces: no allocation per link.
  ******************************************************************************/
-#include "action.h"
+#include "action_int.h"
 
 #define NNMAX (EMF_NMAX * EMF_NMAX)
 
@@ -86,6 +88,7 @@ static int wilson_force(const action_t *a, const gauge_t *u, double *f, int add)
   const sun_type_t *su = u->su;
   const int D = g->D, ngen = su->ngen;
   const double c = 0.5 * a->beta / u->n;
+  if (u->n == 3) return wilson_force_su3(a, u, f, add);
   cplx_t sig[NNMAX], m[NNMAX];
   double x[NNMAX];
   for (long i = 0; i < g->n_owned; i++) {

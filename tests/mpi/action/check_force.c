@@ -4,7 +4,8 @@
  * NP: 1 2 4
  * TIMEOUT: 300
  *
- * For N = 2, 3 and D = 2, 4 on hot-start fields (beta = 1.7):
+ * For N = 2, 3 and D = 2, 4 (and the generic-N path at N = 4, D = 2) on
+ * hot-start fields (beta = 1.7):
  *   - (rank 0 alone, a communicator of size 1) every component of the force
  *     on every link equals the central finite difference
  *     [S(exp(h T_a) U_l) - S(exp(-h T_a) U_l)] / (2h), h = 1e-4, to a
@@ -32,6 +33,7 @@ typedef struct { int D, N; int L[EMF_DMAX]; } lat_t;
 
 static const lat_t lats[] = {
     {2, 2, {4, 6}}, {2, 3, {4, 4}}, {4, 2, {2, 3, 2, 4}}, {4, 3, {4, 2, 2, 2}},
+    {2, 4, {4, 2}},
 };
 
 static const double beta = 1.7;
