@@ -12,7 +12,7 @@
  *   outlive h.  The trajectory counter starts at 0.  Returns NULL for
  *   invalid parameters (n_steps < 1, tau <= 0 or not finite, no integrator,
  *   n_terms < 1, a halo shallower than a term needs) or when out of memory.
- *   Collective only in the sense that every rank must pass the same values.
+ *   Local (no communication), but every rank must pass the same parameters.
  *
  * void hmc_free(hmc_t *h)
  *   Frees h and its workspaces (NULL is fine).
