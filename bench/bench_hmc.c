@@ -12,6 +12,7 @@
  *     hmc_leapfrog->integrate;
  *   - the force alone (action_force_all, exchange included), the drift alone
  *     and the link halo exchange alone;
+ * each REPS = 5 times (the best time is kept: the host may be shared),
  * and prints seconds per MD step per lattice site (wall clock of the whole
  * job divided by the global volume, and the per-core figure: times the
  * number of ranks).  Each kernel's flop and byte count per site (counted
@@ -24,7 +25,10 @@
  *         core;
  *   bw:   STREAM triad a = b + s c on 3 arrays of 64 Mi doubles per rank
  *         (well beyond the caches), bytes/s per rank (24 bytes per element).
- * Never asserts on time.
+ * All rates use CPU time (clock_gettime CLOCK_PROCESS_CPUTIME_ID), the
+ * limits too, so that time spent descheduled on a shared host does not
+ * count; wall-clock figures are printed beside them.  Never asserts on
+ * time.
  ******************************************************************************/
 #include <immintrin.h>
 #include <math.h>
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "hmc.h"
 #include "util.h"
 
@@ -52,16 +57,26 @@ static void printf_root(const char *fmt, ...)
 typedef struct { int D, N, L; double beta; } case_t;
 
 #define EPS 0.05   /* MD step size of the timed runs */
+#define REPS 5     /* repetitions; the best is reported */
+
+/* CPU time of this process: unlike wall-clock time it does not count
+ * time spent descheduled on a shared host. */
+static double cputime(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
 
 static double peak_fma(void)
 {
   __m256d acc[12], m = _mm256_set1_pd(0.999999999), a = _mm256_set1_pd(1e-9);
   for (int k = 0; k < 12; k++) acc[k] = _mm256_set1_pd(1.0 + k);
   const long n = 50000000;
-  double t0 = wtime();
+  double t0 = cputime();
   for (long i = 0; i < n; i++)
     for (int k = 0; k < 12; k++) acc[k] = _mm256_fmadd_pd(acc[k], m, a);
-  double dt = wtime() - t0;
+  double dt = cputime() - t0;
   double s = 0.0, out[4];
   for (int k = 0; k < 12; k++) {
     _mm256_storeu_pd(out, acc[k]);
@@ -80,9 +95,9 @@ static double stream_triad(void)
   double best = 1e30;
   for (int r = 0; r < 4; r++) {
     MPI_Barrier(MPI_COMM_WORLD);
-    double t0 = wtime();
+    double t0 = cputime();
     for (size_t i = 0; i < n; i++) a[i] = b[i] + 0.5 * c[i];
-    double dt = wtime() - t0;
+    double dt = cputime() - t0;
     if (dt < best) best = dt;
   }
   if (a[n / 2] != 2.0) printf("#");
@@ -145,44 +160,52 @@ static void run_case(const case_t *c, int quick, double peak, double bw)
     if (dt > 0.25 * target || n > 1 << 20) break;
     n *= 4;
   }
-  n = (int)fmax(2.0, n * target / dt);
-  MPI_Barrier(g->comm);
-  double t0 = wtime();
-  hmc_leapfrog->integrate(h, u, h->p, EPS, n);
-  double t_step = (wtime() - t0) / (n + 1.0);
-  MPI_Bcast(&t_step, 1, MPI_DOUBLE, 0, g->comm);
-
-  MPI_Barrier(g->comm);
-  t0 = wtime();
-  for (int k = 0; k < n; k++) hmc_md_force(h, u);
-  double t_force = (wtime() - t0) / n;
-  MPI_Barrier(g->comm);
-  t0 = wtime();
-  for (int k = 0; k < n; k++) hmc_md_drift(h, u, h->p, EPS);
-  double t_drift = (wtime() - t0) / n;
-  MPI_Barrier(g->comm);
-  t0 = wtime();
-  for (int k = 0; k < n; k++) gauge_exchange(u);
-  double t_exch = (wtime() - t0) / n;
-  double tt[3] = {t_force, t_drift, t_exch};
-  MPI_Bcast(tt, 3, MPI_DOUBLE, 0, g->comm);
+  /* REPS repetitions of m steps each; the best of each is kept, which
+   * filters interference from other processes on a shared host */
+  int m = (int)fmax(4.0, n * target / dt / REPS);
+  n = m;
+  double best[8];
+  for (int k = 0; k < 8; k++) best[k] = 1e30;
+  for (int r = 0; r < REPS; r++) {
+    double t[8];  /* wall: step, force, drift, exchange; then CPU time */
+    for (int w = 0; w < 4; w++) {
+      MPI_Barrier(g->comm);
+      double t0 = wtime(), c0 = cputime();
+      if (w == 0) hmc_leapfrog->integrate(h, u, h->p, EPS, m);
+      for (int k = 0; k < m && w > 0; k++) {
+        if (w == 1) hmc_md_force(h, u);
+        if (w == 2) hmc_md_drift(h, u, h->p, EPS);
+        if (w == 3) gauge_exchange(u);
+      }
+      t[w] = (wtime() - t0) / (w ? m : 1);
+      t[4 + w] = (cputime() - c0) / (w ? m : 1);
+    }
+    /* the slowest rank counts */
+    MPI_Allreduce(MPI_IN_PLACE, t, 8, MPI_DOUBLE, MPI_MAX, g->comm);
+    for (int k = 0; k < 8; k++) best[k] = fmin(best[k], t[k]);
+  }
+  /* m leapfrog steps = m drifts and kicks + m + 1 forces */
+  const double t_step = (best[0] - best[1]) / m, c_step = (best[4] - best[5]) / m;
+  const double tt[3] = {best[1], best[2], best[3]}, ct[3] = {best[5], best[6], best[7]};
 
   double fl, by;
   kernel_counts(c->D, c->N, &fl, &by);
   const double us = 1e6 / V;
-  const double per_core = t_step * np / V;   /* core-seconds per site */
-  printf_root("%dD SU(%d) %d^%d  np=%d grid=%dx%dx%dx%d  steps=%d\n", c->D, c->N, c->L, c->D,
-          np, grid[0], grid[1], c->D > 2 ? grid[2] : 1, c->D > 3 ? grid[3] : 1, n);
-  printf_root("  MD step    %8.4f us/site (wall)  %8.4f us/site/core\n", t_step * us,
-          per_core * 1e6);
-  printf_root("  force      %8.4f us/site  (exchange %.4f)   drift %.4f us/site\n",
-          tt[0] * us, tt[2] * us, tt[1] * us);
+  const double per_core = c_step * np / V;   /* CPU core-seconds per site */
+  printf_root("%dD SU(%d) %d^%d  np=%d grid=%dx%dx%dx%d  steps=%d x %d\n", c->D, c->N, c->L,
+              c->D, np, grid[0], grid[1], c->D > 2 ? grid[2] : 1, c->D > 3 ? grid[3] : 1,
+              REPS, m);
+  printf_root("  MD step    %8.4f us/site wall  %8.4f us/site CPU  (%8.4f us/site/core)\n",
+              t_step * us, c_step * us, per_core * 1e6);
+  printf_root("  force      %8.4f us/site wall  %8.4f CPU   (exchange %.4f wall %.4f CPU)\n",
+              tt[0] * us, ct[0] * us, tt[2] * us, ct[2] * us);
+  printf_root("  drift      %8.4f us/site wall  %8.4f CPU\n", tt[1] * us, ct[1] * us);
   printf_root("  kernel     %8.0f flop/site/step  %6.0f byte/site/step (compulsory)\n", fl, by);
   printf_root("  achieved   %8.2f Gflop/s/core = %5.1f%% of FMA peak;  %6.2f GB/s/core = "
-          "%5.1f%% of triad\n", fl / per_core * 1e-9, 100.0 * fl / per_core / peak,
-          by / per_core * 1e-9, 100.0 * by / per_core / bw);
+              "%5.1f%% of triad (CPU time)\n", fl / per_core * 1e-9,
+              100.0 * fl / per_core / peak, by / per_core * 1e-9, 100.0 * by / per_core / bw);
   printf_root("  roofline   %8.4f us/site/core (max of flop and byte bound)\n",
-          1e6 * fmax(fl / peak, by / bw));
+              1e6 * fmax(fl / peak, by / bw));
   hmc_free(h);
   gauge_free(u);
   geom_free(g);
