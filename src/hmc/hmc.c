@@ -43,7 +43,8 @@
  *
  * int hmc_trajectory(hmc_t *h, gauge_t *u, hmc_record_t *rec)
  *   Trajectory number t = h->traj: draws momenta, integrates tau with
- *   n_steps steps of the integrator, optionally integrates back with flipped
+ *   n_steps steps of the integrator, optionally (check_reversibility set
+ *   at hmc_alloc, which sizes the extra buffers) integrates back with flipped
  *   momenta (reversibility: max abs deviation of link entries and momenta
  *   from the start, rec->rev_dU, rec->rev_dp; the forward end point is then
  *   restored), computes dH = H(end) - H(start) in double-double, accepts if
@@ -257,7 +258,7 @@ int hmc_trajectory(hmc_t *h, gauge_t *u, hmc_record_t *rec)
   if (st == EMF_SUCCESS)
     st = h->parms.integrator->integrate(h, u, h->p, eps, h->parms.n_steps);
   if (st == EMF_SUCCESS) st = hmc_hamiltonian_all(h, u, h->p, &H1);
-  if (st == EMF_SUCCESS && h->parms.check_reversibility) {
+  if (st == EMF_SUCCESS && h->parms.check_reversibility && h->u1 != NULL) {
     memcpy(h->u1, u->u, lb);
     memcpy(h->p1, h->p, pb);
     for (size_t k = 0; k < h->nf; k++) h->p[k] = -h->p[k];
