@@ -3,6 +3,9 @@
  *
  * Usage: mpirun -np P bench_hmc.x [quick]
  *
+ * NP: 1 2
+ * QUICK: quick
+ *
  * For 2D SU(2) 256^2, 2D SU(3) 256^2, 4D SU(3) 8^4 and 16^4 (quick: 2D
  * 64^2, 4D 8^4 only) on the ranks of MPI_COMM_WORLD (grid chosen by
  * geom_choose_grid), from a hot start at a typical beta heated up by three
