@@ -65,6 +65,8 @@ typedef struct {
   int64_t seed;                 /* run.seed >= 0 */
   int n_tasks;                  /* length of run.tasks, >= 1 */
   int tasks[PARMS_TASKS_MAX];   /* run.tasks: task_kind_t, in run order */
+  int resume;                   /* run.resume: 1 = continue what the run
+                                   directory holds (tasks that support it) */
 } run_parms_t;
 
 typedef struct {
@@ -79,7 +81,7 @@ typedef struct {
   int integrator;         /* hmc.integrator: hmc_integrator_t */
   int save_every;         /* hmc.save_every >= 0: store every n-th
                              configuration (0 = none) */
-} hmc_parms_t;
+} hmc_task_parms_t;
 
 typedef struct {
   char dir[PARMS_PATH_MAX];  /* output.dir (default runs/<config basename>) */
@@ -91,7 +93,7 @@ typedef struct {
   target_parms_t target;
   run_parms_t run;
   init_parms_t init;
-  hmc_parms_t hmc;
+  hmc_task_parms_t hmc;
   output_parms_t output;
   char config_file[PARMS_PATH_MAX];  /* the file the parameters came from */
   uint64_t hash;  /* cfg_hash: FNV-1a 64 of the canonical text without

@@ -1,5 +1,5 @@
 /*******************************************************************************
- * group_hmc.c: schema of the group `hmc` (hmc_parms_t).
+ * group_hmc.c: schema of the group `hmc` (hmc_task_parms_t).
  *
  *   trajectories    int >= 1, default 1000   measured trajectories
  *   thermalization  int >= 0, default 100    trajectories before those
