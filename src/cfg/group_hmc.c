@@ -7,7 +7,8 @@
  *   steps           int >= 1, default 10     integrator steps per trajectory
  *   integrator      "leapfrog" | "omelyan2mn" (default)
  *   save_every      int >= 0, default 10     store every n-th configuration
- *                                            (0: none)
+ *                                            (0: none; the last one of a
+ *                                            run is always stored)
  *
  * Exports the descriptor cfg_group_hmc (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -33,7 +34,7 @@ static const cfg_key_t keys[] = {
      "molecular-dynamics integrator"},
     {"save_every", CFG_INT, CFG_MIN, "10", 0, 0, 0, 0, NULL,
      CFG_OFF(hmc.save_every), 0, CFG_SIZE(hmc.save_every),
-     "store every n-th measured configuration in ensemble.h5 (0: none)"},
+     "store every n-th measured configuration in ensemble.h5 (0: none; the last is always stored)"},
 };
 
 const cfg_group_t cfg_group_hmc = {

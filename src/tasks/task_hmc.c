@@ -392,9 +392,10 @@ int task_hmc(task_ctx_t *ctx)
   start = s.n;
   n_run = total > start ? total - start : 0;
   every = n_run >= 10 ? (n_run + 9) / 10 : 1;
-  message("hmc: SU(%d), beta %.17g, %s, tau %g, %d steps; trajectories %ld..%ld "
-          "(thermalization %ld)", l->N, p->action.beta, hp.integrator->name, hp.tau,
-          hp.n_steps, start, total - 1, therm);
+  if (n_run > 0)
+    message("hmc: SU(%d), beta %.17g, %s, tau %g, %d steps; trajectories %ld..%ld "
+            "(thermalization %ld)", l->N, p->action.beta, hp.integrator->name, hp.tau,
+            hp.n_steps, start, total - 1, therm);
   series_reserve(&s, total > start ? total : start + 1);
 
   t0 = wtime();
