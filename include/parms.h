@@ -80,7 +80,9 @@ typedef struct {
   int steps;              /* hmc.steps >= 1: integrator steps per trajectory */
   int integrator;         /* hmc.integrator: hmc_integrator_t */
   int save_every;         /* hmc.save_every >= 0: store every n-th
-                             configuration (0 = none) */
+                             configuration (0 = none but the last) */
+  double commit_seconds;  /* hmc.commit_seconds >= 0: shortest interval
+                             between replacing ensemble.h5 during a run */
 } hmc_task_parms_t;
 
 typedef struct {

@@ -9,6 +9,10 @@
  *   save_every      int >= 0, default 10     store every n-th configuration
  *                                            (0: none; the last one of a
  *                                            run is always stored)
+ *   commit_seconds  float >= 0, default 120  shortest interval between
+ *                                            commits of ensemble.h5 at
+ *                                            stored configurations (0: at
+ *                                            every one); not hashed
  *
  * Exports the descriptor cfg_group_hmc (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -35,6 +39,9 @@ static const cfg_key_t keys[] = {
     {"save_every", CFG_INT, CFG_MIN, "10", 0, 0, 0, 0, NULL,
      CFG_OFF(hmc.save_every), 0, CFG_SIZE(hmc.save_every),
      "store every n-th measured configuration in ensemble.h5 (0: none; the last is always stored)"},
+    {"commit_seconds", CFG_FLOAT, CFG_MIN | CFG_NOHASH, "120.0", 0, 0, 0, 0, NULL,
+     CFG_OFF(hmc.commit_seconds), 0, CFG_SIZE(hmc.commit_seconds),
+     "shortest interval (s) between commits of ensemble.h5 at stored configurations"},
 };
 
 const cfg_group_t cfg_group_hmc = {

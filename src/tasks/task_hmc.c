@@ -29,9 +29,10 @@
  *   (io_file_append) and only replaced (io_file_commit) at a stored
  *   configuration, so the file under its name always holds a chain whose
  *   series end exactly at its last configuration.  Commits happen at the
- *   end and at a stored configuration when at least HMC_COMMIT_SECONDS (or
+ *   end and at a stored configuration when at least hmc.commit_seconds (or
  *   10 times the duration of the previous commit, if longer) have passed
- *   since the last commit; a killed run loses at most that much work.
+ *   since the last commit (commit_seconds = 0: at every one); a killed run loses at most that much work plus
+ *   the trajectories since the last stored configuration.
  *   Progress: a line from rank 0 about every 10% of the trajectories of
  *   this run (trajectory, acceptance so far, plaquette, time left).
  *   Summary (measured trajectories t >= thermalization of the whole chain):
@@ -69,8 +70,6 @@
 #include "tasks.h"
 #include "util.h"
 
-#define HMC_COMMIT_SECONDS 120.0 /* shortest interval between commits */
-
 enum {
   S_PLAQ, S_DH, S_EXPMDH, S_ACC, S_POLRE, S_POLIM, S_W12, S_W22, N_SERIES
 };
@@ -99,6 +98,7 @@ typedef struct {
   long cap;
   double t_commit;       /* wtime of the last commit (rank 0's clock) */
   double commit_cost;    /* seconds the last commit took */
+  long n_commits;        /* commits during the trajectory loop */
 } hmc_state_t;
 
 static void series_reserve(hmc_state_t *s, long need)
@@ -266,7 +266,8 @@ static void commit(hmc_state_t *s, int reopen)
 /* 1 when a commit is due (rank 0's clock decides for all ranks). */
 static int commit_due(hmc_state_t *s)
 {
-  int due = wtime() - s->t_commit >= fmax(HMC_COMMIT_SECONDS, 10.0 * s->commit_cost);
+  const double dt = s->ctx->p->hmc.commit_seconds;
+  int due = dt <= 0.0 || wtime() - s->t_commit >= fmax(dt, 10.0 * s->commit_cost);
   MPI_Bcast(&due, 1, MPI_INT, 0, s->ctx->comm);
   return due;
 }
@@ -325,6 +326,7 @@ static void summarise(hmc_state_t *s, long therm, long resumed_from, long n_run,
   report_set_int(r, "hmc.resumed_from", resumed_from);
   report_set_number(r, "hmc.seconds_per_trajectory", spt);
   report_set_number(r, "hmc.cost_per_independent_sample", cost);
+  report_set_int(r, "hmc.commits", s->n_commits);
   report_set_string(r, "hmc.file", s->path);
   report_set_string(r, "hmc.last_config", cfg);
   message("hmc: %ld measured trajectories: plaquette %.10f +- %.2g (tau_int %.3g), "
@@ -427,7 +429,10 @@ int task_hmc(task_ctx_t *ctx)
     if (save) {
       flush_series(&s);
       store_config(&s, u, rec.plaquette);
-      if (s.n < total && commit_due(&s)) commit(&s, 1);
+      if (s.n < total && commit_due(&s)) {
+        commit(&s, 1);
+        s.n_commits++;
+      }
     }
     if ((s.n - start) % every == 0 || s.n == total) {
       double el = wtime() - t0;
