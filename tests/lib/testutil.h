@@ -1,0 +1,61 @@
+/*******************************************************************************
+ * testutil.h: helpers shared by the test programs (see testutil.c).
+ *
+ * Deterministic generators (fixed seeds, no dependence on src/rng):
+ *   tu_mix64(z)              splitmix64 output for state z (a 64-bit hash)
+ *   tu_splitmix64(state)     next splitmix64 number
+ *   tu_uniform(state)        uniform in (0, 1), 53 bits
+ *   tu_gauss(state)          standard normal, one Box-Muller value a call
+ *   tu_rng_gauss(rng)        standard normal, both Box-Muller values in turn
+ * Lattices and process grids:
+ *   tu_grids(D, L, np, grids)       every grid of np ranks dividing L
+ *   tu_comm_first(k)                communicator of world ranks 0..k-1
+ *   tu_gather_sites(g, f, per, out) per-site doubles to rank 0 by global site
+ *   tu_gather_links(a, glinks)      owned links to rank 0 by global site
+ *   tu_owned_equal(a, b)            memcmp of the owned links
+ *   tu_gauge_matrix / tu_gauge_transform   Haar random gauge transformation
+ * Small things:
+ *   tu_maxdiff(nn, a, b)     max_i |a_i - b_i| of complex arrays
+ *   tu_verbose()             CHECK_VERBOSE=1 in the environment
+ *   tu_mkdir_tmp()           creates build/tmp
+ *   tu_file_exists(path)     stat() succeeds
+ ******************************************************************************/
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <mpi.h>
+#include <stdint.h>
+#include "gauge.h"
+#include "geom.h"
+#include "global.h"
+
+/* Largest number of process grids tu_grids returns. */
+#define TU_MAX_GRIDS 64
+
+/* Gaussian generator that keeps the second Box-Muller value. */
+typedef struct {
+  uint64_t s;     /* splitmix64 state (the seed) */
+  int have;       /* spare valid */
+  double spare;
+} tu_rng_t;
+
+uint64_t tu_mix64(uint64_t z);
+uint64_t tu_splitmix64(uint64_t *state);
+double tu_uniform(uint64_t *state);
+double tu_gauss(uint64_t *state);
+double tu_rng_gauss(tu_rng_t *rng);
+
+int tu_grids(int D, const int *L, int np, int grids[][EMF_DMAX]);
+MPI_Comm tu_comm_first(int k);
+void tu_gather_sites(const geom_t *g, const double *f, int per, double *out);
+void tu_gather_links(const gauge_t *a, cplx_t *glinks);
+int tu_owned_equal(const gauge_t *a, const gauge_t *b);
+void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite, cplx_t *gm);
+void tu_gauge_transform(gauge_t *a, uint64_t seed, uint32_t step);
+
+double tu_maxdiff(int nn, const cplx_t *a, const cplx_t *b);
+int tu_verbose(void);
+void tu_mkdir_tmp(void);
+int tu_file_exists(const char *path);
+
+#endif
