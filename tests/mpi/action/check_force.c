@@ -26,7 +26,7 @@
 #include <string.h>
 #include "action.h"
 #include "check.h"
-#include "rng.h"
+#include "testutil.h"
 #include "util.h"
 
 typedef struct { int D, N; int L[EMF_DMAX]; } lat_t;
@@ -38,88 +38,6 @@ static const lat_t lats[] = {
 
 static const double beta = 1.7;
 static const uint64_t seed = 20261128;
-
-static int next_grid(int D, int np, int *grid)
-{
-  for (;;) {
-    int mu = D - 1, prod = 1;
-    while (mu >= 0 && grid[mu] == np) grid[mu--] = 1;
-    if (mu < 0) return 0;
-    grid[mu]++;
-    for (int nu = 0; nu < D; nu++) prod *= grid[nu];
-    if (prod == np) return 1;
-  }
-}
-
-static int divides(const lat_t *t, const int *grid)
-{
-  for (int mu = 0; mu < t->D; mu++)
-    if (t->L[mu] % grid[mu] != 0) return 0;
-  return 1;
-}
-
-/* Gather per-site data (per doubles per owned site, in g->owned order) into
- * out[gsite * per] on rank 0.  Collective. */
-static void gather(const geom_t *g, const double *f, int per, double *out)
-{
-  int np = g->nranks;
-  int n = (int)g->n_owned, *counts = NULL, *displs = NULL, *cd = NULL, *dd = NULL;
-  long *gs = malloc((size_t)n * sizeof *gs), *allgs = NULL;
-  double *all = NULL;
-  for (int i = 0; i < n; i++) gs[i] = g->gsite[g->owned[i]];
-  if (g->rank == 0) {
-    counts = malloc(np * sizeof *counts);
-    displs = malloc(np * sizeof *displs);
-    cd = malloc(np * sizeof *cd);
-    dd = malloc(np * sizeof *dd);
-  }
-  MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, g->comm);
-  if (g->rank == 0) {
-    int tot = 0;
-    for (int r = 0; r < np; r++) {
-      displs[r] = tot;
-      cd[r] = counts[r] * per;
-      dd[r] = tot * per;
-      tot += counts[r];
-    }
-    allgs = malloc((size_t)tot * sizeof *allgs);
-    all = malloc((size_t)tot * per * sizeof *all);
-  }
-  MPI_Gatherv(gs, n, MPI_LONG, allgs, counts, displs, MPI_LONG, 0, g->comm);
-  MPI_Gatherv(f, n * per, MPI_DOUBLE, all, cd, dd, MPI_DOUBLE, 0, g->comm);
-  if (g->rank == 0) {
-    for (long k = 0; k < g->n_global; k++)
-      memcpy(out + allgs[k] * per, all + k * per, (size_t)per * sizeof(double));
-  }
-  free(gs); free(counts); free(displs); free(cd); free(dd); free(allgs); free(all);
-}
-
-/* Haar g(x) from the stream (seed, RNG_TEST, global site, 7). */
-static void gauge_matrix(int N, long gs, cplx_t *gm)
-{
-  rng_stream_t s;
-  rng_stream_init(&s, seed, RNG_TEST, (uint64_t)gs, 7);
-  rng_haar_sun(&s, N, gm);
-}
-
-static void gauge_transform(gauge_t *a)
-{
-  const geom_t *g = a->g;
-  const int D = g->D, N = a->n, nn = a->nn;
-  cplx_t gx[64], gy[64], t[64];
-  for (long i = 0; i < g->n_owned; i++) {
-    const long is = g->owned[i];
-    gauge_matrix(N, g->gsite[is], gx);
-    for (int mu = 0; mu < D; mu++) {
-      gauge_matrix(N, g->gsite[g->up[is * D + mu]], gy);
-      cplx_t *ul = gauge_link(a, is, mu);
-      sun_mul(N, t, gx, ul);
-      sun_mul_dag(N, ul, t, gy);
-    }
-  }
-  (void)nn;
-  gauge_exchange(a);
-}
 
 static double fd_error(gauge_t *a, action_t *act, const double *f, double h,
                        double fscale)
@@ -159,12 +77,10 @@ static double fd_error(gauge_t *a, action_t *act, const double *f, double h,
 
 static void reference(const lat_t *t, double *sref, double *fref)
 {
-  MPI_Comm self;
-  int rank, ones[EMF_DMAX] = {1, 1, 1, 1};
+  MPI_Comm self = tu_comm_first(1);
+  int ones[EMF_DMAX] = {1, 1, 1, 1};
   char msg[256];
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
-  if (rank == 0) {
+  if (self != MPI_COMM_NULL) {
     geom_t *g = geom_alloc(self, t->D, t->L, ones, 1, msg, sizeof msg);
     gauge_t *a = gauge_alloc(g, t->N);
     action_t act = {action_wilson, beta};
@@ -191,7 +107,7 @@ static void reference(const lat_t *t, double *sref, double *fref)
                N, D, e3, e4);
     /* gauge covariance */
     double s2;
-    gauge_transform(a);
+    tu_gauge_transform(a, seed, 7);
     action_eval_all(&act, a, &s2);
     action_force_all(&act, 1, a, f2);
     check_rel(s2, *sref, 1e-12, 0.0, "N=%d D=%d: S gauge invariant", N, D);
@@ -199,7 +115,7 @@ static void reference(const lat_t *t, double *sref, double *fref)
     cplx_t gx[64], m[64], t1[64], m2[64];
     double x2[64];
     for (long i = 0; i < g->n_owned; i++) {
-      gauge_matrix(N, g->gsite[g->owned[i]], gx);
+      tu_gauge_matrix(N, seed, 7, g->gsite[g->owned[i]], gx);
       for (int mu = 0; mu < D; mu++) {
         sun_from_alg(N, m, f + ((size_t)i * D + mu) * ng);
         sun_mul(N, t1, gx, m);
@@ -233,10 +149,9 @@ int main(int argc, char **argv)
     double *fall = malloc((size_t)vol * per * sizeof *fall);
     reference(t, &sref, fref);
     MPI_Bcast(&sref, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    int grid[EMF_DMAX] = {1, 1, 1, 1};
-    grid[t->D - 1] = 0;
-    while (next_grid(t->D, np, grid)) {
-      if (!divides(t, grid)) continue;
+    int grids[TU_MAX_GRIDS][EMF_DMAX], ngrid = tu_grids(t->D, t->L, np, grids);
+    for (int ig = 0; ig < ngrid; ig++) {
+      const int *grid = grids[ig];
       char msg[256];
       geom_t *g = geom_alloc(MPI_COMM_WORLD, t->D, t->L, grid, 1, msg, sizeof msg);
       gauge_t *a = gauge_alloc(g, t->N);
@@ -245,7 +160,7 @@ int main(int argc, char **argv)
       gauge_set_hot(a, seed);
       action_eval_all(&act, a, &s);
       action_force_all(&act, 1, a, f);
-      gather(g, f, per, fall);
+      tu_gather_sites(g, f, per, fall);
       check_bits(&s, &sref, sizeof s, "N=%d D=%d grid %d %d %d %d: S bits", t->N, t->D,
                  grid[0], grid[1], grid[2], grid[3]);
       if (rank == 0)

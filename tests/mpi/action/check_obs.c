@@ -29,7 +29,7 @@
 #include <string.h>
 #include "check.h"
 #include "obs.h"
-#include "rng.h"
+#include "testutil.h"
 #include "util.h"
 
 typedef struct { int D, N; int L[EMF_DMAX]; } lat_t;
@@ -40,25 +40,6 @@ static const lat_t lats[] = {
 
 #define RMAX 3
 typedef struct { double w[RMAX][RMAX], pl[2], q; } res_t;
-
-static int next_grid(int D, int np, int *grid)
-{
-  for (;;) {
-    int mu = D - 1, prod = 1;
-    while (mu >= 0 && grid[mu] == np) grid[mu--] = 1;
-    if (mu < 0) return 0;
-    grid[mu]++;
-    for (int nu = 0; nu < D; nu++) prod *= grid[nu];
-    if (prod == np) return 1;
-  }
-}
-
-static int divides(const lat_t *t, const int *grid)
-{
-  for (int mu = 0; mu < t->D; mu++)
-    if (t->L[mu] % grid[mu] != 0) return 0;
-  return 1;
-}
 
 /* link at global coordinates x (periodic) on a single-rank field */
 static const cplx_t *link_at(const gauge_t *a, const int *x, int mu)
@@ -142,36 +123,12 @@ static void measure(gauge_t *u, res_t *r)
   else check_int(obs_topcharge_all(u, &r->q), EMF_ENOTSUP, "Q refused for D != 4");
 }
 
-static void gauge_transform(gauge_t *a)
-{
-  const geom_t *g = a->g;
-  const int D = g->D, N = a->n;
-  cplx_t gx[64], gy[64], t[64];
-  rng_stream_t s;
-  for (long i = 0; i < g->n_owned; i++) {
-    const long is = g->owned[i];
-    rng_stream_init(&s, 3, RNG_TEST, (uint64_t)g->gsite[is], 9);
-    rng_haar_sun(&s, N, gx);
-    for (int mu = 0; mu < D; mu++) {
-      rng_stream_init(&s, 3, RNG_TEST, (uint64_t)g->gsite[g->up[is * D + mu]], 9);
-      rng_haar_sun(&s, N, gy);
-      cplx_t *ul = gauge_link(a, is, mu);
-      sun_mul(N, t, gx, ul);
-      sun_mul_dag(N, ul, t, gy);
-    }
-  }
-  gauge_exchange(a);
-}
-
 static void reference(const lat_t *t, res_t *ref)
 {
   int ones[EMF_DMAX] = {1, 1, 1, 1};
   char msg[256];
-  MPI_Comm self;
-  int rank;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
-  if (rank != 0) return;
+  MPI_Comm self = tu_comm_first(1);
+  if (self == MPI_COMM_NULL) return;
   geom_t *g = geom_alloc(self, t->D, t->L, ones, 1, msg, sizeof msg);
   gauge_t *u = gauge_alloc(g, t->N);
   res_t r, rc;
@@ -193,7 +150,7 @@ static void reference(const lat_t *t, res_t *ref)
   brute_polyakov(u, bp);
   check_rel(ref->pl[0], bp[0], 1e-13, 1e-13, "N=%d D=%d: Re Polyakov vs brute force", t->N, t->D);
   check_rel(ref->pl[1], bp[1], 1e-13, 1e-13, "N=%d D=%d: Im Polyakov vs brute force", t->N, t->D);
-  gauge_transform(u);
+  tu_gauge_transform(u, 3, 9);
   measure(u, &r);
   check_rel(r.w[1][2], ref->w[1][2], 1e-12, 1e-14, "N=%d D=%d: W(2,3) gauge invariant", t->N, t->D);
   check_rel(r.pl[0], ref->pl[0], 1e-12, 1e-14, "N=%d D=%d: Re P gauge invariant", t->N, t->D);
@@ -240,10 +197,9 @@ int main(int argc, char **argv)
     memset(&ref, 0, sizeof ref);
     reference(t, &ref);
     MPI_Bcast(&ref, sizeof ref, MPI_BYTE, 0, MPI_COMM_WORLD);
-    int grid[EMF_DMAX] = {1, 1, 1, 1};
-    grid[t->D - 1] = 0;
-    while (next_grid(t->D, np, grid)) {
-      if (!divides(t, grid)) continue;
+    int grids[TU_MAX_GRIDS][EMF_DMAX], ngrid = tu_grids(t->D, t->L, np, grids);
+    for (int ig = 0; ig < ngrid; ig++) {
+      const int *grid = grids[ig];
       char msg[256];
       geom_t *g = geom_alloc(MPI_COMM_WORLD, t->D, t->L, grid, 1, msg, sizeof msg);
       gauge_t *u = gauge_alloc(g, t->N);

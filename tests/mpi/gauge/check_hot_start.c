@@ -13,49 +13,23 @@
 #include <string.h>
 #include "check.h"
 #include "gauge.h"
+#include "testutil.h"
 #include "util.h"
 
 typedef struct { int D, N; int L[EMF_DMAX]; } lat_t;
 
-static int next_grid(int D, int np, int *grid)
-{
-  /* enumerate all D-tuples of divisors with product np (odometer order) */
-  for (;;) {
-    int mu = D - 1, prod = 1;
-    while (mu >= 0 && grid[mu] == np) grid[mu--] = 1;
-    if (mu < 0) return 0;
-    grid[mu]++;
-    for (int nu = 0; nu < D; nu++) prod *= grid[nu];
-    if (prod == np) return 1;
-  }
-}
-
-static int divides(const lat_t *t, const int *grid)
-{
-  for (int mu = 0; mu < t->D; mu++)
-    if (t->L[mu] % grid[mu] != 0) return 0;
-  return 1;
-}
-
 /* reference: global links [n_global*D*nn] and plaquette, from one rank */
 static void reference(const lat_t *t, uint64_t seed, cplx_t *glinks, double *plaq)
 {
-  MPI_Comm self;
-  int rank, ones[EMF_DMAX] = {1, 1, 1, 1};
+  MPI_Comm self = tu_comm_first(1);
+  int ones[EMF_DMAX] = {1, 1, 1, 1};
   char msg[256];
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
-  if (rank == 0) {
+  if (self != MPI_COMM_NULL) {
     geom_t *g = geom_alloc(self, t->D, t->L, ones, 1, msg, sizeof msg);
     gauge_t *a = gauge_alloc(g, t->N);
-    int nn = t->N * t->N;
     gauge_set_hot(a, seed);
     *plaq = gauge_plaquette_all(a);
-    for (long k = 0; k < g->n_owned; k++) {
-      long is = g->owned[k];
-      memcpy(glinks + (size_t)g->gsite[is] * t->D * nn, gauge_link(a, is, 0),
-             (size_t)t->D * nn * sizeof(cplx_t));
-    }
+    tu_gather_links(a, glinks);
     gauge_free(a);
     geom_free(g);
     MPI_Comm_free(&self);
@@ -64,7 +38,7 @@ static void reference(const lat_t *t, uint64_t seed, cplx_t *glinks, double *pla
 
 static void check_lattice(const lat_t *t, uint64_t seed)
 {
-  int np, nn = t->N * t->N, grid[EMF_DMAX];
+  int np, nn = t->N * t->N, grids[TU_MAX_GRIDS][EMF_DMAX], ngrid;
   long V = 1;
   double plaq_ref = 0.0;
   cplx_t *ref;
@@ -76,14 +50,13 @@ static void check_lattice(const lat_t *t, uint64_t seed)
   MPI_Bcast(ref, (int)(V * t->D * nn * 2), MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&plaq_ref, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
 
-  for (int mu = 0; mu < t->D; mu++) grid[mu] = 1;
-  grid[t->D - 1] = 0;
-  while (next_grid(t->D, np, grid)) {
+  ngrid = tu_grids(t->D, t->L, np, grids);
+  for (int ig = 0; ig < ngrid; ig++) {
+    const int *grid = grids[ig];
     geom_t *g;
     gauge_t *a;
     double plaq;
     int same = 1;
-    if (!divides(t, grid)) continue;
     g = geom_alloc(MPI_COMM_WORLD, t->D, t->L, grid, 1, msg, sizeof msg);
     check_true(g != NULL, "geom_alloc: %s", msg);
     if (g == NULL) continue;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include "check.h"
 #include "hmc.h"
+#include "testutil.h"
 #include "util.h"
 
 #define NTRAJ 6
@@ -35,56 +36,6 @@ typedef struct {
   double dH[NTRAJ], plaq[NTRAJ], poly[NTRAJ][2], unif[NTRAJ];
   int acc[NTRAJ];
 } result_t;
-
-static int next_grid(int D, int np, int *grid)
-{
-  for (;;) {
-    int mu = D - 1, prod = 1;
-    while (mu >= 0 && grid[mu] == np) grid[mu--] = 1;
-    if (mu < 0) return 0;
-    grid[mu]++;
-    for (int nu = 0; nu < D; nu++) prod *= grid[nu];
-    if (prod == np) return 1;
-  }
-}
-
-static int divides(const case_t *t, const int *grid)
-{
-  for (int mu = 0; mu < t->D; mu++)
-    if (t->L[mu] % grid[mu] != 0) return 0;
-  return 1;
-}
-
-/* Owned links to glinks[gsite * D * nn] on rank 0.  Collective. */
-static void gather_links(const gauge_t *a, cplx_t *glinks)
-{
-  const geom_t *g = a->g;
-  const int per = g->D * a->nn;
-  for (int r = 0; r < g->nranks; r++) {
-    long n = g->n_owned;
-    if (g->rank == r) {
-      for (long i = 0; i < n; i++) {
-        long is = g->owned[i], gs = g->gsite[is];
-        if (r == 0)
-          memcpy(glinks + gs * per, gauge_link(a, is, 0), per * sizeof(cplx_t));
-        else {
-          MPI_Send(&gs, 1, MPI_LONG, 0, 0, g->comm);
-          MPI_Send(gauge_link(a, is, 0), 2 * per, MPI_DOUBLE, 0, 1, g->comm);
-        }
-      }
-    }
-    if (g->rank == 0 && r != 0) {
-      MPI_Bcast(&n, 1, MPI_LONG, r, g->comm);
-      for (long i = 0; i < n; i++) {
-        long gs;
-        MPI_Recv(&gs, 1, MPI_LONG, r, 0, g->comm, MPI_STATUS_IGNORE);
-        MPI_Recv(glinks + gs * per, 2 * per, MPI_DOUBLE, r, 1, g->comm, MPI_STATUS_IGNORE);
-      }
-    } else if (r != 0) {
-      MPI_Bcast(&n, 1, MPI_LONG, r, g->comm);
-    }
-  }
-}
 
 static void run(MPI_Comm comm, const case_t *t, const int *grid, result_t *res,
                 cplx_t *glinks)
@@ -108,7 +59,7 @@ static void run(MPI_Comm comm, const case_t *t, const int *grid, result_t *res,
     res->acc[k] = rec.accepted;
     check_true(rec.rev_dU < 1e-12, "reversibility %.2e", rec.rev_dU);
   }
-  gather_links(u, glinks);
+  tu_gather_links(u, glinks);
   hmc_free(h);
   gauge_free(u);
   geom_free(g);
@@ -129,9 +80,8 @@ int main(int argc, char **argv)
     cplx_t *ref = calloc(nl, sizeof *ref), *all = calloc(nl, sizeof *all);
     result_t rref, r;
     memset(&rref, 0, sizeof rref);
-    MPI_Comm self;
-    MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
-    if (rank == 0) {
+    MPI_Comm self = tu_comm_first(1);
+    if (self != MPI_COMM_NULL) {
       int ones[EMF_DMAX] = {1, 1, 1, 1};
       run(self, t, ones, &rref, ref);
       MPI_Comm_free(&self);
@@ -141,10 +91,9 @@ int main(int argc, char **argv)
                  t->N, t->D, nacc, NTRAJ);
     }
     MPI_Bcast(&rref, sizeof rref, MPI_BYTE, 0, MPI_COMM_WORLD);
-    int grid[EMF_DMAX] = {1, 1, 1, 1};
-    grid[t->D - 1] = 0;
-    while (next_grid(t->D, np, grid)) {
-      if (!divides(t, grid)) continue;
+    int grids[TU_MAX_GRIDS][EMF_DMAX], ngrid = tu_grids(t->D, t->L, np, grids);
+    for (int ig = 0; ig < ngrid; ig++) {
+      const int *grid = grids[ig];
       run(MPI_COMM_WORLD, t, grid, &r, all);
       char lab[96];
       snprintf(lab, sizeof lab, "N=%d D=%d grid %d %d %d %d", t->N, t->D, grid[0],

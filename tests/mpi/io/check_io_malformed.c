@@ -32,6 +32,7 @@
 #include "gauge.h"
 #include "geom.h"
 #include "io.h"
+#include "testutil.h"
 #include "util.h"
 
 #define CFG "configs/hmc/000001"
@@ -245,10 +246,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   error_init(MPI_COMM_WORLD);
   util_hdf5_errors_off();
-  if (rank == 0) {
-    mkdir("build", 0755);
-    mkdir("build/tmp", 0755);
-  }
+  if (rank == 0) tu_mkdir_tmp();
   snprintf(good, sizeof good, GOOD, np);
   snprintf(bad, sizeof bad, BAD, np);
   grid[0] = np;

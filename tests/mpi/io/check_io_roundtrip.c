@@ -22,30 +22,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
 #include "gauge.h"
 #include "geom.h"
 #include "io.h"
+#include "testutil.h"
 #include "util.h"
 
 typedef struct {
   int D, N, L[EMF_DMAX];
 } lcase_t;
 
-static uint64_t mix64(uint64_t z)
-{
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 /* Value number t of link (gs, mu): a function of global indices only. */
 static double test_value(uint64_t seed, long gs, int mu, int t)
 {
-  uint64_t h = mix64(seed ^ mix64(((uint64_t)gs * 8 + (uint64_t)mu) * 1024 + (uint64_t)t));
+  uint64_t h =
+      tu_mix64(seed ^ tu_mix64(((uint64_t)gs * 8 + (uint64_t)mu) * 1024 + (uint64_t)t));
   uint64_t bits;
   double x;
   if (h % 13 == 0) return -0.0;
@@ -68,60 +61,14 @@ static void fill(gauge_t *a, uint64_t seed)
     }
 }
 
-/* memcmp of the owned links of a and b (same geometry). */
-static int owned_equal(const gauge_t *a, const gauge_t *b)
-{
-  const geom_t *g = a->g;
-  for (long k = 0; k < g->n_owned; k++)
-    if (memcmp(gauge_link(a, g->owned[k], 0), gauge_link(b, g->owned[k], 0),
-               (size_t)g->D * a->nn * sizeof(cplx_t)) != 0)
-      return 0;
-  return 1;
-}
-
-/* All grids of np ranks dividing L: returns their number, grids in out. */
-static int all_grids(int D, const int *L, int np, int out[][EMF_DMAX], int max)
-{
-  int n = 0, gr[EMF_DMAX];
-  long total = 1;
-  for (int mu = 0; mu < D; mu++) total *= np;
-  for (long c = 0; c < total && n < max; c++) {
-    long r = c, prod = 1;
-    int ok = 1;
-    for (int mu = 0; mu < D; mu++) {
-      gr[mu] = (int)(r % np) + 1;
-      r /= np;
-      prod *= gr[mu];
-      ok &= L[mu] % gr[mu] == 0;
-    }
-    if (ok && prod == np) memcpy(out[n++], gr, sizeof gr);
-  }
-  return n;
-}
-
-static MPI_Comm first_ranks(int k)
-{
-  int rank;
-  MPI_Comm c;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_split(MPI_COMM_WORLD, rank < k ? 0 : MPI_UNDEFINED, rank, &c);
-  return c;
-}
-
-static int file_exists(const char *p)
-{
-  struct stat st;
-  return stat(p, &st) == 0;
-}
-
 static void write_file(const char *path, const lcase_t *c, int k, io_config_info_t *out)
 {
   char msg[512], tmp[600];
-  MPI_Comm comm = first_ranks(k);
-  int grids[64][EMF_DMAX], ng, st;
+  MPI_Comm comm = tu_comm_first(k);
+  int grids[TU_MAX_GRIDS][EMF_DMAX], ng, st;
   io_file_t *f;
   if (comm == MPI_COMM_NULL) return;
-  ng = all_grids(c->D, c->L, k, grids, 64);
+  ng = tu_grids(c->D, c->L, k, grids);
   ERROR_LOC(ng == 0, EMF_EXIT_INTERNAL, "no grid of %d ranks", k);
   geom_t *g = geom_alloc(comm, c->D, c->L, grids[ng - 1], 1, msg, sizeof msg);
   ERROR_LOC(g == NULL, EMF_EXIT_INTERNAL, "%s", msg);
@@ -145,15 +92,15 @@ static void write_file(const char *path, const lcase_t *c, int k, io_config_info
     }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (g->rank == 0) {
-      check_true(file_exists(tmp), "temporary file exists while writing");
-      check_true(!file_exists(path), "final name absent before commit");
+      check_true(tu_file_exists(tmp), "temporary file exists while writing");
+      check_true(!tu_file_exists(path), "final name absent before commit");
     }
     MPI_Barrier(g->comm);
     st = io_file_commit(f, msg, sizeof msg);
     check_int(st, EMF_SUCCESS, "commit: %s", st ? msg : "");
     if (g->rank == 0) {
-      check_true(!file_exists(tmp), "no temporary file after commit");
-      check_true(file_exists(path), "final file after commit");
+      check_true(!tu_file_exists(tmp), "no temporary file after commit");
+      check_true(tu_file_exists(path), "final file after commit");
     }
   }
   gauge_free(a);
@@ -165,11 +112,11 @@ static void read_file(const char *path, const lcase_t *c, int k, int j,
                       const io_config_info_t *w)
 {
   char msg[512];
-  int grids[64][EMF_DMAX], ng, st;
-  MPI_Comm comm = first_ranks(j);
+  int grids[TU_MAX_GRIDS][EMF_DMAX], ng, st;
+  MPI_Comm comm = tu_comm_first(j);
   io_file_t *f;
   if (comm == MPI_COMM_NULL) return;
-  ng = all_grids(c->D, c->L, j, grids, 64);
+  ng = tu_grids(c->D, c->L, j, grids);
   for (int ig = 0; ig < ng; ig++) {
     geom_t *g = geom_alloc(comm, c->D, c->L, grids[ig], 1, msg, sizeof msg);
     ERROR_LOC(g == NULL, EMF_EXIT_INTERNAL, "%s", msg);
@@ -183,8 +130,9 @@ static void read_file(const char *path, const lcase_t *c, int k, int j,
                 s2 ? msg : "");
       if (s2 != EMF_SUCCESS) continue;
       fill(ref, 1000 + 17 * (uint64_t)i);
-      check_true(owned_equal(a, ref), "links bit-identical D=%d N=%d k=%d j=%d grid %d %s",
-                 c->D, c->N, k, j, ig, w[i].generator);
+      check_true(tu_owned_equal(a, ref),
+                 "links bit-identical D=%d N=%d k=%d j=%d grid %d %s", c->D, c->N, k, j, ig,
+                 w[i].generator);
       check_int(io_checksum_all(ref) == w[i].checksum, 1, "checksum grid-independent");
       check_bits(&in.plaquette, &w[i].plaquette, sizeof(double), "plaquette bits");
       check_bits(&in.beta, &w[i].beta, sizeof(double), "beta bits");
@@ -224,10 +172,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   error_init(MPI_COMM_WORLD);
   util_hdf5_errors_off();
-  if (rank == 0) {
-    mkdir("build", 0755);
-    mkdir("build/tmp", 0755);
-  }
+  if (rank == 0) tu_mkdir_tmp();
   snprintf(path, sizeof path, "build/tmp/check_io_roundtrip.np%d.h5", np);
   for (size_t ic = 0; ic < sizeof cases / sizeof cases[0]; ic++) {
     for (int k = 1; k <= np; k++) {

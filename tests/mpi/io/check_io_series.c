@@ -24,26 +24,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
 #include "gauge.h"
 #include "geom.h"
 #include "io.h"
+#include "testutil.h"
 #include "util.h"
-
-static int file_exists(const char *p)
-{
-  struct stat st;
-  return stat(p, &st) == 0;
-}
 
 /* Exists on rank 0, broadcast. */
 static int exists_all(const char *p)
 {
   int rank, e = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank == 0) e = file_exists(p);
+  if (rank == 0) e = tu_file_exists(p);
   MPI_Bcast(&e, 1, MPI_INT, 0, MPI_COMM_WORLD);
   return e;
 }
@@ -80,10 +74,7 @@ int main(int argc, char **argv)
   error_init(MPI_COMM_WORLD);
   util_hdf5_errors_off();
   long ids0 = open_ids();
-  if (rank == 0) {
-    mkdir("build", 0755);
-    mkdir("build/tmp", 0755);
-  }
+  if (rank == 0) tu_mkdir_tmp();
   snprintf(path, sizeof path, "build/tmp/check_io_series.np%d.h5", np);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   if (rank == 0) unlink(path);

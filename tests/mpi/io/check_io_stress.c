@@ -26,25 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
 #include "gauge.h"
 #include "geom.h"
 #include "io.h"
+#include "testutil.h"
 #include "util.h"
 
 typedef struct {
   int D, N, L[EMF_DMAX];
 } lcase_t;
-
-static uint64_t mix64(uint64_t z)
-{
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 /* Links: finite doubles of magnitude in [2^-24, 1), a function of global
  * indices and the cycle only. */
@@ -55,41 +47,12 @@ static void fill(gauge_t *a, uint64_t seed)
     for (int mu = 0; mu < g->D; mu++) {
       double *v = (double *)gauge_link(a, is, mu);
       for (int t = 0; t < 2 * a->nn; t++) {
-        uint64_t h = mix64(seed ^ mix64(((uint64_t)g->gsite[is] * 8 + (uint64_t)mu) * 1024 +
-                                        (uint64_t)t));
+        uint64_t h = tu_mix64(
+            seed ^ tu_mix64(((uint64_t)g->gsite[is] * 8 + (uint64_t)mu) * 1024 + (uint64_t)t));
         uint64_t bits = (h >> 12) | ((uint64_t)(999 + (h % 24)) << 52) | ((h & 1) << 63);
         memcpy(&v[t], &bits, sizeof bits);
       }
     }
-}
-
-static int owned_equal(const gauge_t *a, const gauge_t *b)
-{
-  const geom_t *g = a->g;
-  for (long k = 0; k < g->n_owned; k++)
-    if (memcmp(gauge_link(a, g->owned[k], 0), gauge_link(b, g->owned[k], 0),
-               (size_t)g->D * a->nn * sizeof(cplx_t)) != 0)
-      return 0;
-  return 1;
-}
-
-static int all_grids(int D, const int *L, int np, int out[][EMF_DMAX], int max)
-{
-  int n = 0, gr[EMF_DMAX];
-  long total = 1;
-  for (int mu = 0; mu < D; mu++) total *= np;
-  for (long c = 0; c < total && n < max; c++) {
-    long r = c, prod = 1;
-    int ok = 1;
-    for (int mu = 0; mu < D; mu++) {
-      gr[mu] = (int)(r % np) + 1;
-      r /= np;
-      prod *= gr[mu];
-      ok &= L[mu] % gr[mu] == 0;
-    }
-    if (ok && prod == np) memcpy(out[n++], gr, sizeof gr);
-  }
-  return n;
 }
 
 /* One write/read cycle; returns 1 if it failed (same on every rank). */
@@ -128,7 +91,7 @@ static int cycle(const char *path, const lcase_t *c, const int *grid, uint64_t s
     bad = 1;
     if (g->rank == 0) printf("cycle %llu: %s\n", (unsigned long long)seed, msg);
   }
-  bad |= !owned_equal(a, b);
+  bad |= !tu_owned_equal(a, b);
   MPI_Allreduce(&bad, &allbad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   gauge_free(b);
   gauge_free(a);
@@ -157,15 +120,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--as-given") == 0) flags = IO_COMM_AS_GIVEN;
     if (strcmp(argv[i], "--cycles") == 0 && i + 1 < argc) ncycles = atoi(argv[++i]);
   }
-  if (rank == 0) {
-    mkdir("build", 0755);
-    mkdir("build/tmp", 0755);
-  }
+  if (rank == 0) tu_mkdir_tmp();
   snprintf(path, sizeof path, "build/tmp/check_io_stress.np%d.h5", np);
   for (int i = 0; done < ncycles; i++) {
-    int grids[64][EMF_DMAX];
+    int grids[TU_MAX_GRIDS][EMF_DMAX];
     const lcase_t *c = &cases[i % ncase];
-    int ng = all_grids(c->D, c->L, np, grids, 64);
+    int ng = tu_grids(c->D, c->L, np, grids);
     if (ng == 0) continue;
     fails += cycle(path, c, grids[(i / ncase) % ng], (uint64_t)done + 1, flags);
     done++;
