@@ -44,33 +44,19 @@
 #include "geom.h"
 #include "io.h"
 #include "stats.h"
+#include "testutil.h"
 #include "util.h"
 
 #define DIR "build/tmp/test_analyze"
 #define N_AR1 20000
 #define N_PLAQ 5000
 
-static uint64_t splitmix64(uint64_t *s)
-{
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static double gauss(uint64_t *s) /* Box-Muller, one value per call */
-{
-  double u1 = ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53;
-  double u2 = ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53;
-  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
 static void ar1(uint64_t seed, double a, double *x, long n)
 {
   uint64_t s = seed;
   double c = sqrt(1.0 - a * a);
-  x[0] = gauss(&s);
-  for (long t = 1; t < n; t++) x[t] = a * x[t - 1] + c * gauss(&s);
+  x[0] = tu_gauss(&s);
+  for (long t = 1; t < n; t++) x[t] = a * x[t - 1] + c * tu_gauss(&s);
 }
 
 /* ---------------------------------------------------------- child process */
@@ -266,8 +252,7 @@ int main(int argc, char **argv)
   error_init(MPI_COMM_WORLD);
   util_hdf5_errors_off();
   snprintf(prog, sizeof prog, "%s/bin/emflow-analyze", root ? root : ".");
-  mkdir("build", 0755);
-  mkdir("build/tmp", 0755);
+  tu_mkdir_tmp();
   mkdir(DIR, 0755);
 
   ar1(11, 0.8, xa, N_AR1);

@@ -1,7 +1,7 @@
 /*******************************************************************************
  * nn_testutil.h: helpers shared by the tests of src/nn (header only).
  *
- * tu_rand(state)         uniform in [-1, 1) from a splitmix64 state (fixed
+ * tu_rand(state)         uniform in [-1, 1) from tu_splitmix64 (fixed
  *                        seeds; the nn tests need no statistics)
  * tu_fill(a, n, state)   n such numbers
  * tu_fd_err(fd, an, floor)  |fd - an| / max(|fd|, |an|, floor), NaN -> 1e300
@@ -13,14 +13,11 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "testutil.h"
 
 static inline double tu_rand(uint64_t *state)
 {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z ^= z >> 31;
-  return 2.0 * ((double)(z >> 11) * 0x1.0p-53) - 1.0;
+  return 2.0 * ((double)(tu_splitmix64(state) >> 11) * 0x1.0p-53) - 1.0;
 }
 
 static inline void tu_fill(double *a, size_t n, uint64_t *state)

@@ -1,7 +1,7 @@
 /*******************************************************************************
  * ode_testlib.h: helpers shared by the ode unit tests (header only).
  *
- * A deterministic Gaussian generator (splitmix64 + Box-Muller), random SU(N)
+ * A deterministic Gaussian generator (tu_gauss of testutil.h), random SU(N)
  * links, and one test vector field with two kinds:
  *   kind 0 (constant):  X_i = c_i (U- and t-independent): exact solution
  *                       U_i(t) = exp((t - t0) c_i) U_i(t0);
@@ -21,25 +21,13 @@
 #include <string.h>
 #include "ode.h"
 #include "sun.h"
+#include "testutil.h"
 
 typedef struct {
   uint64_t s;
 } trng_t;
 
-static inline double trng_uniform(trng_t *g)
-{
-  uint64_t z = (g->s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static inline double trng_gauss(trng_t *g)
-{
-  double u1 = trng_uniform(g), u2 = trng_uniform(g);
-  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
+static inline double trng_gauss(trng_t *g) { return tu_gauss(&g->s); }
 
 /* n random SU(N) matrices (Haar) */
 static inline void trandom_links(trng_t *g, int N, size_t n, cplx_t *u)

@@ -21,12 +21,6 @@
 #define T1 1.2
 #define M_EXTRA 3
 
-static int verbose(void)
-{
-  const char *v = getenv("CHECK_VERBOSE");
-  return v && v[0] == '1';
-}
-
 static void run_case(int N, size_t n, trng_t *g)
 {
   const size_t nn = (size_t)N * N;
@@ -64,7 +58,7 @@ static void run_case(int N, size_t n, trng_t *g)
       s |= ode_integrate_adaptive(w, T1, T0, &ptight, u, e, tfield_fn, &f, &s2);
       check_int(s, EMF_SUCCESS, "%s N=%d n=%zu adaptive round trip: status",
                 st->name, N, n);
-      if (verbose())
+      if (tu_verbose())
         printf("# %-10s N=%d n=%zu adaptive 1e-14 round trip: U %.2e extra %.2e"
                " (steps %ld + %ld)\n", st->name, N, n, tdist(N, n, u, u0),
                tmaxabs(M_EXTRA, e, e0), s1.n_steps, s2.n_steps);
@@ -87,7 +81,7 @@ static void run_case(int N, size_t n, trng_t *g)
                 "%s N=%d n=%zu fixed %ld: round trip %.2e <= 8 x forward error %.2e",
                 st->name, N, n, ns, rt[k], fw[k]);
     }
-    if (verbose())
+    if (tu_verbose())
       printf("# %-10s N=%d n=%zu fixed %ld/%ld: round trip %.2e %.2e (p %.2f)"
              "  forward %.2e %.2e\n", st->name, N, n, n0, 2 * n0, rt[0], rt[1],
              log2(rt[0] / rt[1]), fw[0], fw[1]);

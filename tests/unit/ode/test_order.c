@@ -29,12 +29,6 @@
 #define T1 1.2
 #define M_EXTRA 3
 
-static int verbose(void)
-{
-  const char *v = getenv("CHECK_VERBOSE");
-  return v && v[0] == '1';
-}
-
 static void run_case(int N, size_t n, trng_t *g)
 {
   const size_t nn = (size_t)N * N;
@@ -85,7 +79,7 @@ static void run_case(int N, size_t n, trng_t *g)
     }
     pu = log2(err[1] / err[2]);
     pe = 0.5 * log2(erre[0] / erre[2]);
-    if (verbose())
+    if (tu_verbose())
       printf("# %-10s N=%d n=%zu steps %ld,%ld,%ld: err U %.3e %.3e %.3e (p %.2f %.2f)"
              "  extra %.3e %.3e %.3e (p %.2f %.2f)\n",
              st->name, N, n, n0, 2 * n0, 4 * n0, err[0], err[1], err[2],
@@ -111,7 +105,7 @@ static void run_case(int N, size_t n, trng_t *g)
                   n, epss[k]);
         du = tdist(N, n, u, uref);
         de = tmaxabs(M_EXTRA, e, eref);
-        if (verbose())
+        if (tu_verbose())
           printf("# %-10s N=%d n=%zu eps %.0e: err U %.3e extra %.3e (/eps %.2f %.2f)"
                  "  steps %ld rejected %ld evals %ld\n",
                  st->name, N, n, epss[k], du, de, du / epss[k], de / epss[k],

@@ -10,7 +10,7 @@
  * error_of_error (Wolff's estimates); means within 3 errors; rho(t) within
  * 4 Bartlett standard deviations; FFT against direct sums to 1e-12 (relative
  * to gamma(0)); coverage within 3 binomial standard deviations.  Fixed seeds;
- * gaussians from splitmix64 + Box-Muller (self-contained).
+ * gaussians from splitmix64 + Box-Muller (tu_rng_gauss, testutil.h).
  ******************************************************************************/
 #include <math.h>
 #include <stdint.h>
@@ -19,47 +19,14 @@
 #include "global.h"
 #include "stats.h"
 #include "check.h"
+#include "testutil.h"
 
-typedef struct {
-  uint64_t s;
-  int have;
-  double spare;
-} gen_t;
-
-static uint64_t splitmix64(uint64_t *s)
+static void ar1(tu_rng_t *g, double a, double *x, long n, long stride)
 {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static double gen_uniform(gen_t *g) /* in (0, 1) */
-{
-  return ((double)(splitmix64(&g->s) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double gen_gauss(gen_t *g)
-{
-  double u1, u2, rad;
-  if (g->have) {
-    g->have = 0;
-    return g->spare;
-  }
-  u1 = gen_uniform(g);
-  u2 = gen_uniform(g);
-  rad = sqrt(-2.0 * log(u1));
-  g->spare = rad * sin(2.0 * M_PI * u2);
-  g->have = 1;
-  return rad * cos(2.0 * M_PI * u2);
-}
-
-static void ar1(gen_t *g, double a, double *x, long n, long stride)
-{
-  double c = sqrt(1.0 - a * a), v = gen_gauss(g);
+  double c = sqrt(1.0 - a * a), v = tu_rng_gauss(g);
   x[0] = v;
   for (long t = 1; t < n; t++) {
-    v = a * v + c * gen_gauss(g);
+    v = a * v + c * tu_rng_gauss(g);
     x[t * stride] = v;
   }
 }
@@ -82,7 +49,7 @@ static double ar1_var_rho(double a, long t, long n)
 
 static void test_ar1(double a, long n, uint64_t seed)
 {
-  gen_t g = {seed, 0, 0.0};
+  tu_rng_t g = {seed, 0, 0.0};
   double *x = malloc((size_t)n * sizeof *x), *rho;
   double tau = ar1_tau(a), err = sqrt(ar1_var_mean(a, n));
   long tmaxrho = 30;
@@ -134,7 +101,7 @@ static void autocov_direct(const double *x, long n, double *gam, long nmax)
 
 static void test_fft(long n, long nmax, double a, uint64_t seed)
 {
-  gen_t g = {seed, 0, 0.0};
+  tu_rng_t g = {seed, 0, 0.0};
   double *x = malloc((size_t)n * sizeof *x);
   double *g1 = malloc((size_t)(nmax + 1) * sizeof *g1);
   double *g2 = malloc((size_t)(nmax + 1) * sizeof *g2);
@@ -192,7 +159,7 @@ static double f_nan(const double *m, void *arg)
 
 static void test_derived(long n, uint64_t seed)
 {
-  gen_t g = {seed, 0, 0.0};
+  tu_rng_t g = {seed, 0, 0.0};
   double *xu = malloc(2 * (size_t)n * sizeof *xu), *y = malloc(2 * (size_t)n * sizeof *y);
   double *lin = malloc((size_t)n * sizeof *lin), *col = malloc((size_t)n * sizeof *col);
   double c[2] = {2.0, -3.0};
@@ -259,7 +226,7 @@ static void test_derived(long n, uint64_t seed)
 /* Coverage: fraction of |mean| <= error over independent short chains. */
 static void test_coverage(int nchain, long n, double a, uint64_t seed)
 {
-  gen_t g = {seed, 0, 0.0};
+  tu_rng_t g = {seed, 0, 0.0};
   double *x = malloc((size_t)n * sizeof *x), frac, sig, ratio = 0.0;
   int hit = 0, bad = 0;
   for (int c = 0; c < nchain; c++) {

@@ -11,7 +11,7 @@
  * overflow with log-weights ~ +-1e3, exactly known small cases, agreement
  * with a direct computation, with the jackknife and with the Gamma method
  * at S = 0, and every error return.  Fixed seeds; gaussians from
- * splitmix64 + Box-Muller (self-contained).
+ * splitmix64 + Box-Muller (tu_rng_gauss, testutil.h).
  ******************************************************************************/
 #include <math.h>
 #include <stdint.h>
@@ -20,40 +20,7 @@
 #include "global.h"
 #include "stats.h"
 #include "check.h"
-
-typedef struct {
-  uint64_t s;
-  int have;
-  double spare;
-} gen_t;
-
-static uint64_t splitmix64(uint64_t *s)
-{
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static double gen_uniform(gen_t *g) /* in (0, 1) */
-{
-  return ((double)(splitmix64(&g->s) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double gen_gauss(gen_t *g)
-{
-  double u1, u2, rad;
-  if (g->have) {
-    g->have = 0;
-    return g->spare;
-  }
-  u1 = gen_uniform(g);
-  u2 = gen_uniform(g);
-  rad = sqrt(-2.0 * log(u1));
-  g->spare = rad * sin(2.0 * M_PI * u2);
-  g->have = 1;
-  return rad * cos(2.0 * M_PI * u2);
-}
+#include "testutil.h"
 
 static double ew(double k, double mu) { return exp(0.5 * k * (k - 1.0) * mu * mu); }
 
@@ -65,7 +32,7 @@ static double f_ratio(const double *m, void *arg)
 
 static void test_gauss_shift(double mu, long n, uint64_t seed)
 {
-  gen_t g = {seed, 0, 0.0};
+  tu_rng_t g = {seed, 0, 0.0};
   double *x = malloc((size_t)n * sizeof *x), *lw = malloc((size_t)n * sizeof *lw);
   double *cols = malloc(2 * (size_t)n * sizeof *cols);
   double m2 = mu * mu, dn = (double)n;
@@ -74,7 +41,7 @@ static void test_gauss_shift(double mu, long n, uint64_t seed)
   int rc;
 
   for (long i = 0; i < n; i++) {
-    x[i] = gen_gauss(&g);
+    x[i] = tu_rng_gauss(&g);
     lw[i] = mu * x[i] - 0.5 * m2;
   }
   rc = stats_reweight(lw, x, n, &r);
@@ -139,15 +106,15 @@ static void test_gauss_shift(double mu, long n, uint64_t seed)
 /* Direct evaluation with plain exp for moderate log-weights. */
 static void test_direct(long n, uint64_t seed)
 {
-  gen_t g = {seed, 0, 0.0};
+  tu_rng_t g = {seed, 0, 0.0};
   double *o = malloc((size_t)n * sizeof *o), *lw = malloc((size_t)n * sizeof *lw);
   long double s1 = 0, s2 = 0, so = 0, sv = 0;
   double mean, err, ess, logz;
   stats_reweight_t r;
 
   for (long i = 0; i < n; i++) {
-    lw[i] = 3.0 * gen_gauss(&g);
-    o[i] = 2.0 + gen_gauss(&g);
+    lw[i] = 3.0 * tu_rng_gauss(&g);
+    o[i] = 2.0 + tu_rng_gauss(&g);
   }
   for (long i = 0; i < n; i++) {
     long double w = expl(lw[i]);
