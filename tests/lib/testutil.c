@@ -63,6 +63,10 @@
  *   max over i < nn of |a_i - b_i|; a NaN difference replaces the running
  *   maximum.  Local.
  *
+ * void tu_gaussian_matrix(rng_stream_t *s, int n, double scale, cplx_t *m)
+ *   m[i] = (x_i + i y_i) / scale for i < n*n, with x_i, y_i the next two
+ *   rng_gaussian numbers of s (scale = sqrt(2 n) gives E tr(m m^+) = n).
+ *
  * int tu_verbose(void)
  *   1 if CHECK_VERBOSE=1 is set in the environment (as check.h reads it).
  *
@@ -81,7 +85,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "rng.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -247,6 +250,14 @@ double tu_maxdiff(int nn, const cplx_t *a, const cplx_t *b)
   for (int i = 0; i < nn; i++)
     if (!(cabs(a[i] - b[i]) <= d)) d = cabs(a[i] - b[i]);
   return d;
+}
+
+void tu_gaussian_matrix(rng_stream_t *s, int n, double scale, cplx_t *m)
+{
+  for (int i = 0; i < n * n; i++) {
+    double re = rng_gaussian(s), im = rng_gaussian(s);
+    m[i] = CMPLX(re, im) / scale;
+  }
 }
 
 int tu_verbose(void)

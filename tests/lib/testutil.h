@@ -16,6 +16,7 @@
  *   tu_gauge_matrix / tu_gauge_transform   Haar random gauge transformation
  * Small things:
  *   tu_maxdiff(nn, a, b)     max_i |a_i - b_i| of complex arrays
+ *   tu_gaussian_matrix(s, n, scale, m)   n x n complex Gaussian entries
  *   tu_verbose()             CHECK_VERBOSE=1 in the environment
  *   tu_mkdir_tmp()           creates build/tmp
  *   tu_file_exists(path)     stat() succeeds
@@ -28,6 +29,7 @@
 #include "gauge.h"
 #include "geom.h"
 #include "global.h"
+#include "rng.h"
 
 /* Largest number of process grids tu_grids returns. */
 #define TU_MAX_GRIDS 64
@@ -54,6 +56,7 @@ void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite, cplx_t *gm
 void tu_gauge_transform(gauge_t *a, uint64_t seed, uint32_t step);
 
 double tu_maxdiff(int nn, const cplx_t *a, const cplx_t *b);
+void tu_gaussian_matrix(rng_stream_t *s, int n, double scale, cplx_t *m);
 int tu_verbose(void);
 void tu_mkdir_tmp(void);
 int tu_file_exists(const char *path);
