@@ -19,25 +19,10 @@
 #include "check.h"
 #include "rng.h"
 #include "sun.h"
+#include "testutil.h"
 
 #define NM (EMF_NMAX * EMF_NMAX)
 #define TOL 1e-14
-
-static void random_matrix(rng_stream_t *s, int n, cplx_t *m)
-{
-  for (int i = 0; i < n * n; i++) {
-    double re = rng_gaussian(s), im = rng_gaussian(s);
-    m[i] = CMPLX(re, im) / sqrt(2.0 * n);
-  }
-}
-
-static double maxdiff(int nn, const cplx_t *a, const cplx_t *b)
-{
-  double d = 0.0;
-  for (int i = 0; i < nn; i++)
-    if (!(cabs(a[i] - b[i]) <= d)) d = cabs(a[i] - b[i]);
-  return d;
-}
 
 static void check_named_bases(void)
 {
@@ -54,13 +39,13 @@ static void check_named_bases(void)
   for (int a = 0; a < 3; a++) {
     cplx_t l[4];
     for (int i = 0; i < 4; i++) l[i] = 0.5 * I * pauli[a][i];
-    check_abs(maxdiff(4, t + 4 * a, l), 0, TOL, "N=2: T_%d = i sigma_%d / 2", a, a + 1);
+    check_abs(tu_maxdiff(4, t + 4 * a, l), 0, TOL, "N=2: T_%d = i sigma_%d / 2", a, a + 1);
   }
   check_int(sun_basis(3, t), EMF_SUCCESS, "sun_basis(3)");
   for (int a = 0; a < 8; a++) {
     cplx_t l[9];
     for (int i = 0; i < 9; i++) l[i] = 0.5 * I * gm[a][i];
-    check_abs(maxdiff(9, t + 9 * a, l), 0, TOL, "N=3: T_%d = i lambda_%d / 2", a, a + 1);
+    check_abs(tu_maxdiff(9, t + 9 * a, l), 0, TOL, "N=3: T_%d = i lambda_%d / 2", a, a + 1);
   }
   check_int(sun_basis(1, t), EMF_EINVAL, "sun_basis(1) -> EINVAL");
   check_int(sun_basis(EMF_NMAX + 1, t), EMF_EINVAL, "sun_basis(NMAX+1) -> EINVAL");
@@ -94,13 +79,13 @@ static void check_basis(int n, rng_stream_t *s)
   }
   sun_unit(n, id);
   sun_scale(n, id, -(n * n - 1.0) / (2.0 * n));
-  check_abs(maxdiff(nn, cas, id), 0, TOL, "N=%d: sum_a T_a T_a = -C_F 1", n);
+  check_abs(tu_maxdiff(nn, cas, id), 0, TOL, "N=%d: sum_a T_a T_a = -C_F 1", n);
 
   double efierz = 0.0;
   for (int rep = 0; rep < 10; rep++) {
     cplx_t a[NM], b[NM], ab[NM], l = 0.0;
-    random_matrix(s, n, a);
-    random_matrix(s, n, b);
+    tu_gaussian_matrix(s, n, sqrt(2.0 * n), a);
+    tu_gaussian_matrix(s, n, sqrt(2.0 * n), b);
     for (int g = 0; g < ngen; g++) {
       sun_mul(n, m, t + g * nn, a);
       cplx_t ta = sun_trace(n, m);
@@ -123,10 +108,10 @@ static void check_projection(int n, rng_stream_t *s)
   for (int rep = 0; rep < 20; rep++) {
     cplx_t m[NM], p[NM], pp[NM], d[NM], tm[NM], r[NM], q[NM];
     double x[NM];
-    random_matrix(s, n, m);
+    tu_gaussian_matrix(s, n, sqrt(2.0 * n), m);
     sun_proj(n, p, m);
     sun_proj(n, pp, p);
-    eidem = fmax(eidem, maxdiff(nn, p, pp));
+    eidem = fmax(eidem, tu_maxdiff(nn, p, pp));
     sun_dag(n, d, p);
     for (int i = 0; i < nn; i++) eah = fmax(eah, cabs(d[i] + p[i]));
     eah = fmax(eah, cabs(sun_trace(n, p)));
@@ -140,10 +125,10 @@ static void check_projection(int n, rng_stream_t *s)
       eorthc = fmax(eorthc, fabs(sun_retrace_mul(n, t + a * nn, r)));
     }
     sun_from_alg(n, r, x);
-    erecon = fmax(erecon, maxdiff(nn, r, p));
+    erecon = fmax(erecon, tu_maxdiff(nn, r, p));
     sun_copy(n, q, m);
     sun_proj(n, q, q);
-    einplace = fmax(einplace, maxdiff(nn, q, p));
+    einplace = fmax(einplace, tu_maxdiff(nn, q, p));
   }
   check_abs(eidem, 0, TOL, "N=%d: P(P(M)) = P(M) (%.1e)", n, eidem);
   check_abs(eah, 0, TOL, "N=%d: P(M) anti-Hermitian, traceless (%.1e)", n, eah);
@@ -171,7 +156,7 @@ static void check_bracket(int n, rng_stream_t *s)
     sun_to_alg(n, zc, c);
     cplx_t cm[NM];
     sun_from_alg(n, cm, z);
-    ebr = fmax(ebr, maxdiff(nn, cm, c));  /* [X,Y] lies in su(N) */
+    ebr = fmax(ebr, tu_maxdiff(nn, cm, c));  /* [X,Y] lies in su(N) */
     sun_alg_bracket(n, z2, y, x);
     for (int a = 0; a < ngen; a++) {
       ebr = fmax(ebr, fabs(z[a] - zc[a]));

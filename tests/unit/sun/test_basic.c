@@ -17,45 +17,30 @@
 #include "check.h"
 #include "rng.h"
 #include "sun.h"
+#include "testutil.h"
 
 #define NM (EMF_NMAX * EMF_NMAX)
-
-static double maxdiff(int nn, const cplx_t *a, const cplx_t *b)
-{
-  double d = 0.0;
-  for (int i = 0; i < nn; i++)
-    if (!(cabs(a[i] - b[i]) <= d)) d = cabs(a[i] - b[i]);
-  return d;
-}
-
-static void random_matrix(rng_stream_t *s, int n, cplx_t *m)
-{
-  for (int i = 0; i < n * n; i++) {
-    double re = rng_gaussian(s), im = rng_gaussian(s);
-    m[i] = CMPLX(re, im) / sqrt(2.0 * n);
-  }
-}
 
 static void check_products(int n, rng_stream_t *s)
 {
   int nn = n * n;
   cplx_t a[NM], b[NM], c[NM], d[NM], e[NM], f[NM], g[NM];
-  random_matrix(s, n, a);
-  random_matrix(s, n, b);
-  random_matrix(s, n, c);
+  tu_gaussian_matrix(s, n, sqrt(2.0 * n), a);
+  tu_gaussian_matrix(s, n, sqrt(2.0 * n), b);
+  tu_gaussian_matrix(s, n, sqrt(2.0 * n), c);
   sun_dag(n, d, b);
   sun_mul(n, e, a, d);
   sun_mul_dag(n, f, a, b);
-  check_abs(maxdiff(nn, e, f), 0, 1e-15, "N=%d: mul_dag(a,b) = a b^+", n);
+  check_abs(tu_maxdiff(nn, e, f), 0, 1e-15, "N=%d: mul_dag(a,b) = a b^+", n);
   sun_dag(n, d, a);
   sun_mul(n, e, d, b);
   sun_dag_mul(n, f, a, b);
-  check_abs(maxdiff(nn, e, f), 0, 1e-15, "N=%d: dag_mul(a,b) = a^+ b", n);
+  check_abs(tu_maxdiff(nn, e, f), 0, 1e-15, "N=%d: dag_mul(a,b) = a^+ b", n);
   sun_mul(n, d, a, b);
   sun_mul(n, e, d, c);
   sun_mul(n, d, b, c);
   sun_mul(n, f, a, d);
-  check_abs(maxdiff(nn, e, f), 0, 1e-14, "N=%d: (ab)c = a(bc)", n);
+  check_abs(tu_maxdiff(nn, e, f), 0, 1e-14, "N=%d: (ab)c = a(bc)", n);
 
   /* add, axpy, scale, copy */
   cplx_t z = CMPLX(0.3, -1.7);
@@ -97,8 +82,8 @@ static void check_det(int n, rng_stream_t *s)
   cplx_t a[NM], b[NM], ab[NM], big[NM], one[NM];
   sun_unit(n, one);
   check_abs(cabs(sun_det(n, one) - 1.0), 0, 0, "N=%d: det 1 = 1", n);
-  random_matrix(s, n, a);
-  random_matrix(s, n, b);
+  tu_gaussian_matrix(s, n, sqrt(2.0 * n), a);
+  tu_gaussian_matrix(s, n, sqrt(2.0 * n), b);
   sun_mul(n, ab, a, b);
   cplx_t dab = sun_det(n, ab), dadb = sun_det(n, a) * sun_det(n, b);
   check_rel(cabs(dab - dadb), 0, 0, 1e-13 * cabs(dadb), "N=%d: det(ab) = det a det b", n);
@@ -135,17 +120,17 @@ static void check_unitarity(int n, rng_stream_t *s)
     rng_haar_sun(s, n, u);
     sun_copy(n, v, u);
     check_int(sun_reunitarize(n, v), EMF_SUCCESS, "N=%d rep %d: reunitarize", n, rep);
-    eid = fmax(eid, maxdiff(n * n, u, v));
-    random_matrix(s, n, w);
+    eid = fmax(eid, tu_maxdiff(n * n, u, v));
+    tu_gaussian_matrix(s, n, sqrt(2.0 * n), w);
     sun_copy(n, v, u);
     sun_axpy(n, v, 1e-6, w);
     sun_reunitarize(n, v);
     eun = fmax(eun, sun_unitarity_error(n, v));
-    edist = fmax(edist, maxdiff(n * n, u, v));
+    edist = fmax(edist, tu_maxdiff(n * n, u, v));
     sun_copy(n, v, u);
     sun_scale(n, v, cexp(I * 0.3 / n));  /* det phase 0.3 */
     sun_reunitarize(n, v);
-    eph = fmax(eph, fmax(maxdiff(n * n, u, v), sun_unitarity_error(n, v)));
+    eph = fmax(eph, fmax(tu_maxdiff(n * n, u, v), sun_unitarity_error(n, v)));
   }
   check_abs(eid, 0, 1e-14, "N=%d: reunitarize leaves SU(N) unchanged (%.1e)", n, eid);
   check_abs(eun, 0, 1e-14, "N=%d: reunitarize(U + 1e-6 W) in SU(N) (%.1e)", n, eun);
@@ -167,7 +152,7 @@ int main(void)
   const cplx_t ab[4] = {2 * I - I, 1 + 4 * I, 4 * I - 3 + I, 2 + 12 - 4 * I};
   cplx_t c[4];
   sun_mul(2, c, a, b);
-  check_abs(maxdiff(4, c, ab), 0, 0, "2x2 product by hand");
+  check_abs(tu_maxdiff(4, c, ab), 0, 0, "2x2 product by hand");
   for (int n = 2; n <= 6; n++) {
     check_products(n, &s);
     check_det(n, &s);

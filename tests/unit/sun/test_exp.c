@@ -23,6 +23,7 @@
 #include "check.h"
 #include "rng.h"
 #include "sun.h"
+#include "testutil.h"
 
 #define NM (EMF_NMAX * EMF_NMAX)
 
@@ -48,14 +49,6 @@ static void exp_reference(int n, cplx_t *u, const cplx_t *x)
   for (int i = 0; i < n * n; i++) u[i] = (cplx_t)sum[i];
 }
 
-static double maxdiff(int nn, const cplx_t *a, const cplx_t *b)
-{
-  double d = 0.0;
-  for (int i = 0; i < nn; i++)
-    if (!(cabs(a[i] - b[i]) <= d)) d = cabs(a[i] - b[i]);
-  return d;
-}
-
 typedef struct { double ref, half, inv, unit, mat, taylor; } errs_t;
 
 static void errs_max(errs_t *e, const errs_t *f)
@@ -78,17 +71,17 @@ static errs_t exp_errors(int n, const double *x)
   st |= sun_exp_alg(n, um, xm);
   sun_from_alg(n, xmat, x);
   exp_reference(n, ref, xmat);
-  e.ref = maxdiff(nn, u, ref);
+  e.ref = tu_maxdiff(nn, u, ref);
   sun_mul(n, u2, uh, uh);
-  e.half = maxdiff(nn, u, u2);
+  e.half = tu_maxdiff(nn, u, u2);
   sun_mul(n, p, u, um);
   sun_unit(n, one);
-  e.inv = maxdiff(nn, p, one);
+  e.inv = tu_maxdiff(nn, p, one);
   e.unit = sun_unitarity_error(n, u);
   st |= sun_exp(n, p, xmat);
-  e.mat = maxdiff(nn, p, u);
+  e.mat = tu_maxdiff(nn, p, u);
   st |= sun_exp_taylor(n, ut, xmat);
-  e.taylor = maxdiff(nn, ut, ref);
+  e.taylor = tu_maxdiff(nn, ut, ref);
   if (st != EMF_SUCCESS) e.ref = INFINITY;
   return e;
 }
@@ -138,7 +131,7 @@ static void check_n(int n, rng_stream_t *s)
   cplx_t u[NM], one[NM];
   sun_exp_alg(n, u, x);
   sun_unit(n, one);
-  check_abs(maxdiff(n * n, u, one), 0, 0, "N=%d: exp(0) = 1 exactly", n);
+  check_abs(tu_maxdiff(n * n, u, one), 0, 0, "N=%d: exp(0) = 1 exactly", n);
 
   errs_t small = zero, large = zero;
   for (size_t k = 0; k < sizeof norms / sizeof norms[0]; k++)
@@ -187,7 +180,7 @@ static void check_n(int n, rng_stream_t *s)
   sun_to_alg(n, x, m);
   sun_exp(n, u1, m);
   sun_exp_alg(n, u2, x);
-  check_abs(maxdiff(n * n, u1, u2), 0, 1e-14, "N=%d: sun_exp(M) = exp(P(M))", n);
+  check_abs(tu_maxdiff(n * n, u1, u2), 0, 1e-14, "N=%d: sun_exp(M) = exp(P(M))", n);
 
   /* error returns */
   x[0] = NAN;

@@ -9,24 +9,9 @@
 #include "check.h"
 #include "rng.h"
 #include "sun.h"
+#include "testutil.h"
 
 #define NM (EMF_NMAX * EMF_NMAX)
-
-static double maxdiff(int nn, const cplx_t *a, const cplx_t *b)
-{
-  double d = 0.0;
-  for (int i = 0; i < nn; i++)
-    if (!(cabs(a[i] - b[i]) <= d)) d = cabs(a[i] - b[i]);
-  return d;
-}
-
-static void random_matrix(rng_stream_t *s, int n, cplx_t *m)
-{
-  for (int i = 0; i < n * n; i++) {
-    double re = rng_gaussian(s), im = rng_gaussian(s);
-    m[i] = CMPLX(re, im);
-  }
-}
 
 int main(void)
 {
@@ -52,27 +37,27 @@ int main(void)
     for (int rep = 0; rep < nrep; rep++) {
       cplx_t a[NM], b[NM], c1[NM], c2[NM];
       double x1[NM], x2[NM];
-      random_matrix(&s, n, a);
-      random_matrix(&s, n, b);
+      tu_gaussian_matrix(&s, n, 1.0, a);
+      tu_gaussian_matrix(&s, n, 1.0, b);
       /* normalise so that 1e-14 is a relative tolerance */
       sun_scale(n, a, 1.0 / sqrt(n));
       sun_scale(n, b, 1.0 / sqrt(n));
-      t->mul(c1, a, b);       sun_mul(n, c2, a, b);     emul = fmax(emul, maxdiff(n * n, c1, c2));
-      t->mul_dag(c1, a, b);   sun_mul_dag(n, c2, a, b); emd = fmax(emd, maxdiff(n * n, c1, c2));
-      t->dag_mul(c1, a, b);   sun_dag_mul(n, c2, a, b); edm = fmax(edm, maxdiff(n * n, c1, c2));
+      t->mul(c1, a, b);       sun_mul(n, c2, a, b);     emul = fmax(emul, tu_maxdiff(n * n, c1, c2));
+      t->mul_dag(c1, a, b);   sun_mul_dag(n, c2, a, b); emd = fmax(emd, tu_maxdiff(n * n, c1, c2));
+      t->dag_mul(c1, a, b);   sun_dag_mul(n, c2, a, b); edm = fmax(edm, tu_maxdiff(n * n, c1, c2));
       t->to_alg(x1, a);       sun_to_alg(n, x2, a);
       for (int k = 0; k < n * n - 1; k++) eto = fmax(eto, fabs(x1[k] - x2[k]));
       /* algebra element of norm between 0 and 10 (closed form vs Taylor) */
       double r = 10.0 * rng_uniform(&s), nrm = 0.0;
       for (int k = 0; k < n * n - 1; k++) { x1[k] = rng_gaussian(&s); nrm += x1[k] * x1[k]; }
       for (int k = 0; k < n * n - 1; k++) x1[k] *= r / sqrt(nrm);
-      t->from_alg(c1, x1);    sun_from_alg(n, c2, x1);  efrom = fmax(efrom, maxdiff(n * n, c1, c2));
+      t->from_alg(c1, x1);    sun_from_alg(n, c2, x1);  efrom = fmax(efrom, tu_maxdiff(n * n, c1, c2));
       int st1 = t->exp_alg(c1, x1);
       cplx_t m[NM];
       sun_from_alg(n, m, x1);
       int st2 = sun_exp_taylor(n, c2, m);
       check_true(st1 == EMF_SUCCESS && st2 == EMF_SUCCESS, "N=%d rep %d: exp status", n, rep);
-      eexp = fmax(eexp, maxdiff(n * n, c1, c2));
+      eexp = fmax(eexp, tu_maxdiff(n * n, c1, c2));
     }
     check_abs(emul, 0.0, 1e-14, "N=%d: table mul == sun_mul (max diff %.2e)", n, emul);
     check_abs(emd, 0.0, 1e-14, "N=%d: table mul_dag == sun_mul_dag (%.2e)", n, emd);
