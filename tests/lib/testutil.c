@@ -22,6 +22,9 @@
  *   returned and the sine value kept for the next call.  Initialise a
  *   tu_rng_t as {seed, 0, 0.0}.
  *
+ * long tu_volume(int D, const int *L)
+ *   L[0] L[1] ... L[D-1], the number of lattice sites.
+ *
  * int tu_grids(int D, const int *L, int np, int grids[][EMF_DMAX])
  *   Every process grid of np ranks (grid[mu] >= 1, product np) with
  *   L[mu] % grid[mu] == 0 for mu < D, in counting order with grid[0]
@@ -130,6 +133,13 @@ double tu_rng_gauss(tu_rng_t *rng)
   rng->spare = rad * sin(2.0 * M_PI * u2);
   rng->have = 1;
   return rad * cos(2.0 * M_PI * u2);
+}
+
+long tu_volume(int D, const int *L)
+{
+  long v = 1;
+  for (int mu = 0; mu < D; mu++) v *= L[mu];
+  return v;
 }
 
 int tu_grids(int D, const int *L, int np, int grids[][EMF_DMAX])

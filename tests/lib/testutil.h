@@ -8,6 +8,7 @@
  *   tu_gauss(state)          standard normal, one Box-Muller value a call
  *   tu_rng_gauss(rng)        standard normal, both Box-Muller values in turn
  * Lattices and process grids:
+ *   tu_volume(D, L)                 number of sites prod L[mu]
  *   tu_grids(D, L, np, grids)       every grid of np ranks dividing L
  *   tu_comm_first(k)                communicator of world ranks 0..k-1
  *   tu_gather_sites(g, f, per, out) per-site doubles to rank 0 by global site
@@ -47,6 +48,7 @@ double tu_uniform(uint64_t *state);
 double tu_gauss(uint64_t *state);
 double tu_rng_gauss(tu_rng_t *rng);
 
+long tu_volume(int D, const int *L);
 int tu_grids(int D, const int *L, int np, int grids[][EMF_DMAX]);
 MPI_Comm tu_comm_first(int k);
 void tu_gather_sites(const geom_t *g, const double *f, int per, double *out);
