@@ -142,8 +142,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   for (size_t c = 0; c < sizeof lats / sizeof lats[0]; c++) {
     const lat_t *t = &lats[c];
-    long vol = 1;
-    for (int mu = 0; mu < t->D; mu++) vol *= t->L[mu];
+    const long vol = tu_volume(t->D, t->L);
     const int ng = t->N * t->N - 1, per = t->D * ng;
     double sref = 0.0, *fref = malloc((size_t)vol * per * sizeof *fref);
     double *fall = malloc((size_t)vol * per * sizeof *fall);

@@ -39,11 +39,10 @@ static void reference(const lat_t *t, uint64_t seed, cplx_t *glinks, double *pla
 static void check_lattice(const lat_t *t, uint64_t seed)
 {
   int np, nn = t->N * t->N, grids[TU_MAX_GRIDS][EMF_DMAX], ngrid;
-  long V = 1;
+  const long V = tu_volume(t->D, t->L);
   double plaq_ref = 0.0;
   cplx_t *ref;
   char msg[256];
-  for (int mu = 0; mu < t->D; mu++) V *= t->L[mu];
   MPI_Comm_size(MPI_COMM_WORLD, &np);
   ref = malloc((size_t)V * t->D * nn * sizeof *ref);
   reference(t, seed, ref, &plaq_ref);

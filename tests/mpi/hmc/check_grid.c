@@ -74,8 +74,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     const case_t *t = &cases[c];
-    long vol = 1;
-    for (int mu = 0; mu < t->D; mu++) vol *= t->L[mu];
+    const long vol = tu_volume(t->D, t->L);
     const size_t nl = (size_t)vol * t->D * t->N * t->N;
     cplx_t *ref = calloc(nl, sizeof *ref), *all = calloc(nl, sizeof *all);
     result_t rref, r;

@@ -11,6 +11,8 @@
  * and extra rates r_0 = sum_i Re tr U_i / N, r_1 = cos t,
  * r_2 = sum_i |X_i|^2 (as many as m asks for, m <= 3).
  * The field records the largest unitarity error of the links it is shown.
+ * tfor_cases(run, seed) runs a test case function over (N, n) = (2, 1),
+ * (3, 1), (2, 7), (3, 7) with one generator.
  ******************************************************************************/
 #ifndef ODE_TESTLIB_H
 #define ODE_TESTLIB_H
@@ -168,6 +170,16 @@ static inline int tfield_vjp(double t, const cplx_t *u, const double *x,
     for (int b = 0; b < ngen; b++) au[j * (size_t)ngen + b] += lg * v[b];
   }
   return EMF_SUCCESS;
+}
+
+/* run(N, n, g) for (N, n) = (2, 1), (3, 1), (2, 7), (3, 7) in this order,
+ * with one generator g = {seed} */
+static inline void tfor_cases(void (*run)(int N, size_t n, trng_t *g), uint64_t seed)
+{
+  static const int Ns[4] = {2, 3, 2, 3};
+  static const size_t ns[4] = {1, 1, 7, 7};
+  trng_t g = {seed};
+  for (int k = 0; k < 4; k++) run(Ns[k], ns[k], &g);
 }
 
 /* max over links of the Frobenius norm of u - v */

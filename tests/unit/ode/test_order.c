@@ -130,10 +130,6 @@ static void run_case(int N, size_t n, trng_t *g)
 
 int main(void)
 {
-  trng_t g = {777};
-  run_case(2, 1, &g);
-  run_case(3, 1, &g);
-  run_case(2, 7, &g);
-  run_case(3, 7, &g);
+  tfor_cases(run_case, 777);
   return check_finish("ode/test_order");
 }
