@@ -52,7 +52,25 @@
  *   1 if the owned links of a and b (same geometry) are equal bit for bit
  *   (memcmp), else 0.  Local.
  *
- * void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite,
+ * void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
+ *   Sets double number t (t < 2 nn) of link (x, mu) to value(h) with
+ *   h = tu_mix64(seed ^ tu_mix64((gsite(x) 8 + mu) 1024 + t)), on every
+ *   site of the extended box (halos included): a function of global
+ *   indices only, the same on every process grid.  Local.
+ *
+ * void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
+{
+  const geom_t *g = a->g;
+  for (long is = 0; is < g->n_ext; is++)
+    for (int mu = 0; mu < g->D; mu++) {
+      double *v = (double *)gauge_link(a, is, mu);
+      for (int t = 0; t < 2 * a->nn; t++)
+        v[t] = value(tu_mix64(seed ^ tu_mix64(((uint64_t)g->gsite[is] * 8 + (uint64_t)mu) *
+                                                  1024 + (uint64_t)t)));
+    }
+}
+
+void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite,
  *                      cplx_t *gm)
  *   Haar random g(x) in SU(N) for global site gsite, drawn from the stream
  *   (seed, RNG_TEST, gsite, step): the same on every process grid.
@@ -227,6 +245,18 @@ int tu_owned_equal(const gauge_t *a, const gauge_t *b)
                (size_t)g->D * a->nn * sizeof(cplx_t)) != 0)
       return 0;
   return 1;
+}
+
+void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
+{
+  const geom_t *g = a->g;
+  for (long is = 0; is < g->n_ext; is++)
+    for (int mu = 0; mu < g->D; mu++) {
+      double *v = (double *)gauge_link(a, is, mu);
+      for (int t = 0; t < 2 * a->nn; t++)
+        v[t] = value(tu_mix64(seed ^ tu_mix64(((uint64_t)g->gsite[is] * 8 + (uint64_t)mu) *
+                                                  1024 + (uint64_t)t)));
+    }
 }
 
 void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite, cplx_t *gm)

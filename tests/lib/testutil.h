@@ -14,6 +14,7 @@
  *   tu_gather_sites(g, f, per, out) per-site doubles to rank 0 by global site
  *   tu_gather_links(a, glinks)      owned links to rank 0 by global site
  *   tu_owned_equal(a, b)            memcmp of the owned links
+ *   tu_fill_links(a, seed, value)   grid-independent hashed link values
  *   tu_gauge_matrix / tu_gauge_transform   Haar random gauge transformation
  * Small things:
  *   tu_maxdiff(nn, a, b)     max_i |a_i - b_i| of complex arrays
@@ -54,6 +55,7 @@ MPI_Comm tu_comm_first(int k);
 void tu_gather_sites(const geom_t *g, const double *f, int per, double *out);
 void tu_gather_links(const gauge_t *a, cplx_t *glinks);
 int tu_owned_equal(const gauge_t *a, const gauge_t *b);
+void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h));
 void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite, cplx_t *gm);
 void tu_gauge_transform(gauge_t *a, uint64_t seed, uint32_t step);
 
