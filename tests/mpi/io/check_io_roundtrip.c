@@ -34,11 +34,10 @@ typedef struct {
   int D, N, L[EMF_DMAX];
 } lcase_t;
 
-/* Value number t of link (gs, mu): a function of global indices only. */
-static double test_value(uint64_t seed, long gs, int mu, int t)
+/* Link values (tu_fill_links) with -0.0, subnormals and full 53-bit
+ * mantissas among them. */
+static double test_value(uint64_t h)
 {
-  uint64_t h =
-      tu_mix64(seed ^ tu_mix64(((uint64_t)gs * 8 + (uint64_t)mu) * 1024 + (uint64_t)t));
   uint64_t bits;
   double x;
   if (h % 13 == 0) return -0.0;
@@ -49,16 +48,6 @@ static double test_value(uint64_t seed, long gs, int mu, int t)
   }
   memcpy(&x, &bits, sizeof x);
   return x;
-}
-
-static void fill(gauge_t *a, uint64_t seed)
-{
-  const geom_t *g = a->g;
-  for (long is = 0; is < g->n_ext; is++)
-    for (int mu = 0; mu < g->D; mu++) {
-      double *v = (double *)gauge_link(a, is, mu);
-      for (int t = 0; t < 2 * a->nn; t++) v[t] = test_value(seed, g->gsite[is], mu, t);
-    }
 }
 
 static void write_file(const char *path, const lcase_t *c, int k, io_config_info_t *out)
@@ -80,7 +69,7 @@ static void write_file(const char *path, const lcase_t *c, int k, io_config_info
     for (int i = 0; i < 2; i++) {
       io_config_info_t *in = &out[i];
       memset(in, 0, sizeof *in);
-      fill(a, 1000 + 17 * (uint64_t)i);
+      tu_fill_links(a, 1000 + 17 * (uint64_t)i, test_value);
       in->beta = 2.25 + i;
       in->seed = 0xfedcba9876543210ULL + (uint64_t)i;
       snprintf(in->generator, sizeof in->generator, "%s", gens[i]);
@@ -129,7 +118,7 @@ static void read_file(const char *path, const lcase_t *c, int k, int j,
       check_int(s2, EMF_SUCCESS, "read D=%d k=%d j=%d grid %d: %s", c->D, k, j, ig,
                 s2 ? msg : "");
       if (s2 != EMF_SUCCESS) continue;
-      fill(ref, 1000 + 17 * (uint64_t)i);
+      tu_fill_links(ref, 1000 + 17 * (uint64_t)i, test_value);
       check_true(tu_owned_equal(a, ref),
                  "links bit-identical D=%d N=%d k=%d j=%d grid %d %s", c->D, c->N, k, j, ig,
                  w[i].generator);

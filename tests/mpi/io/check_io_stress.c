@@ -38,21 +38,14 @@ typedef struct {
   int D, N, L[EMF_DMAX];
 } lcase_t;
 
-/* Links: finite doubles of magnitude in [2^-24, 1), a function of global
- * indices and the cycle only. */
-static void fill(gauge_t *a, uint64_t seed)
+/* Link values (tu_fill_links, keyed by the cycle): finite doubles of
+ * magnitude in [2^-24, 1). */
+static double test_value(uint64_t h)
 {
-  const geom_t *g = a->g;
-  for (long is = 0; is < g->n_ext; is++)
-    for (int mu = 0; mu < g->D; mu++) {
-      double *v = (double *)gauge_link(a, is, mu);
-      for (int t = 0; t < 2 * a->nn; t++) {
-        uint64_t h = tu_mix64(
-            seed ^ tu_mix64(((uint64_t)g->gsite[is] * 8 + (uint64_t)mu) * 1024 + (uint64_t)t));
-        uint64_t bits = (h >> 12) | ((uint64_t)(999 + (h % 24)) << 52) | ((h & 1) << 63);
-        memcpy(&v[t], &bits, sizeof bits);
-      }
-    }
+  uint64_t bits = (h >> 12) | ((uint64_t)(999 + (h % 24)) << 52) | ((h & 1) << 63);
+  double x;
+  memcpy(&x, &bits, sizeof x);
+  return x;
 }
 
 /* One write/read cycle; returns 1 if it failed (same on every rank). */
@@ -67,7 +60,7 @@ static int cycle(const char *path, const lcase_t *c, const int *grid, uint64_t s
   ERROR(g == NULL, EMF_EXIT_INTERNAL, "%s", msg);
   gauge_t *a = gauge_alloc(g, c->N), *b = gauge_alloc(g, c->N);
   ERROR(a == NULL || b == NULL, EMF_EXIT_INTERNAL, "gauge_alloc failed");
-  fill(a, seed);
+  tu_fill_links(a, seed, test_value);
   memset(&in, 0, sizeof in);
   in.beta = 1.0;
   in.seed = seed;
