@@ -6,6 +6,9 @@
  * tu_fill(a, n, state)   n such numbers
  * tu_fd_err(fd, an, floor)  |fd - an| / max(|fd|, |an|, floor), NaN -> 1e300
  * tu_max_abs(a, n)       max |a_i|
+ * tu_fd_block(v, n, an, J, ctx)  max over i < n of tu_fd_err of the central
+ *                        difference of J(ctx) in v[i] (h = 1e-5 max(1, |v_i|),
+ *                        v[i] restored) against an[i], floor 1e-3 max|an|
  ******************************************************************************/
 #ifndef NN_TESTUTIL_H
 #define NN_TESTUTIL_H
@@ -37,6 +40,22 @@ static inline double tu_max_abs(const double *a, size_t n)
   double m = 0.0;
   for (size_t i = 0; i < n; i++) m = fmax(m, fabs(a[i]));
   return m;
+}
+
+static inline double tu_fd_block(double *v, size_t n, const double *an,
+                                 double (*J)(void *ctx), void *ctx)
+{
+  double floor = 1e-3 * tu_max_abs(an, n), err = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double v0 = v[i], h = 1e-5 * fmax(1.0, fabs(v0)), jp, jm;
+    v[i] = v0 + h;
+    jp = J(ctx);
+    v[i] = v0 - h;
+    jm = J(ctx);
+    v[i] = v0;
+    err = fmax(err, tu_fd_err((jp - jm) / (2 * h), an[i], floor));
+  }
+  return err;
 }
 
 #endif

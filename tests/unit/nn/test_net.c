@@ -126,19 +126,11 @@ static void test_jets(fix_t *f, const char *name)
   free(out0); free(gp); free(Lfd);
 }
 
+static double net_J(void *f) { return objective(f); }
+
 static double fd_block(fix_t *f, double *v, size_t n, const double *an)
 {
-  double floor = 1e-3 * tu_max_abs(an, n), err = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    double v0 = v[i], h = 1e-5 * fmax(1.0, fabs(v0)), jp, jm;
-    v[i] = v0 + h;
-    jp = objective(f);
-    v[i] = v0 - h;
-    jm = objective(f);
-    v[i] = v0;
-    err = fmax(err, tu_fd_err((jp - jm) / (2 * h), an[i], floor));
-  }
-  return err;
+  return tu_fd_block(v, n, an, net_J, f);
 }
 
 static void test_backward(fix_t *f, const char *name)
