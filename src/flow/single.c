@@ -1,0 +1,163 @@
+/*******************************************************************************
+ * single.c: the flow of a block of independent SU(N) matrices (Katsman et
+ * al.'s single-matrix experiment; each matrix is a lattice of one link whose
+ * one loop is the link itself).
+ *
+ * flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb,
+ *                                  long n_steps, const char *adaptive)
+ *   Workspace for blocks of nb matrices: network adapter, loop-level
+ *   potential workspace (K = net->cfg.n_x / 2), an RKMK workspace for the
+ *   hand-written RK4 (n_steps >= 1 fixed steps on [0, 1], each recorded for
+ *   backpropagation) and, when adaptive is not NULL, one for that stepper
+ *   (ode_stepper_get name with an error estimate: "rkf45", "rkck", "rk8pd",
+ *   "rk2", "rk4").  NULL on a bad argument or no memory.
+ *
+ * void flow_single_free(flow_single_t *fs)
+ *
+ * int flow_single_field(double t, const cplx_t *u, double *x, double *r,
+ *                       void *params)
+ *   The ode_field_fn: for each of the nb matrices, x = grad F(f(U), t)
+ *   (pot_loop_gradient) and r = -L = -div X (one link per loop, so the
+ *   divergence is the group Laplacian of F at W = U).
+ *
+ * int flow_single_run_fixed(fs, theta, u, logq, record)
+ * int flow_single_run_adaptive(fs, theta, par, u, logq, stats)
+ *   Integrate t = 0 -> 1; u (nb N x N) in: U_0, out: U_1; logq (nb) gets
+ *   -int_0^1 div X dt added.  See flow.h.
+ *
+ * int flow_single_vjp(fs, theta, ubar, logqbar, dtheta)
+ *   Backpropagation through the recorded fixed-step map: reverse sweep of
+ *   flow_rk4_vjp over the steps, last first; the field VJP re-evaluates the
+ *   stage (pot_loop_forward) and calls pot_loop_backward with xbar and
+ *   Lbar = -rbar, which calls nn_backward and accumulates dtheta.
+ *
+ * Context: local (no MPI); one workspace serves one thread at a time.  The
+ * results for a block depend only on the block's matrices and theta (the
+ * same calls in the same order), so fixed global blocks give the same bits
+ * on any number of ranks.
+ ******************************************************************************/
+#include <string.h>
+#include "flow.h"
+#include "util.h"
+
+void flow_single_free(flow_single_t *fs)
+{
+  if (!fs) return;
+  flow_nnf_release(&fs->nnf);
+  pot_loop_ws_free(fs->lws);
+  ode_workspace_free(fs->ode_fixed);
+  ode_workspace_free(fs->ode_adapt);
+  if (fs->stages)
+    for (long k = 0; k < fs->n_steps; k++) ode_stages_free(fs->stages[k]);
+  afree(fs->stages);
+  flow_rk4_adj_free(fs->adj);
+  afree(fs->ubar);
+  afree(fs->lbar);
+  afree(fs);
+}
+
+flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb, long n_steps,
+                                 const char *adaptive)
+{
+  flow_single_t *fs;
+  int bad = 0;
+  if (net == NULL || nb < 1 || n_steps < 1 || N < 2 || N > EMF_NMAX) return NULL;
+  if (adaptive) {
+    const ode_stepper_type_t *st = ode_stepper_get(adaptive);
+    if (st == NULL || !st->adaptive) return NULL;
+  }
+  fs = acalloc(1, sizeof *fs);
+  if (!fs) return NULL;
+  fs->N = N;
+  fs->nn = N * N;
+  fs->ngen = N * N - 1;
+  fs->K = net->cfg.n_x / 2;
+  fs->nb = nb;
+  fs->n_steps = n_steps;
+  fs->net = net;
+  if (flow_nnf_init(&fs->F, &fs->nnf, net, nb) != EMF_SUCCESS) {
+    afree(fs);
+    return NULL;
+  }
+  fs->lws = pot_loop_ws_alloc(N, fs->K, nb);
+  fs->ode_fixed = ode_workspace_alloc((size_t)nb, N, (size_t)nb, "rk4classic");
+  if (adaptive) fs->ode_adapt = ode_workspace_alloc((size_t)nb, N, (size_t)nb, adaptive);
+  fs->stages = acalloc((size_t)n_steps, sizeof *fs->stages);
+  fs->adj = flow_rk4_adj_alloc((size_t)nb, N, (size_t)nb);
+  fs->ubar = acalloc((size_t)nb * fs->ngen, sizeof(double));
+  fs->lbar = acalloc((size_t)nb, sizeof(double));
+  bad = !fs->lws || !fs->ode_fixed || (adaptive && !fs->ode_adapt) || !fs->stages ||
+        !fs->adj || !fs->ubar || !fs->lbar;
+  for (long k = 0; !bad && k < n_steps; k++) {
+    fs->stages[k] = ode_stages_alloc((size_t)nb, N, (size_t)nb);
+    bad = fs->stages[k] == NULL;
+  }
+  if (bad) {
+    flow_single_free(fs);
+    return NULL;
+  }
+  return fs;
+}
+
+int flow_single_field(double t, const cplx_t *u, double *x, double *r,
+                      void *params)
+{
+  flow_single_t *fs = params;
+  const int m = 2 * fs->K;
+  int status = pot_loop_forward(fs->lws, &fs->F, 0, t, fs->nb, u, 1);
+  if (status != EMF_SUCCESS) return status;
+  pot_loop_gradient(fs->lws, fs->nb, x);
+  for (int b = 0; b < fs->nb; b++) r[b] = -fs->lws->out[(size_t)b * (m + 2) + m + 1];
+  return EMF_SUCCESS;
+}
+
+static int single_field_vjp(double t, const cplx_t *u, const double *xbar,
+                            const double *rbar, double *ubar, void *ctx)
+{
+  flow_single_t *fs = ctx;
+  int status = pot_loop_forward(fs->lws, &fs->F, 0, t, fs->nb, u, 1);
+  if (status != EMF_SUCCESS) return status;
+  for (int b = 0; b < fs->nb; b++) fs->lbar[b] = -rbar[b];
+  return pot_loop_backward(fs->lws, &fs->F, 0, t, fs->nb, NULL, xbar, fs->lbar,
+                           ubar, 1);
+}
+
+int flow_single_run_fixed(flow_single_t *fs, const double *theta, cplx_t *u,
+                          double *logq, int record)
+{
+  const double dt = 1.0 / (double)fs->n_steps;
+  fs->recorded = 0;
+  flow_nnf_set(&fs->nnf, theta, NULL);
+  for (long k = 0; k < fs->n_steps; k++) {
+    int status = ode_rkmk_step_fixed(fs->ode_fixed, (double)k * dt, dt, u, logq,
+                                     flow_single_field, fs,
+                                     record ? fs->stages[k] : NULL);
+    if (status != EMF_SUCCESS) return status;
+  }
+  fs->recorded = record != 0;
+  return EMF_SUCCESS;
+}
+
+int flow_single_run_adaptive(flow_single_t *fs, const double *theta,
+                             const ode_adaptive_t *par, cplx_t *u,
+                             double *logq, ode_stats_t *stats)
+{
+  if (fs->ode_adapt == NULL) return EMF_EINVAL;
+  fs->recorded = 0;
+  flow_nnf_set(&fs->nnf, theta, NULL);
+  return ode_integrate_adaptive(fs->ode_adapt, 0.0, 1.0, par, u, logq,
+                                flow_single_field, fs, stats);
+}
+
+int flow_single_vjp(flow_single_t *fs, const double *theta, double *ubar,
+                    const double *logqbar, double *dtheta)
+{
+  if (!fs->recorded) return EMF_EINVAL;
+  flow_nnf_set(&fs->nnf, theta, dtheta);
+  for (long k = fs->n_steps - 1; k >= 0; k--) {
+    int status = flow_rk4_vjp(fs->adj, fs->stages[k], ubar, logqbar,
+                              single_field_vjp, fs);
+    if (status != EMF_SUCCESS) return status;
+  }
+  return EMF_SUCCESS;
+}
