@@ -82,6 +82,33 @@ int train_single_step_all(train_single_t *t, double *theta, adam_state_t *adam,
                           const adam_parms_t *ap, train_stats_t *st,
                           MPI_Comm comm);
 
+/* sample.c: draw n samples of the trained flow (adaptive integration) */
+typedef struct train_sample {
+  long n;              /* samples */
+  double *logq;        /* (n) log q(U_1) */
+  double *action;      /* (n) S(U_1) */
+  double *logq_ref;    /* (n) the same prior samples at tolerance / ref_factor */
+  double *action_ref;  /* (n) */
+  double *obs;         /* (n, 3) (1/N) Re tr U_1^k, k = 1..3 */
+  cplx_t *u;           /* (n, N*N) samples (rank 0 only, if asked) */
+  long n_eval, n_eval_ref;   /* field evaluations (all ranks) */
+  double seconds, seconds_ref;  /* wall time (max over ranks) */
+} train_sample_t;
+
+/* Samples i = 0..n-1 from the prior streams (seed, RNG_FLOW_PRIOR, index i,
+ * step 0), flowed with the adaptive stepper at tolerances par and again at
+ * par / ref_factor (ref_factor <= 0: no reference run, *_ref left NaN), in
+ * fixed global blocks of `block` (n a multiple of block); results gathered
+ * in global order on every rank (u on rank 0 when want_u).  Allocates the
+ * arrays in out (train_sample_release frees them).  Collective; the status
+ * is agreed over comm. */
+int train_single_sample_all(const nn_t *net, const double *theta,
+                            const train_target_t *tg, long n, int block,
+                            const char *stepper, const ode_adaptive_t *par,
+                            double ref_factor, uint64_t seed, int want_u,
+                            train_sample_t *out, MPI_Comm comm);
+void train_sample_release(train_sample_t *s);
+
 /* checkpoint.c: model.h5 (local: call on one rank) */
 typedef struct train_ckpt_info {
   uint64_t seed;        /* run.seed */
