@@ -99,6 +99,13 @@ typedef struct flow_single {
   ode_workspace_t *ode_fixed;   /* "rk4classic" */
   ode_workspace_t *ode_adapt;   /* adaptive stepper (NULL if none asked) */
   ode_stages_t **stages;        /* n_steps recorded steps (training) */
+  /* per recorded stage (n_steps * 4): the loop and network caches of its
+   * forward evaluation, kept for the backward sweep */
+  pot_func_t *sF;
+  flow_nnf_t *snnf;
+  pot_loop_ws_t **slws;
+  long rec_idx;                 /* next stage cache to fill / to use */
+  int recording;
   flow_rk4_adj_t *adj;
   double *ubar;                 /* (nb, ngen) scratch */
   double *lbar;                 /* (nb) scratch */

@@ -27,9 +27,12 @@
  *
  * int flow_single_vjp(fs, theta, ubar, logqbar, dtheta)
  *   Backpropagation through the recorded fixed-step map: reverse sweep of
- *   flow_rk4_vjp over the steps, last first; the field VJP re-evaluates the
- *   stage (pot_loop_forward) and calls pot_loop_backward with xbar and
- *   Lbar = -rbar, which calls nn_backward and accumulates dtheta.
+ *   flow_rk4_vjp over the steps, last first.  Every stage evaluated by a
+ *   recording run kept its own loop-engine and network caches (4 n_steps
+ *   of each), so the field VJP calls pot_loop_backward on the stage's
+ *   caches directly (xbar, Lbar = -rbar), which calls nn_backward and
+ *   accumulates dtheta; no forward is repeated.  A recording is consumed by
+ *   one vjp (EMF_EINVAL for a second call without a new recording).
  *
  * Context: local (no MPI); one workspace serves one thread at a time.  The
  * results for a block depend only on the block's matrices and theta (the
@@ -50,6 +53,13 @@ void flow_single_free(flow_single_t *fs)
   if (fs->stages)
     for (long k = 0; k < fs->n_steps; k++) ode_stages_free(fs->stages[k]);
   afree(fs->stages);
+  if (fs->slws)
+    for (long k = 0; k < 4 * fs->n_steps; k++) pot_loop_ws_free(fs->slws[k]);
+  if (fs->snnf)
+    for (long k = 0; k < 4 * fs->n_steps; k++) flow_nnf_release(&fs->snnf[k]);
+  afree(fs->slws);
+  afree(fs->snnf);
+  afree(fs->sF);
   flow_rk4_adj_free(fs->adj);
   afree(fs->ubar);
   afree(fs->lbar);
@@ -92,6 +102,17 @@ flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb, long n_steps,
     fs->stages[k] = ode_stages_alloc((size_t)nb, N, (size_t)nb);
     bad = fs->stages[k] == NULL;
   }
+  if (!bad) {
+    fs->sF = acalloc((size_t)(4 * n_steps), sizeof *fs->sF);
+    fs->snnf = acalloc((size_t)(4 * n_steps), sizeof *fs->snnf);
+    fs->slws = acalloc((size_t)(4 * n_steps), sizeof *fs->slws);
+    bad = !fs->sF || !fs->snnf || !fs->slws;
+  }
+  for (long k = 0; !bad && k < 4 * n_steps; k++) {
+    bad = flow_nnf_init(&fs->sF[k], &fs->snnf[k], net, nb) != EMF_SUCCESS;
+    if (!bad) fs->slws[k] = pot_loop_ws_alloc(N, fs->K, nb);
+    bad = bad || fs->slws[k] == NULL;
+  }
   if (bad) {
     flow_single_free(fs);
     return NULL;
@@ -104,21 +125,33 @@ int flow_single_field(double t, const cplx_t *u, double *x, double *r,
 {
   flow_single_t *fs = params;
   const int m = 2 * fs->K;
-  int status = pot_loop_forward(fs->lws, &fs->F, 0, t, fs->nb, u, 1);
+  pot_loop_ws_t *lws = fs->lws;
+  const pot_func_t *F = &fs->F;
+  int status;
+  if (fs->recording) {   /* keep this stage's caches for the backward sweep */
+    if (fs->rec_idx >= 4 * fs->n_steps) return EMF_EINVAL;
+    lws = fs->slws[fs->rec_idx];
+    F = &fs->sF[fs->rec_idx];
+    fs->rec_idx++;
+  }
+  status = pot_loop_forward(lws, F, 0, t, fs->nb, u, 1);
   if (status != EMF_SUCCESS) return status;
-  pot_loop_gradient(fs->lws, fs->nb, x);
-  for (int b = 0; b < fs->nb; b++) r[b] = -fs->lws->out[(size_t)b * (m + 2) + m + 1];
+  pot_loop_gradient(lws, fs->nb, x);
+  for (int b = 0; b < fs->nb; b++) r[b] = -lws->out[(size_t)b * (m + 2) + m + 1];
   return EMF_SUCCESS;
 }
 
+/* The stages are visited last first, so the caches are used in reverse
+ * order of recording; the forward is not repeated. */
 static int single_field_vjp(double t, const cplx_t *u, const double *xbar,
                             const double *rbar, double *ubar, void *ctx)
 {
   flow_single_t *fs = ctx;
-  int status = pot_loop_forward(fs->lws, &fs->F, 0, t, fs->nb, u, 1);
-  if (status != EMF_SUCCESS) return status;
+  long k = --fs->rec_idx;
+  (void)u;
+  if (k < 0) return EMF_EINVAL;
   for (int b = 0; b < fs->nb; b++) fs->lbar[b] = -rbar[b];
-  return pot_loop_backward(fs->lws, &fs->F, 0, t, fs->nb, NULL, xbar, fs->lbar,
+  return pot_loop_backward(fs->slws[k], &fs->sF[k], 0, t, fs->nb, NULL, xbar, fs->lbar,
                            ubar, 1);
 }
 
@@ -127,14 +160,21 @@ int flow_single_run_fixed(flow_single_t *fs, const double *theta, cplx_t *u,
 {
   const double dt = 1.0 / (double)fs->n_steps;
   fs->recorded = 0;
+  fs->recording = record != 0;
+  fs->rec_idx = 0;
   flow_nnf_set(&fs->nnf, theta, NULL);
+  for (long k = 0; k < 4 * fs->n_steps; k++) flow_nnf_set(&fs->snnf[k], theta, NULL);
   for (long k = 0; k < fs->n_steps; k++) {
     int status = ode_rkmk_step_fixed(fs->ode_fixed, (double)k * dt, dt, u, logq,
                                      flow_single_field, fs,
                                      record ? fs->stages[k] : NULL);
-    if (status != EMF_SUCCESS) return status;
+    if (status != EMF_SUCCESS) {
+      fs->recording = 0;
+      return status;
+    }
   }
-  fs->recorded = record != 0;
+  fs->recording = 0;
+  fs->recorded = record != 0 && fs->rec_idx == 4 * fs->n_steps;
   return EMF_SUCCESS;
 }
 
@@ -153,7 +193,9 @@ int flow_single_vjp(flow_single_t *fs, const double *theta, double *ubar,
                     const double *logqbar, double *dtheta)
 {
   if (!fs->recorded) return EMF_EINVAL;
-  flow_nnf_set(&fs->nnf, theta, dtheta);
+  for (long k = 0; k < 4 * fs->n_steps; k++) flow_nnf_set(&fs->snnf[k], theta, dtheta);
+  fs->rec_idx = 4 * fs->n_steps;
+  fs->recorded = 0;   /* the caches are consumed */
   for (long k = fs->n_steps - 1; k >= 0; k--) {
     int status = flow_rk4_vjp(fs->adj, fs->stages[k], ubar, logqbar,
                               single_field_vjp, fs);
