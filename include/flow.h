@@ -8,13 +8,11 @@
  * W = U) is the L output of the network jets.  The prior is Haar, so
  * log q_0 = 0.
  *
- * Three layers:
+ * Two layers (backpropagation through one RKMK-RK4 step is the ode module's
+ * ode_rkmk_step_backward):
  *  - flow_nnf: the pot_func_t adapter around the network (forward = nn
  *    jets with the engine's G and h; backward = nn_backward).  Shared by
  *    the single-matrix and (later) the lattice flow.
- *  - flow_rk4_vjp: the vector-Jacobian product of one hand-written RKMK-RK4
- *    step (ode_rkmk_step_fixed with recorded stages) for any field whose
- *    own VJP the caller supplies.  Shared likewise.
  *  - flow_single: the flow of a block of nb independent SU(N) matrices:
  *    field, fixed-step (training) and adaptive (sampling) integration, and
  *    the exact gradient of a loss by backpropagation through the fixed-step
@@ -54,39 +52,6 @@ void flow_nnf_release(flow_nnf_t *c);
  * NULL when no backward with params != 0 follows). */
 void flow_nnf_set(flow_nnf_t *c, const double *theta, double *dtheta);
 
-/* ---- backpropagation through one RKMK-RK4 step (rk4vjp.c) ----------------- */
-
-/* VJP of the field at the n matrices u at time t: given the cotangents xbar
- * (n*(N^2-1)) of X and rbar (m) of r, write ubar (n*(N^2-1)) = D_{T_a} of
- * <xbar, X(u)> + rbar.r(u) (left-trivialised) and accumulate the parameter
- * gradient wherever the caller keeps it.  Returns an EMF_* status. */
-typedef int (*flow_field_vjp_fn)(double t, const cplx_t *u, const double *xbar,
-                                 const double *rbar, double *ubar, void *ctx);
-
-typedef struct flow_rk4_adj flow_rk4_adj_t;   /* opaque scratch */
-
-flow_rk4_adj_t *flow_rk4_adj_alloc(size_t n, int N, size_t m);
-void flow_rk4_adj_free(flow_rk4_adj_t *a);
-/* Given the stages st of one ode_rkmk_step_fixed from U0 to U1 (with extras
- * e1 = e0 + h sum_s b_s r_s), and the cotangents ubar (in: of U1, out: of
- * U0; n*(N^2-1)) and ebar (m, of e1 = of e0, unchanged), runs the reverse
- * sweep: dexp^{-1} truncation (bilinear), U_s = exp(Y_s) U0 (Ad and
- * dexp^T summed to convergence) and the field VJP at each stage.  The
- * re-unitarisation of U1 (a rounding-level change) is treated as the
- * identity.  Returns EMF_SUCCESS, EMF_EINVAL on mismatched sizes, or the
- * status of vjp. */
-int flow_rk4_vjp(flow_rk4_adj_t *a, const ode_stages_t *st, double *ubar,
-                 const double *ebar, flow_field_vjp_fn vjp, void *ctx);
-
-/* Left-trivialised VJPs of U = exp(Y) U0 (exposed for the tests):
- * u0bar = Ad_{exp(-Y)} ubar,  ybar = dexp_Y^T ubar = sum_k (-1)^k
- * ad_Y^k ubar / (k+1)!, summed until the terms stop changing the sum. */
-void flow_vjp_exp(int N, const double *y, const double *ubar, double *u0bar,
-                  double *ybar);
-/* VJP of K = X - [Y,X]/2 + [Y,[Y,X]]/12: accumulates xbar and ybar. */
-void flow_vjp_dexpinv2(int N, const double *y, const double *x,
-                       const double *kbar, double *xbar, double *ybar);
-
 /* ---- a block of single SU(N) matrices (single.c) ------------------------- */
 
 typedef struct flow_single {
@@ -106,8 +71,7 @@ typedef struct flow_single {
   pot_loop_ws_t **slws;
   long rec_idx;                 /* next stage cache to fill / to use */
   int recording;
-  flow_rk4_adj_t *adj;
-  double *ubar;                 /* (nb, ngen) scratch */
+  double *ubar;                 /* (2, nb, ngen) cotangent buffers */
   double *lbar;                 /* (nb) scratch */
   int recorded;                 /* stages hold the last fixed run */
 } flow_single_t;

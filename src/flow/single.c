@@ -27,7 +27,7 @@
  *
  * int flow_single_vjp(fs, theta, ubar, logqbar, dtheta)
  *   Backpropagation through the recorded fixed-step map: reverse sweep of
- *   flow_rk4_vjp over the steps, last first.  Every stage evaluated by a
+ *   ode_rkmk_step_backward over the steps, last first.  Every stage evaluated by a
  *   recording run kept its own loop-engine and network caches (4 n_steps
  *   of each), so the field VJP calls pot_loop_backward on the stage's
  *   caches directly (xbar, Lbar = -rbar), which calls nn_backward and
@@ -60,7 +60,6 @@ void flow_single_free(flow_single_t *fs)
   afree(fs->slws);
   afree(fs->snnf);
   afree(fs->sF);
-  flow_rk4_adj_free(fs->adj);
   afree(fs->ubar);
   afree(fs->lbar);
   afree(fs);
@@ -93,11 +92,10 @@ flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb, long n_steps,
   fs->ode_fixed = ode_workspace_alloc((size_t)nb, N, (size_t)nb, "rk4classic");
   if (adaptive) fs->ode_adapt = ode_workspace_alloc((size_t)nb, N, (size_t)nb, adaptive);
   fs->stages = acalloc((size_t)n_steps, sizeof *fs->stages);
-  fs->adj = flow_rk4_adj_alloc((size_t)nb, N, (size_t)nb);
-  fs->ubar = acalloc((size_t)nb * fs->ngen, sizeof(double));
+  fs->ubar = acalloc((size_t)2 * nb * fs->ngen, sizeof(double));
   fs->lbar = acalloc((size_t)nb, sizeof(double));
   bad = !fs->lws || !fs->ode_fixed || (adaptive && !fs->ode_adapt) || !fs->stages ||
-        !fs->adj || !fs->ubar || !fs->lbar;
+        !fs->ubar || !fs->lbar;
   for (long k = 0; !bad && k < n_steps; k++) {
     fs->stages[k] = ode_stages_alloc((size_t)nb, N, (size_t)nb);
     bad = fs->stages[k] == NULL;
@@ -143,12 +141,14 @@ int flow_single_field(double t, const cplx_t *u, double *x, double *r,
 
 /* The stages are visited last first, so the caches are used in reverse
  * order of recording; the forward is not repeated. */
-static int single_field_vjp(double t, const cplx_t *u, const double *xbar,
-                            const double *rbar, double *ubar, void *ctx)
+static int single_field_vjp(double t, const cplx_t *u, const double *x,
+                            const double *xbar, const double *rbar, double *ubar,
+                            void *ctx)
 {
   flow_single_t *fs = ctx;
   long k = --fs->rec_idx;
   (void)u;
+  (void)x;
   if (k < 0) return EMF_EINVAL;
   for (int b = 0; b < fs->nb; b++) fs->lbar[b] = -rbar[b];
   return pot_loop_backward(fs->slws[k], &fs->sF[k], 0, t, fs->nb, NULL, xbar, fs->lbar,
@@ -196,10 +196,19 @@ int flow_single_vjp(flow_single_t *fs, const double *theta, double *ubar,
   for (long k = 0; k < 4 * fs->n_steps; k++) flow_nnf_set(&fs->snnf[k], theta, dtheta);
   fs->rec_idx = 4 * fs->n_steps;
   fs->recorded = 0;   /* the caches are consumed */
-  for (long k = fs->n_steps - 1; k >= 0; k--) {
-    int status = flow_rk4_vjp(fs->adj, fs->stages[k], ubar, logqbar,
-                              single_field_vjp, fs);
-    if (status != EMF_SUCCESS) return status;
+  {
+    const size_t na = (size_t)fs->nb * fs->ngen;
+    double *a = fs->ubar, *b = fs->ubar + na, *tmp;
+    memcpy(a, ubar, na * sizeof(double));
+    for (long k = fs->n_steps - 1; k >= 0; k--) {
+      int status = ode_rkmk_step_backward(fs->ode_fixed, fs->stages[k], a, logqbar,
+                                          single_field_vjp, fs, b);
+      if (status != EMF_SUCCESS) return status;
+      tmp = a;
+      a = b;
+      b = tmp;
+    }
+    memcpy(ubar, a, na * sizeof(double));
   }
   return EMF_SUCCESS;
 }

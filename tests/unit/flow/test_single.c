@@ -13,7 +13,8 @@
  *    steps (boyda2 action for N = 3, c = (1) for N = 2), the backpropagated
  *    dJ/dtheta against central differences in 12 parameters spread over
  *    all layers and along a random direction: relative error < 1e-6
- *    (floor 1e-6 times the gradient norm).
+ *    (floor 1e-4 times the gradient norm: some SU(2) entries are exactly 0 and
+ *    their FD is rounding noise ~1e-11).
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
@@ -183,7 +184,7 @@ static void test_gradient(int N)
     fd = loss(fs, tw, &S, tp, u0, u1, lq, NULL);
     tp[i] -= 2 * hs;
     fd = (fd - loss(fs, tw, &S, tp, u0, u1, lq, NULL)) / (2 * hs);
-    worst = fmax(worst, fabs(fd - dth[i]) / fmax(fmax(fabs(fd), fabs(dth[i])), 1e-6 * gnorm));
+    worst = fmax(worst, fabs(fd - dth[i]) / fmax(fmax(fabs(fd), fabs(dth[i])), 1e-4 * gnorm));
   }
   check_abs(worst, 0, 1e-6, "dJ/dtheta vs central FD, 12 parameters, N=%d (max rel %.2e)", N, worst);
   {
