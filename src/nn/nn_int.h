@@ -1,0 +1,122 @@
+/*******************************************************************************
+ * nn_int.h: internal helpers of src/nn (not part of the public interface).
+ *
+ * A short vector type vd_t of NN_VL doubles (GCC/Clang vector extension; one
+ * AVX2 or AVX-512 register), unaligned load/store, broadcast, lane sum,
+ * fused multiply-add (the
+ * FMA instruction where the target has it: -std=c11 disables the compiler's
+ * own contraction), and a vectorised tanh accurate to a few ulp.
+ ******************************************************************************/
+#ifndef NN_INT_H
+#define NN_INT_H
+
+#include <string.h>
+#if defined(__AVX512F__) || (defined(__FMA__) && defined(__AVX__))
+#include <immintrin.h>
+#endif
+
+/* 8 doubles with AVX-512 (e.g. ARCH=-march=x86-64-v4), else 4 (AVX2). */
+#if defined(__AVX512F__)
+#define NN_VL 8
+#else
+#define NN_VL 4
+#endif
+
+typedef double vd_t __attribute__((vector_size(NN_VL * sizeof(double))));
+typedef long long vi_t __attribute__((vector_size(NN_VL * sizeof(long long))));
+
+static inline vd_t vload(const double *p)
+{
+  vd_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline void vstore(double *p, vd_t v) { memcpy(p, &v, sizeof v); }
+
+static inline vd_t vbroadcast(double a)
+{
+#if NN_VL == 8
+  return (vd_t){a, a, a, a, a, a, a, a};
+#else
+  return (vd_t){a, a, a, a};
+#endif
+}
+
+/* sum of the lanes, pairwise */
+static inline double vhsum(vd_t v)
+{
+  double t[NN_VL];
+  vstore(t, v);
+  for (int w = NN_VL / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; i++) t[i] += t[i + w];
+  return t[0];
+}
+
+static inline vd_t vfma(vd_t a, vd_t b, vd_t c)
+{
+#if defined(__AVX512F__)
+  return _mm512_fmadd_pd(a, b, c);
+#elif defined(__FMA__) && defined(__AVX__)
+  return _mm256_fmadd_pd(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+static inline vd_t vabs(vd_t x)
+{
+  return (vd_t)((vi_t)x & 0x7fffffffffffffffLL);
+}
+
+/* lane-wise mask ? x : y (mask lanes all ones or all zeros, as produced by
+ * a vector comparison) */
+static inline vd_t vselect(vi_t mask, vd_t x, vd_t y)
+{
+  return (vd_t)((mask & (vi_t)x) | (~mask & (vi_t)y));
+}
+
+/* exp(x) for x in [-80, 0]: x = k ln2 + r, |r| <= ln2/2, Taylor to r^13
+ * (truncation < 1e-17 relative), 2^k assembled in the exponent bits. */
+static inline vd_t vexp_neg(vd_t x)
+{
+  static const double c[14] = {
+      0x1.0000000000000p+0,  0x1.0000000000000p+0,  0x1.0000000000000p-1,
+      0x1.5555555555555p-3,  0x1.5555555555555p-5,  0x1.1111111111111p-7,
+      0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16,
+      0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26,
+      0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33};
+  const vd_t magic = vbroadcast(0x1.8p52);
+  vd_t kd = vfma(x, vbroadcast(0x1.71547652b82fep+0), magic);
+  vd_t k = kd - magic;
+  vd_t r = vfma(k, vbroadcast(-0x1.62e4200000000p-1), x);
+  r = vfma(k, vbroadcast(-0x1.fdf473de6af28p-22), r);
+  vd_t p = vbroadcast(c[13]);
+  for (int i = 12; i >= 0; i--) p = vfma(p, r, vbroadcast(c[i]));
+  vi_t ki = (vi_t)kd - (vi_t)magic;
+  vd_t scale = (vd_t)((ki + 1023) << 52);
+  return p * scale;
+}
+
+/* tanh: odd Taylor series (12 terms, truncation < 2e-17 relative) for
+ * |z| < 0.3, else sign(z) (1 - e) / (1 + e) with e = exp(-2|z|) (|z|
+ * clamped to 40; there e ~ 1e-35 and the quotient rounds to 1). */
+static inline vd_t vtanh(vd_t z)
+{
+  static const double c[12] = {
+      0x1.0000000000000p+0,  -0x1.5555555555555p-2,  0x1.1111111111111p-3,
+      -0x1.ba1ba1ba1ba1cp-5, 0x1.664f4882c10fap-6,   -0x1.226e355e6c23dp-7,
+      0x1.d6d3d0e157de0p-9,  -0x1.7da36452b75e3p-10, 0x1.3558248036744p-11,
+      -0x1.f57d7734d1664p-13, 0x1.967e18afcafadp-14, -0x1.497d8eea25259p-15};
+  vd_t a = vabs(z), w = z * z, p = vbroadcast(c[11]);
+  for (int i = 10; i >= 0; i--) p = vfma(p, w, vbroadcast(c[i]));
+  p = p * z;
+  vd_t ac = vselect(a > vbroadcast(40.0), vbroadcast(40.0), a); /* NaN stays */
+  vd_t e = vexp_neg(-2.0 * ac);
+  vd_t big = (1.0 - e) / (1.0 + e);
+  vi_t sign = (vi_t)z & (long long)0x8000000000000000ULL;
+  big = (vd_t)((vi_t)big | sign);
+  return vselect(a < vbroadcast(0.3), p, big);
+}
+
+#endif
