@@ -147,16 +147,17 @@ def analyse(args, names):
                      "standard error; 'dev' is (estimate - exact) / error.\n" %
                      (p.get("n", 0), p.get("stepper", "?"), p.get("eps_abs", float("nan")),
                       p.get("logq_error", {}).get("ref_factor", float("nan"))))
-    lines.append("| target | N | beta | train steps | train s | sample s | ESS | IMH acc. | "
+    lines.append("| target | N | beta | train steps | train wall s | train CPU s | sample wall s | ESS | IMH acc. | "
                  "KL(q\\|\\|p) | max \\|d log q\\| | ESS (ref tol.) |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n, s in rows:
         _, N, beta, c = TARGETS[n]
         tr, sm = s.get("train", {}), s["sample"]
         tw = s.get("run", {}).get("task_wall_time", {})
         le = sm.get("logq_error", {})
-        lines.append("| %s | %d | %g | %s | %.1f | %.1f | %.5f | %.4f | %.5f +- %.5f | %.1e | %.5f |" % (
+        lines.append("| %s | %d | %g | %s | %.1f | %.1f | %.1f | %.5f | %.4f | %.5f +- %.5f | %.1e | %.5f |" % (
             n, N, beta, tr.get("steps", "-"), tw.get("train", float("nan")),
+            tr.get("cpu_seconds", float("nan")),
             tw.get("sample", float("nan")), sm["ess"], sm["acceptance"], sm["kl"]["mean"],
             sm["kl"]["error"], le.get("max_abs", float("nan")), le.get("ess_ref", float("nan"))))
     lines.append("")
