@@ -4,7 +4,7 @@
 # 1, 3, 9) with the defaults of input/single_su3.conf / single_su2.conf;
 # every run must reach ESS >= 0.99 and its reweighted <(1/N) Re tr U^k>
 # (k = 1, 2, 3) and log Z must agree with the exact values (summary.json)
-# within 3 standard errors.  Several minutes per target.
+# within 3 standard errors (65536 samples).  Several minutes per target.
 # SUITE: long
 # TIMEOUT: 7200
 set -u
@@ -16,7 +16,7 @@ fail=0
 run() {  # run NAME CONFIG N BETA C
   if [ "$np" -gt 1 ]; then mp="mpirun -np $np"; else mp=""; fi
   if ! $mp "$bin" --set "lattice.N=$3" --set "action.beta=$4" --set "target.c=$5" \
-       --set sample.save_samples=false -o "$out/$1" "$root/$2" >"$out/$1.log" 2>&1; then
+       --set sample.save_samples=false --set sample.n=65536 -o "$out/$1" "$root/$2" >"$out/$1.log" 2>&1; then
     echo "FAIL: $1: emflow-lqft failed (log $out/$1.log)"; fail=$((fail + 1)); return
   fi
   /usr/bin/python3 - "$out/$1/summary.json" "$1" <<'PY' || fail=$((fail + 1))
