@@ -17,6 +17,7 @@ typedef enum {
 } error_kind_t;
 
 void error_init(MPI_Comm comm);
+void error_set_program(const char *name);
 int error_rank(void);
 const char *error_string(int status);
 void error_impl(error_kind_t kind, int test, int exit_code, const char *func,

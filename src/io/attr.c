@@ -137,7 +137,14 @@ int io_attr_read_string(hid_t obj, const char *name, char *s, int len,
   hid_t aid, ftype, mtype;
   int status = attr_open(obj, name, H5T_STRING, 1, where, msg, msglen, &aid, &ftype);
   if (status != EMF_SUCCESS) return status;
+  /* The memory type takes the file's character set (h5py writes UTF-8) and,
+   * for fixed-length strings, one byte more with a NUL terminator, so that
+   * strings stored without a NUL (NULLPAD, SPACEPAD) keep their last byte. */
   mtype = H5Tcopy(H5T_C_S1);
+  if (mtype >= 0 && H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0) {
+    H5Tclose(mtype);
+    mtype = -1;
+  }
   if (H5Tis_variable_str(ftype) > 0) {
     char *p = NULL;
     if (mtype < 0 || H5Tset_size(mtype, H5T_VARIABLE) < 0 || H5Aread(aid, mtype, &p) < 0 ||
@@ -151,8 +158,8 @@ int io_attr_read_string(hid_t obj, const char *name, char *s, int len,
   } else {
     size_t size = H5Tget_size(ftype);
     char *buf = size > 0 && size < 65536 ? calloc(size + 1, 1) : NULL;
-    if (buf == NULL || mtype < 0 || H5Tset_size(mtype, size) < 0 ||
-        H5Aread(aid, mtype, buf) < 0)
+    if (buf == NULL || mtype < 0 || H5Tset_size(mtype, size + 1) < 0 ||
+        H5Tset_strpad(mtype, H5T_STR_NULLTERM) < 0 || H5Aread(aid, mtype, buf) < 0)
       status = io_fail(msg, msglen, EMF_EFORMAT, "%s: cannot read attribute '%s'", where, name);
     else if (strlen(buf) >= (size_t)len)
       status = io_fail(msg, msglen, EMF_EFORMAT, "%s: attribute '%s' is too long", where, name);

@@ -6,6 +6,10 @@
  *   Call once, on all ranks, right after MPI_Init.  Until then the calls below
  *   act on MPI_COMM_WORLD.
  *
+ * void error_set_program(const char *name)
+ *   Program name that starts every error message (default "emflow-lqft");
+ *   name must stay valid.  Call once at start.
+ *
  * int error_rank(void)
  *   This rank's number in the error communicator.
  *
@@ -47,6 +51,7 @@
 #include "util.h"
 
 static MPI_Comm err_comm = MPI_COMM_NULL;
+static const char *err_program = "emflow-lqft";
 static void (*err_cleanup)(void *) = NULL;
 static void *err_cleanup_arg = NULL;
 
@@ -56,6 +61,8 @@ static MPI_Comm comm_or_world(void)
 }
 
 void error_init(MPI_Comm comm) { err_comm = comm; }
+
+void error_set_program(const char *name) { err_program = name; }
 
 int error_rank(void)
 {
@@ -87,8 +94,8 @@ static void print_error(const char *func, const char *file, int line,
 {
   char msg[2048];
   vsnprintf(msg, sizeof msg, fmt, ap);
-  fprintf(stderr, "emflow-lqft: error: %s\n  (in %s, %s:%d)\n", msg, func, file,
-          line);
+  fprintf(stderr, "%s: error: %s\n  (in %s, %s:%d)\n", err_program, msg, func,
+          file, line);
   fflush(stderr);
 }
 

@@ -163,6 +163,21 @@ static void damage(int k, const char *good, const char *bad)
     H5Adelete(g, "gitrev");
     break;
   case 22: H5Ldelete(f, "observables/plaq", H5P_DEFAULT); break;
+  case 26: /* as h5py writes str attributes: variable-length UTF-8 */
+  case 27: { /* fixed length without a terminating NUL (NULLPAD) */
+    const char *fmt = "emflow-ensemble", *pf = fmt;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (k == 26) {
+      H5Tset_size(t, H5T_VARIABLE);
+      H5Tset_cset(t, H5T_CSET_UTF8);
+      set_attr(f, "format", t, 1, &pf);
+    } else {
+      H5Tset_size(t, strlen(fmt));
+      H5Tset_strpad(t, H5T_STR_NULLPAD);
+      set_attr(f, "format", t, 1, fmt);
+    }
+    H5Tclose(t);
+  } break;
   case 23:
   case 24: {
     hsize_t d2[2] = {3, 2};
@@ -214,6 +229,8 @@ int main(int argc, char **argv)
       {"2-D series", EMF_EFORMAT, "1-D"},
       {"append to fixed-size series", EMF_EFORMAT, "not extendible"},
       {"no grid, gitrev (optional)", EMF_SUCCESS, ""},
+      {"format as variable-length UTF-8 (h5py)", EMF_SUCCESS, ""},
+      {"format without NUL (NULLPAD)", EMF_SUCCESS, ""},
   };
   const int L[2] = {12, 12};
   char good[256], bad[256];

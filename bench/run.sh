@@ -1,0 +1,41 @@
+#!/bin/sh
+# Benchmarks: bench/run.sh [quick]   (make bench runs it)
+#
+# Runs every benchmark build/bench/*.x (built from bench/*.c).  Markers read
+# from the first 40 lines of the source, as in tests/run.sh:
+#   NP: 1 2        run under mpirun at each of these rank counts
+#                  (absent: run once, without mpirun); EMF_BENCH_NP overrides
+#   QUICK: args    arguments passed in quick mode (absent: none)
+# Benchmarks print their numbers and the ratios to this machine's limits;
+# they never assert on time.  Output is also kept in build/bench-logs/.
+set -u
+mode=${1:-}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_pml=ob1
+export OMPI_MCA_btl=self,vader HWLOC_COMPONENTS=-x86
+logdir=build/bench-logs
+mkdir -p "$logdir"
+
+marker() {  # marker FILE NAME -> value after "NAME:" in the first 40 lines
+  head -n 40 "$1" | sed -n "s/.*$2:[ ]*\([^*]*\).*/\1/p" | head -n 1 | sed 's/ *$//'
+}
+
+status=0
+for src in bench/*.c; do
+  name=$(basename "$src" .c)
+  b=build/bench/$name.x
+  [ -x "$b" ] || { echo "== $name: not built"; status=1; continue; }
+  args=""
+  [ "$mode" = quick ] && args=$(marker "$src" QUICK)
+  nps=${EMF_BENCH_NP:-$(marker "$src" NP)}
+  if [ -z "$(marker "$src" NP)" ]; then
+    echo "== $name"
+    "$b" $args 2>&1 | tee "$logdir/$name.log" || status=1
+    continue
+  fi
+  for n in $nps; do
+    echo "== $name, $n rank(s)"
+    mpirun -np "$n" "$b" $args 2>&1 | tee "$logdir/$name.np$n.log" || status=1
+  done
+done
+exit $status

@@ -1,0 +1,60 @@
+/*******************************************************************************
+ * action.h: gauge actions and their forces (tmLQCD "monomial" style).
+ *
+ * An action term is an action_type_t (name, eval, force) plus its
+ * parameters (action_t).  The HMC sums any list of terms; later terms
+ * (rectangles, the flow's learned potential) plug in with new types.
+ *
+ * Conventions (DESIGN.md section 2, doc/hmc.md):
+ *   Wilson: S = -(beta/N) sum_P Re tr U_P over all plaquettes mu < nu.
+ *   Force = gradient of S in algebra coordinates with the left derivative
+ *   D_X f(U) = d/ds f(exp(sX) U):  f[(i*D + mu)*ngen + a] = D_{T_a} S at
+ *   the link of owned site i (g->owned[i]) in direction mu.  For a term
+ *   Re tr(U_l R) this is Re tr(T_a U_l R) = -(1/2) x_a(U_l R) in the
+ *   coordinates of sun.h.
+ * Force fields hold the owned links only, in the order of g->owned:
+ *   action_force_len(u) = n_owned * D * (N^2 - 1) doubles.
+ ******************************************************************************/
+#ifndef ACTION_H
+#define ACTION_H
+
+#include "gauge.h"
+#include "util.h"
+
+typedef struct action action_t;
+
+typedef struct action_type {
+  const char *name;   /* "wilson" */
+  int halo_depth;     /* halo depth the term needs (1 for plaquettes) */
+  /* s += this rank's share of S (owned plaquettes / loops); link halos must
+   * be current.  Returns EMF_SUCCESS or an EMF_* code.  Local. */
+  int (*eval)(const action_t *a, const gauge_t *u, qsum_t *s);
+  /* f (+)= gradient of S on every owned link, in the layout above: if add is
+   * 0 f is overwritten, else the term is added.  Link halos must be
+   * current.  Local (reads halos, never writes them). */
+  int (*force)(const action_t *a, const gauge_t *u, double *f, int add);
+} action_type_t;
+
+struct action {
+  const action_type_t *type;
+  double beta;        /* coupling */
+};
+
+/* Types. */
+extern const action_type_t *const action_wilson;
+
+/* action.c */
+/* Type by name ("wilson"); NULL if unknown. */
+const action_type_t *action_type_get(const char *name);
+/* Number of doubles of a force/momentum field for u. */
+size_t action_force_len(const gauge_t *u);
+/* S summed over all ranks (double-double, grid-independent); exchanges the
+ * link halos first.  Collective.  Returns EMF_SUCCESS or the first error. */
+int action_eval_all(const action_t *a, gauge_t *u, double *s);
+/* Same as a double-double accumulator (for energy differences). */
+int action_eval_qsum_all(const action_t *a, gauge_t *u, qsum_t *s);
+/* Sum of the forces of n terms into f (overwritten); exchanges the link
+ * halos first.  Collective.  Returns EMF_SUCCESS or the first error. */
+int action_force_all(const action_t *terms, int n, gauge_t *u, double *f);
+
+#endif

@@ -1,0 +1,223 @@
+/*******************************************************************************
+ * flow_lat.h: the gauge-equivariant flow of a lattice gauge field
+ * (DESIGN.md sections 3-6; doc/flow_lattice.md).
+ *
+ * Potential  Phi(U, t) = sum over sites x and loop shapes l of
+ *            F_{c(l)}(f(W_l(x)), t),
+ * with one learned F per term (a term is a class of shapes, "plaquette" =
+ * the D(D-1)/2 plaquette orientations, "rectangle" = the D(D-1) 1x2
+ * rectangle orientations; one F per term keeps the flow covariant under the
+ * lattice rotations).  Vector field on every link X = grad Phi, exact
+ * divergence div X = sum over loops len * Laplacian F, flow dU/dt = X U on
+ * t in [0, 1] by RKMK (ode.h), log q_1 = log q_0 - integral div X dt with
+ * the Haar prior (log q_0 = 0).
+ *
+ * Samples live on the owned links of a domain: u[(io*D + mu)*N*N ...] with
+ * io in g->owned order, the layout of the ODE state and of pot_lat_eval's
+ * gradient.  Cotangents of links are left-trivialised algebra coordinates
+ * ubar[(io*D + mu)*(N^2-1) + a] = D_{T_a} J.
+ *
+ * Parameter gradients: every term names the buffer its F accumulates its
+ * parameter gradient into (grad, n_grad).  The flow uses it as scratch: it
+ * calls the F's backward one loop at a time, zeroing grad before and adding
+ * the result to a double-double accumulator afterwards, so that the summed
+ * gradient does not depend on how loops are split between ranks and batches
+ * (flow_lat_grad_allreduce returns the same bits on any process grid).
+ ******************************************************************************/
+#ifndef FLOW_LAT_H
+#define FLOW_LAT_H
+
+#include <stdint.h>
+#include "gauge.h"
+#include "global.h"
+#include "nn.h"
+#include "ode.h"
+#include "potential.h"
+#include "util.h"
+
+#define FLOW_LAT_TERMS_MAX 8
+
+/* One term of the potential: a class of loop shapes and its F. */
+typedef struct flow_lat_term {
+  const char *shape;        /* "plaquette" or "rectangle" */
+  const pot_func_t *F;      /* the learned F (all terms share one K) */
+  double *grad;             /* where F->backward accumulates dF/dtheta (NULL:
+                               parameter gradients of this term not wanted) */
+  size_t n_grad;            /* its length */
+} flow_lat_term_t;
+
+typedef struct flow_lat {
+  const geom_t *g;
+  int N, D, nn, ngen, K, m, n_terms;
+  long n_links;             /* owned links, n_owned * D */
+  long n_links_global;      /* global links, n_global * D */
+  long n_steps;             /* fixed RK4 steps on [0, 1] (training) */
+  flow_lat_term_t term[FLOW_LAT_TERMS_MAX];
+  loop_set_t *ls;
+  int *shape_term;          /* (n_shapes) term of each shape */
+  pot_func_t F;             /* dispatcher: shape -> its term's F */
+  pot_lat_t *pot;
+  gauge_t *u;               /* field for the evaluations (halos) */
+  ode_workspace_t *ode_fixed;   /* "rk4classic" */
+  ode_workspace_t *ode_adapt;   /* adaptive stepper (NULL if none asked) */
+  ode_stages_t **stages;    /* (n_steps) recorded fixed steps */
+  int recorded;             /* stages hold the last fixed run */
+  int exact_sums;           /* per-loop parameter-gradient sums (default 1) */
+  size_t n_grad_total;      /* sum of the terms' n_grad */
+  size_t goff[FLOW_LAT_TERMS_MAX]; /* offset of term i in the accumulators */
+  qsum_t *gacc;             /* (n_grad_total) parameter-gradient accumulators */
+  qsum_t *gred;             /* (n_grad_total) scratch of the reduction */
+  double *out1;             /* (m + 2) scratch of the per-loop backward */
+  double *wgrad;            /* (n_links, ngen) scratch */
+  double *abuf;             /* (n_links, ngen) scratch */
+  cplx_t *ubuf;             /* (n_links, N*N) scratch sample */
+  double *tflat, *gflat;    /* (n_grad_total) flat parameters, gradient */
+  long n_field;             /* field evaluations so far */
+  double t_field;           /* seconds spent in them */
+} flow_lat_t;
+
+/* flow_lat.c */
+/* Halo depth the terms need (loops_depth of their shapes); -1 for an
+ * unknown shape name.  Local. */
+int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms);
+/* Flow of SU(N) fields on geometry g with the given terms (their F must
+ * share K; copied by value, the F's themselves must outlive the flow),
+ * pot_lat batches of nb loops, n_steps >= 1 fixed RK4 steps for training and
+ * an adaptive stepper by name (NULL: none).  Returns NULL on every rank
+ * with a message in msg when a term is unknown, the F's K differ, the
+ * halo is too shallow, a loop would pass a link twice on this lattice (the
+ * exact divergence needs simple loops: loops_check_simple), the stepper is
+ * unknown or memory is short.  Collective on g->comm. */
+flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
+                           const flow_lat_term_t *terms, int nb, long n_steps,
+                           const char *adaptive, char *msg, int msglen);
+void flow_lat_free(flow_lat_t *fl);       /* collective */
+/* on != 0 (default): each loop's parameter gradient is added to the
+ * double-double accumulators on its own (grid-independent bits; one extra
+ * F forward per loop in the backward).  on == 0: whole batches (faster for
+ * a network F; the last bits then depend on the process grid).  Local. */
+void flow_lat_set_exact_sums(flow_lat_t *fl, int on);
+/* Haar prior sample: owned link (io, mu) from the stream (seed,
+ * RNG_FLOW_PRIOR, sample * n_links_global + global link index, step).
+ * Same field on any grid.  Local. */
+void flow_lat_prior(const flow_lat_t *fl, uint64_t seed, uint64_t sample,
+                    uint32_t step, cplx_t *u);
+/* The same from the streams of another purpose (rng.h; training batches
+ * use RNG_TRAIN).  Local. */
+void flow_lat_prior_stream(const flow_lat_t *fl, uint64_t seed, uint32_t purpose,
+                           uint64_t sample, uint32_t step, cplx_t *u);
+/* ode_field_fn of the flow (params = flow_lat_t *): x = grad Phi on every
+ * owned link, r[0] = -div X (global).  Collective (halo exchanges and the
+ * divergence sum); the status is the same on every rank. */
+int flow_lat_field(double t, const cplx_t *u, double *x, double *r,
+                   void *params);
+/* Flow of u (in: U_0, out: U_1) with n_steps classical RKMK-RK4 steps;
+ * *logq gets -integral div X dt added.  record != 0 keeps the stages for
+ * flow_lat_vjp (the stages are allocated by the first such call).
+ * Collective.  Returns an EMF_* status (same on all ranks). */
+int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record);
+/* The same with the adaptive stepper, all ranks taking the same steps
+ * (ode_workspace_set_reduce with MPI_MAX on g->comm).  EMF_EINVAL if no
+ * adaptive stepper was allocated.  Collective. */
+int flow_lat_run_adaptive(flow_lat_t *fl, const ode_adaptive_t *par, cplx_t *u,
+                          double *logq, ode_stats_t *stats);
+
+/* flow_lat_grad.c */
+/* Zero the parameter-gradient accumulators.  Local. */
+void flow_lat_grad_zero(flow_lat_t *fl);
+/* Backward through the last flow_lat_run_fixed(record = 1): ubar (n_links,
+ * ngen) in: the cotangent of U_1, out: that of U_0; logqbar the cotangent
+ * of log q_1.  Parameter gradients are added to the accumulators.
+ * Collective.  EMF_EINVAL when nothing is recorded. */
+int flow_lat_vjp(flow_lat_t *fl, double *ubar, double logqbar);
+/* One sample of the reverse-KL loss: U_0 = flow_lat_prior_stream(seed,
+ * RNG_TRAIN, sample, step), U_1 by the fixed-step flow, loss = log q(U_1) + S(U_1) with the
+ * Wilson action S at beta, its parameter gradient added to the
+ * accumulators.  u (n_links * N*N) receives U_1; loss, logq, action
+ * (optional) the global values.  Collective. */
+int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
+                       uint64_t sample, uint32_t step, cplx_t *u,
+                       double *loss, double *logq, double *action);
+/* Sum of the accumulators over comm (every rank of comm must hold the same
+ * flow layout; comm may contain several domain groups, each counting each
+ * of its loops once), rounded once: grad[i] (n_grad of term i) on every
+ * rank, NULL entries skipped.  Collective on comm. */
+void flow_lat_grad_allreduce(flow_lat_t *fl, MPI_Comm comm, double *const *grad);
+
+/* flow_lat_train.c */
+/* Statistics of one training batch. */
+typedef struct flow_lat_batch {
+  long n;               /* samples */
+  double loss;          /* mean of log q + S */
+  double loss_std;      /* its standard deviation over the batch */
+  double logq, action;  /* means of log q and S */
+  double ess;           /* (sum w)^2 / (n sum w^2), w = exp(-log q - S) */
+  double seconds;       /* wall time of the batch (max over ranks) */
+  double grad_norm;     /* gradient norm before clipping (train steps) */
+  double lr;            /* learning rate of the step (train steps) */
+  long step;            /* optimizer steps taken after this one */
+} flow_lat_batch_t;
+
+/* Loss and exact gradient of training step `step` over `batch` samples
+ * (sample b from the RNG_TRAIN streams (seed, b, step)).  comm holds
+ * n_groups groups of domain ranks (each group one flow_lat_t on its own
+ * domain communicator, `group` this rank's group); sample b is done by group
+ * b mod n_groups.  grad[c] (term c's n_grad; NULL to skip) receives the
+ * mean gradient on every rank, st the batch statistics.  The results have
+ * the same bits for any grid and any number of groups.  Collective on
+ * comm.  Returns an EMF_* status, agreed over comm. */
+int flow_lat_grad_batch_all(flow_lat_t *fl, double beta, uint64_t seed,
+                            uint32_t step, long batch, int group, int n_groups,
+                            MPI_Comm comm, double *const *grad,
+                            flow_lat_batch_t *st);
+/* One Adam step (nn.h adam_step, with its global-norm clipping) on the
+ * parameters of all terms with a gradient buffer: theta[c] is the array
+ * of n_grad doubles term c's F reads (NULL entries for terms without one);
+ * adam has n_grad_total entries in term order.  The batch is that of
+ * training step adam->t (RNG_TRAIN streams), so a run restarted from
+ * (theta, adam) continues bit for bit.  st: batch statistics, gradient
+ * norm, learning rate, steps taken.  Same bits on any grid and number of
+ * groups.  Collective on comm.  EMF_EINVAL for an Adam state of the wrong
+ * size, EMF_ERANGE for a non-finite gradient (nothing changed). */
+int flow_lat_train_step_all(flow_lat_t *fl, double beta, uint64_t seed,
+                            long batch, int group, int n_groups, MPI_Comm comm,
+                            double *const *theta, adam_state_t *adam,
+                            const adam_parms_t *ap, flow_lat_batch_t *st);
+/* n_train such steps; every > 0: a progress line (flow_lat_progress) by
+ * message() (rank 0 of log_init's communicator) every `every` steps and
+ * after the last.  st: the last step's
+ * statistics.  Collective on comm.  Stops at the first failing step. */
+int flow_lat_train_all(flow_lat_t *fl, double beta, uint64_t seed, long batch,
+                       int group, int n_groups, MPI_Comm comm,
+                       double *const *theta, adam_state_t *adam,
+                       const adam_parms_t *ap, long n_train, long every,
+                       flow_lat_batch_t *st);
+/* Progress line into buf: step/of, loss +- std, ESS, elapsed and estimated
+ * remaining time (linear in steps).  Local. */
+void flow_lat_progress(char *buf, int len, long step, long n_steps,
+                       const flow_lat_batch_t *st, double elapsed);
+
+/* Samples of the flow for IMH and reweighting. */
+typedef struct flow_lat_samples {
+  long n;
+  double *logq;         /* (n) log q(U_1), global sample order */
+  double *action;       /* (n) S(U_1) (Wilson, beta) */
+  double *plaq;         /* (n) plaquette of U_1 */
+  double *logq_ref;     /* (n) at the tolerance / ref_factor (NULL: none) */
+  double *action_ref;   /* (n) */
+  long n_eval;          /* field evaluations of this rank's group */
+  double seconds;       /* wall time (max over ranks), reference excluded */
+} flow_lat_samples_t;
+
+/* Samples first..first+n-1 (flow_lat_prior(seed, i, 0), adaptive flow at
+ * par; with ref_factor > 1 each again at eps / ref_factor for the
+ * log-density error), by group i mod n_groups; arrays allocated in out
+ * (flow_lat_samples_release) and identical on every rank of comm.
+ * Collective on comm; the status is agreed. */
+int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
+                        uint64_t first, long n, const ode_adaptive_t *par,
+                        double ref_factor, int group, int n_groups,
+                        MPI_Comm comm, flow_lat_samples_t *out);
+void flow_lat_samples_release(flow_lat_samples_t *s);
+
+#endif

@@ -1,0 +1,102 @@
+/*******************************************************************************
+ * parms.h: the run parameters, one plain sub-struct per input group.
+ *
+ * parms_t holds only plain data (no pointers), so rank 0 fills it from the
+ * configuration file (cfg.h) and broadcasts it as bytes.  Every key of
+ * doc/input.md is one field here; enumerated keys are stored as int holding
+ * the value of the enum named in the comment (the order of the allowed
+ * strings in the input).  Arrays carry their length in the field named
+ * before them.
+ *
+ * Adding a group: a sub-struct here, a member of parms_t, a schema table in
+ * src/cfg/group_<name>.c and one line in src/cfg/registry.c.
+ ******************************************************************************/
+#ifndef PARMS_H
+#define PARMS_H
+
+#include <stdint.h>
+#include "global.h"
+
+#define PARMS_PATH_MAX 1024  /* bytes of a path, including the final NUL */
+#define PARMS_TASKS_MAX 16   /* entries of run.tasks */
+#define PARMS_C_MAX 16       /* coefficients of target.c */
+
+/* Tasks (run.tasks), in the order of the allowed names
+ * "init", "hmc", "train", "sample", "compare", "exact". */
+typedef enum {
+  TASK_INIT = 0,
+  TASK_HMC,
+  TASK_TRAIN,
+  TASK_SAMPLE,
+  TASK_COMPARE,
+  TASK_EXACT,
+  TASK_COUNT
+} task_kind_t;
+
+typedef enum { TARGET_LATTICE = 0, TARGET_SINGLE = 1 } target_type_t;
+typedef enum { INIT_START_HOT = 0, INIT_START_COLD = 1 } init_start_t;
+typedef enum {
+  HMC_INTEGRATOR_LEAPFROG = 0,
+  HMC_INTEGRATOR_OMELYAN2MN = 1
+} hmc_integrator_t;
+
+typedef struct {
+  int N;                  /* lattice.N: gauge group SU(N), 2..EMF_NMAX */
+  int D;                  /* number of dimensions = length of lattice.extent
+                             (0 only for target.type = "single" without an
+                             extent) */
+  int extent[EMF_DMAX];   /* lattice.extent: L_0..L_{D-1} */
+  int n_grid;             /* D after validation */
+  int grid[EMF_DMAX];     /* lattice.grid: ranks per direction, 0 = auto
+                             (all 0 when the key is absent) */
+} lattice_parms_t;
+
+typedef struct {
+  double beta;            /* action.beta > 0 */
+} action_parms_t;
+
+typedef struct {
+  int type;               /* target.type: target_type_t */
+  int n_c;                /* length of target.c (>= 1 for "single") */
+  double c[PARMS_C_MAX];  /* target.c: coefficients c_1..c_K */
+} target_parms_t;
+
+typedef struct {
+  int64_t seed;                 /* run.seed >= 0 */
+  int n_tasks;                  /* length of run.tasks, >= 1 */
+  int tasks[PARMS_TASKS_MAX];   /* run.tasks: task_kind_t, in run order */
+} run_parms_t;
+
+typedef struct {
+  int start;              /* init.start: init_start_t */
+} init_parms_t;
+
+typedef struct {
+  int trajectories;       /* hmc.trajectories >= 1 (after thermalization) */
+  int thermalization;     /* hmc.thermalization >= 0 */
+  double tau;             /* hmc.tau > 0: trajectory length */
+  int steps;              /* hmc.steps >= 1: integrator steps per trajectory */
+  int integrator;         /* hmc.integrator: hmc_integrator_t */
+  int save_every;         /* hmc.save_every >= 0: store every n-th
+                             configuration (0 = none) */
+} hmc_parms_t;
+
+typedef struct {
+  char dir[PARMS_PATH_MAX];  /* output.dir (default runs/<config basename>) */
+} output_parms_t;
+
+typedef struct {
+  lattice_parms_t lattice;
+  action_parms_t action;
+  target_parms_t target;
+  run_parms_t run;
+  init_parms_t init;
+  hmc_parms_t hmc;
+  output_parms_t output;
+  char config_file[PARMS_PATH_MAX];  /* the file the parameters came from */
+  uint64_t hash;  /* cfg_hash: FNV-1a 64 of the canonical text without
+                     lattice.grid and output.dir (the config hash of
+                     checkpoints) */
+} parms_t;
+
+#endif

@@ -1,0 +1,78 @@
+/*******************************************************************************
+ * action.c: lookup of action types and the collective drivers.
+ *
+ * const action_type_t *action_type_get(const char *name)
+ *   The action type called name ("wilson"), NULL if there is none.  Local.
+ *
+ * size_t action_force_len(const gauge_t *u)
+ *   n_owned * D * (N^2 - 1): the length of a force or momentum field
+ *   (layout in action.h).  Local.
+ *
+ * int action_eval_qsum_all(const action_t *a, gauge_t *u, qsum_t *s)
+ *   Exchanges the link halos, sums every rank's share of S in double-double
+ *   and reduces over the ranks (qsum_allreduce), so *s holds the same bits
+ *   on every rank and its rounded value does not depend on the grid.
+ *   Returns EMF_EINVAL if the halo depth is below what the type needs, else
+ *   the status of eval (collectively agreed: the largest code).
+ *
+ * int action_eval_all(const action_t *a, gauge_t *u, double *s)
+ *   As above, rounded to a double.
+ *
+ * int action_force_all(const action_t *terms, int n, gauge_t *u, double *f)
+ *   Exchanges the link halos once and writes the summed gradient of the n
+ *   terms into f (the first term overwrites, the others add, always in
+ *   list order).  Returns EMF_EINVAL for n < 1 or a too shallow halo, else
+ *   the first non-zero status of a term (agreed over the ranks).
+ *
+ * Context: the _all functions are collective over u->g->comm.
+ ******************************************************************************/
+#include <string.h>
+#include "action.h"
+
+const action_type_t *action_type_get(const char *name)
+{
+  if (name != NULL && strcmp(name, action_wilson->name) == 0) return action_wilson;
+  return NULL;
+}
+
+size_t action_force_len(const gauge_t *u)
+{
+  return (size_t)u->g->n_owned * u->g->D * u->su->ngen;
+}
+
+static int agree(int st, MPI_Comm comm)
+{
+  int out;
+  MPI_Allreduce(&st, &out, 1, MPI_INT, MPI_MAX, comm);
+  return out;
+}
+
+int action_eval_qsum_all(const action_t *a, gauge_t *u, qsum_t *s)
+{
+  s->hi = s->lo = 0.0;
+  if (u->g->depth < a->type->halo_depth) return EMF_EINVAL;
+  gauge_exchange(u);
+  int st = a->type->eval(a, u, s);
+  qsum_allreduce(s, 1, u->g->comm);
+  return agree(st, u->g->comm);
+}
+
+int action_eval_all(const action_t *a, gauge_t *u, double *s)
+{
+  qsum_t q;
+  int st = action_eval_qsum_all(a, u, &q);
+  *s = qsum_value(&q);
+  return st;
+}
+
+int action_force_all(const action_t *terms, int n, gauge_t *u, double *f)
+{
+  if (n < 1) return EMF_EINVAL;
+  for (int k = 0; k < n; k++)
+    if (u->g->depth < terms[k].type->halo_depth) return EMF_EINVAL;
+  gauge_exchange(u);
+  int st = EMF_SUCCESS;
+  for (int k = 0; k < n && st == EMF_SUCCESS; k++)
+    st = terms[k].type->force(&terms[k], u, f, k > 0);
+  return agree(st, u->g->comm);
+}

@@ -1,0 +1,435 @@
+/*******************************************************************************
+ * flow_lat.c: the gauge-equivariant lattice flow: terms, vector field,
+ * divergence, prior and integration (doc/flow_lattice.md).
+ *
+ * int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
+ *   Halo depth the terms' loop shapes need (plaquette 1, rectangle 2), -1
+ *   for an unknown shape name or bad arguments.
+ *
+ * flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
+ *                            const flow_lat_term_t *terms, int nb,
+ *                            long n_steps, const char *adaptive,
+ *                            char *msg, int msglen)
+ *   Builds the loop set (each term adds its shapes; shape -> term table),
+ *   checks that every loop passes each link at most once on this lattice
+ *   (loops_check_simple; otherwise the exact divergence would be wrong and
+ *   the flow is refused with a message naming the shape and the lattice),
+ *   allocates the potential workspace (pot_lat_alloc with batches of nb),
+ *   a gauge field for the evaluations, the fixed-step ("rk4classic") and
+ *   optional adaptive ODE workspaces for the owned links plus one extra
+ *   component (log q) and the parameter-gradient accumulators.  The
+ *   n_steps recorded stages of training (about 1.6 kB per SU(3) link and
+ *   step) are allocated by the first flow_lat_run_fixed with record != 0,
+ *   so a sampling-only flow does not hold them.  The adaptive workspace takes its step decisions
+ *   globally (ode_workspace_set_reduce, MPI_MAX over g->comm).  Returns
+ *   NULL on every rank with a message on any failure.
+ *
+ * void flow_lat_free(flow_lat_t *fl)
+ *   Releases everything (NULL allowed).  Collective (halo plans).
+ *
+ * void flow_lat_prior(const flow_lat_t *fl, uint64_t seed, uint64_t sample,
+ *                     uint32_t step, cplx_t *u)
+ *   Haar-random owned links, link (io, mu) from the Philox stream (seed,
+ *   RNG_FLOW_PRIOR, sample * n_links_global + gs * D + mu, step), gs the
+ *   global site index: the same field on any process grid.
+ *
+ * void flow_lat_prior_stream(const flow_lat_t *fl, uint64_t seed,
+ *                            uint32_t purpose, uint64_t sample,
+ *                            uint32_t step, cplx_t *u)
+ *   The same with another stream purpose (training uses RNG_TRAIN).
+ *
+ * int flow_lat_field(double t, const cplx_t *u, double *x, double *r,
+ *                    void *params)
+ *   The ode_field_fn: copies the owned links u into the flow's gauge field,
+ *   then pot_lat_eval (which exchanges the halos) gives x = grad Phi on
+ *   every owned link and div = sum over loops len * Delta F (global,
+ *   double-double); r[0] = -div.  The F of a loop is its term's
+ *   (dispatcher below).  Returns the agreed status of pot_lat_eval.
+ *
+ * int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
+ *   n_steps steps of ode_rkmk_step_fixed, step k from k/n_steps with
+ *   h = 1/n_steps, stages recorded when record != 0 (allocated on first
+ *   use; EMF_ENOMEM on every rank if that fails on one).  The status is
+ *   agreed between the ranks after every step.
+ *
+ * void flow_lat_set_exact_sums(flow_lat_t *fl, int on)
+ *   on != 0 (the default): per-loop parameter-gradient sums (below).
+ *   on == 0: the dispatcher passes whole batches to the F's backward with
+ *   params = 1 and adds the batch's gradient to the accumulators once:
+ *   faster for a network F, but the last bits of the gradient then depend
+ *   on how the loops are split into ranks and batches.
+ *
+ * int flow_lat_run_adaptive(flow_lat_t *fl, const ode_adaptive_t *par,
+ *                           cplx_t *u, double *logq, ode_stats_t *stats)
+ *   ode_integrate_adaptive from 0 to 1 with the global step control.
+ *
+ * The dispatcher pot_func_t (shape -> term): forward calls the term's F on
+ * the batch (pot_lat batches never mix shapes).  backward with params = 0,
+ * or for a term without a gradient buffer, passes the batch through with
+ * params = 0.  With params != 0 it works loop by loop: the term's F is
+ * evaluated again on the loop alone (when the batch has more than one
+ * loop), its gradient buffer zeroed, its backward called on that loop and
+ * the buffer added to the term's double-double accumulators.  Each loop's
+ * contribution is then summed exactly enough for the total not to depend
+ * on the process grid (potential.h: F results must not depend on the batch).
+ *
+ * Context: flow_lat_alloc, flow_lat_free, flow_lat_field and the run
+ * functions are collective on g->comm and must be called by all ranks in
+ * the same order; flow_lat_depth and flow_lat_prior are local.  A
+ * non-finite state met by one rank inside an adaptive integration is not
+ * agreed before the next field evaluation (the step control is): the F
+ * must keep the field finite.  Not thread-safe.
+ ******************************************************************************/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mpi.h>
+#include "flow_lat.h"
+#include "rng.h"
+
+static void set_msg(char *msg, int msglen, const char *text)
+{
+  if (msg != NULL && msglen > 0) snprintf(msg, (size_t)msglen, "%s", text);
+}
+
+static int add_shapes(loop_set_t *ls, const char *name)
+{
+  if (name == NULL) return EMF_EINVAL;
+  if (strcmp(name, "plaquette") == 0) return loops_add_plaquettes(ls);
+  if (strcmp(name, "rectangle") == 0) return loops_add_rectangles(ls);
+  return EMF_EINVAL;
+}
+
+int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
+{
+  loop_set_t *ls = loops_alloc(D);
+  int depth = -1, ok = ls != NULL && n_terms >= 1 && n_terms <= FLOW_LAT_TERMS_MAX;
+  for (int c = 0; ok && c < n_terms; c++) ok = add_shapes(ls, terms[c].shape) == EMF_SUCCESS;
+  if (ok) depth = loops_depth(ls);
+  loops_free(ls);
+  return depth;
+}
+
+/* ---- the dispatcher: shape -> its term's F -------------------------------- */
+
+static int disp_forward(void *ctx, double *out, int shape, double t, int nb,
+                        const double *f, const double *G, const double *h)
+{
+  const flow_lat_t *fl = ctx;
+  const pot_func_t *F = fl->term[fl->shape_term[shape]].F;
+  return F->forward(F->ctx, out, shape, t, nb, f, G, h);
+}
+
+static int disp_backward(void *ctx, double *df, double *dG, double *dh,
+                         int shape, double t, int nb, const double *dout,
+                         const double *f, const double *G, const double *h,
+                         int params)
+{
+  flow_lat_t *fl = ctx;
+  const int c = fl->shape_term[shape], m = fl->m;
+  const flow_lat_term_t *tm = &fl->term[c];
+  const pot_func_t *F = tm->F;
+  qsum_t *acc = fl->gacc + fl->goff[c];
+  if (!params || tm->grad == NULL || tm->n_grad == 0)
+    return F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
+  if (!fl->exact_sums) {
+    int s;
+    memset(tm->grad, 0, tm->n_grad * sizeof(double));
+    s = F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 1);
+    for (size_t j = 0; s == EMF_SUCCESS && j < tm->n_grad; j++) qsum_add(&acc[j], tm->grad[j]);
+    return s;
+  }
+  for (int b = 0; b < nb; b++) {
+    const double *fb = f + (size_t)b * m;
+    const double *Gb = G != NULL ? G + (size_t)b * m * m : NULL;
+    const double *hb = h != NULL ? h + (size_t)b * m : NULL;
+    int s;
+    if (nb > 1) {
+      s = F->forward(F->ctx, fl->out1, shape, t, 1, fb, Gb, hb);
+      if (s != EMF_SUCCESS) return s;
+    }
+    memset(tm->grad, 0, tm->n_grad * sizeof(double));
+    s = F->backward(F->ctx, df + (size_t)b * m, dG != NULL ? dG + (size_t)b * m * m : NULL,
+                    dh != NULL ? dh + (size_t)b * m : NULL, shape, t, 1,
+                    dout + (size_t)b * (m + 2), fb, Gb, hb, 1);
+    if (s != EMF_SUCCESS) return s;
+    for (size_t j = 0; j < tm->n_grad; j++) qsum_add(&acc[j], tm->grad[j]);
+  }
+  return EMF_SUCCESS;
+}
+
+/* ---- allocation ----------------------------------------------------------- */
+
+static void reduce_max(double *rmax, void *ctx)
+{
+  const flow_lat_t *fl = ctx;
+  MPI_Allreduce(MPI_IN_PLACE, rmax, 1, MPI_DOUBLE, MPI_MAX, fl->g->comm);
+}
+
+void flow_lat_free(flow_lat_t *fl)
+{
+  if (fl == NULL) return;
+  if (fl->stages != NULL)
+    for (long k = 0; k < fl->n_steps; k++) ode_stages_free(fl->stages[k]);
+  free(fl->stages);
+  ode_workspace_free(fl->ode_fixed);
+  ode_workspace_free(fl->ode_adapt);
+  pot_lat_free(fl->pot);
+  if (fl->u != NULL) gauge_free(fl->u);
+  loops_free(fl->ls);
+  free(fl->shape_term);
+  afree(fl->gacc);
+  afree(fl->gred);
+  afree(fl->out1);
+  afree(fl->wgrad);
+  afree(fl->abuf);
+  afree(fl->ubuf);
+  afree(fl->tflat);
+  afree(fl->gflat);
+  free(fl);
+}
+
+flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
+                           const flow_lat_term_t *terms, int nb, long n_steps,
+                           const char *adaptive, char *msg, int msglen)
+{
+  char buf[640], why[400];
+  flow_lat_t *fl;
+  int ok, all_ok;
+  size_t ng = 0;
+  if (n_terms < 1 || n_terms > FLOW_LAT_TERMS_MAX || n_steps < 1 || nb < 1 ||
+      sun_type_get(N) == NULL) {
+    set_msg(msg, msglen, "flow: number of terms, steps, batch size or N out of range");
+    return NULL;
+  }
+  for (int c = 0; c < n_terms; c++) {
+    if (terms[c].F == NULL || terms[c].F->K != terms[0].F->K) {
+      set_msg(msg, msglen, "flow: every term needs an F, and all F must use the same K");
+      return NULL;
+    }
+    ng += terms[c].grad != NULL ? terms[c].n_grad : 0;
+  }
+  for (int c = 0; c < n_terms; c++) {
+    const char *nm = terms[c].shape;
+    if (nm == NULL || (strcmp(nm, "plaquette") != 0 && strcmp(nm, "rectangle") != 0)) {
+      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\" or \"rectangle\")",
+               nm != NULL ? nm : "(null)");
+      set_msg(msg, msglen, buf);
+      return NULL;
+    }
+  }
+  if (adaptive != NULL) {
+    const ode_stepper_type_t *st = ode_stepper_get(adaptive);
+    if (st == NULL || !st->adaptive) {
+      snprintf(buf, sizeof buf, "flow: '%s' is not an adaptive ODE stepper", adaptive);
+      set_msg(msg, msglen, buf);
+      return NULL;
+    }
+  }
+  fl = calloc(1, sizeof *fl);
+  ok = fl != NULL;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
+  if (!all_ok) {
+    set_msg(msg, msglen, "flow: out of memory");
+    free(fl);
+    return NULL;
+  }
+  fl->g = g;
+  fl->N = N;
+  fl->D = g->D;
+  fl->nn = N * N;
+  fl->ngen = N * N - 1;
+  fl->K = terms[0].F->K;
+  fl->m = 2 * fl->K;
+  fl->n_terms = n_terms;
+  fl->n_links = g->n_owned * g->D;
+  fl->n_links_global = g->n_global * g->D;
+  fl->n_steps = n_steps;
+  fl->n_grad_total = ng;
+  fl->ls = loops_alloc(g->D);
+  ok = fl->ls != NULL;
+  for (int c = 0; ok && c < n_terms; c++) {
+    int first = fl->ls->n_shapes;
+    fl->term[c] = terms[c];
+    if (add_shapes(fl->ls, terms[c].shape) != EMF_SUCCESS) {   /* names checked: memory */
+      ok = 0;
+      break;
+    }
+    int *st = realloc(fl->shape_term, (size_t)fl->ls->n_shapes * sizeof(int));
+    ok = st != NULL;
+    if (ok) fl->shape_term = st;
+    for (int s = first; ok && s < fl->ls->n_shapes; s++) fl->shape_term[s] = c;
+  }
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
+  if (!all_ok) {
+    set_msg(msg, msglen, "flow: out of memory");
+    flow_lat_free(fl);
+    return NULL;
+  }
+  /* from here on every check depends only on the arguments and the lattice */
+  if (loops_check_simple(fl->ls, g->L, why, sizeof why) != EMF_SUCCESS) {
+    snprintf(buf, sizeof buf,
+             "flow: the exact divergence needs loops that pass every link at most once; %s, "
+             "or drop that shape from the flow", why);
+    set_msg(msg, msglen, buf);
+    flow_lat_free(fl);
+    return NULL;
+  }
+  if (g->depth < loops_depth(fl->ls)) {
+    snprintf(buf, sizeof buf, "flow: halo depth %d is smaller than the %d the loop shapes need",
+             g->depth, loops_depth(fl->ls));
+    set_msg(msg, msglen, buf);
+    flow_lat_free(fl);
+    return NULL;
+  }
+  /* collective allocations: every rank gets here */
+  fl->u = gauge_alloc(g, N);
+  ok = all_ok && fl->u != NULL;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
+  if (all_ok) {
+    fl->F.name = "flow_lat";
+    fl->F.K = fl->K;
+    fl->F.ctx = fl;
+    fl->F.forward = disp_forward;
+    fl->F.backward = disp_backward;
+    fl->pot = pot_lat_alloc(fl->u, fl->ls, fl->K, nb, 0, msg, msglen);
+    if (fl->pot == NULL) {   /* pot_lat_alloc agrees between the ranks */
+      flow_lat_free(fl);
+      return NULL;
+    }
+    fl->ode_fixed = ode_workspace_alloc((size_t)fl->n_links, N, 1, "rk4classic");
+    ok = fl->ode_fixed != NULL;
+    if (ok && adaptive != NULL) {
+      fl->ode_adapt = ode_workspace_alloc((size_t)fl->n_links, N, 1, adaptive);
+      ok = fl->ode_adapt != NULL;
+      if (ok) ode_workspace_set_reduce(fl->ode_adapt, reduce_max, fl);
+    }
+    fl->stages = ok ? calloc((size_t)n_steps, sizeof *fl->stages) : NULL;
+    ok = ok && fl->stages != NULL;
+    for (int c = 0; c < n_terms; c++) {
+      fl->goff[c] = 0;
+      for (int d = 0; d < c; d++)
+        fl->goff[c] += terms[d].grad != NULL ? terms[d].n_grad : 0;
+    }
+    fl->gacc = amalloc((ng > 0 ? ng : 1) * sizeof(qsum_t));
+    fl->gred = amalloc((ng > 0 ? ng : 1) * sizeof(qsum_t));
+    fl->out1 = amalloc((size_t)(fl->m + 2) * sizeof(double));
+    fl->wgrad = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
+    fl->abuf = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
+    fl->ubuf = amalloc((size_t)fl->n_links * fl->nn * sizeof(cplx_t));
+    fl->tflat = amalloc((ng > 0 ? ng : 1) * sizeof(double));
+    fl->gflat = amalloc((ng > 0 ? ng : 1) * sizeof(double));
+    ok = ok && fl->gacc && fl->gred && fl->out1 && fl->wgrad && fl->abuf && fl->ubuf &&
+         fl->tflat && fl->gflat;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
+  }
+  if (!all_ok) {
+    set_msg(msg, msglen, "flow: out of memory allocating the flow workspace");
+    flow_lat_free(fl);
+    return NULL;
+  }
+  memset(fl->gacc, 0, (ng > 0 ? ng : 1) * sizeof(qsum_t));
+  fl->exact_sums = 1;
+  return fl;
+}
+
+void flow_lat_set_exact_sums(flow_lat_t *fl, int on) { fl->exact_sums = on != 0; }
+
+/* stages for n_steps recorded steps, allocated once (collective status) */
+static int stages_ready(flow_lat_t *fl)
+{
+  int ok = 1, all_ok;
+  if (fl->stages[0] != NULL) return EMF_SUCCESS;
+  for (long k = 0; ok && k < fl->n_steps; k++) {
+    fl->stages[k] = ode_stages_alloc((size_t)fl->n_links, fl->N, 1);
+    ok = fl->stages[k] != NULL;
+  }
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, fl->g->comm);
+  if (all_ok) return EMF_SUCCESS;
+  for (long k = 0; k < fl->n_steps; k++) {
+    ode_stages_free(fl->stages[k]);
+    fl->stages[k] = NULL;
+  }
+  return EMF_ENOMEM;
+}
+
+/* ---- prior, field, integration -------------------------------------------- */
+
+void flow_lat_prior(const flow_lat_t *fl, uint64_t seed, uint64_t sample,
+                    uint32_t step, cplx_t *u)
+{
+  flow_lat_prior_stream(fl, seed, RNG_FLOW_PRIOR, sample, step, u);
+}
+
+void flow_lat_prior_stream(const flow_lat_t *fl, uint64_t seed, uint32_t purpose,
+                           uint64_t sample, uint32_t step, cplx_t *u)
+{
+  const geom_t *g = fl->g;
+  rng_stream_t s;
+  for (long io = 0; io < g->n_owned; io++)
+    for (int mu = 0; mu < fl->D; mu++) {
+      const uint64_t gl = (uint64_t)g->gsite[g->owned[io]] * (uint64_t)fl->D + (uint64_t)mu;
+      rng_stream_init(&s, seed, purpose, sample * (uint64_t)fl->n_links_global + gl, step);
+      rng_haar_sun(&s, fl->N, u + ((size_t)io * fl->D + mu) * fl->nn);
+    }
+}
+
+/* owned links of the ODE state into the flow's gauge field */
+static void load_links(flow_lat_t *fl, const cplx_t *u)
+{
+  const geom_t *g = fl->g;
+  const size_t site = (size_t)fl->D * fl->nn;
+  for (long io = 0; io < g->n_owned; io++)
+    memcpy(fl->u->u + (size_t)g->owned[io] * site, u + (size_t)io * site, site * sizeof(cplx_t));
+}
+
+int flow_lat_field(double t, const cplx_t *u, double *x, double *r, void *params)
+{
+  flow_lat_t *fl = params;
+  double div = 0.0, t0 = wtime();
+  int s;
+  load_links(fl, u);
+  s = pot_lat_eval(fl->pot, fl->u, &fl->F, t, NULL, x, &div);
+  r[0] = -div;
+  fl->n_field++;
+  fl->t_field += wtime() - t0;
+  return s;
+}
+
+static int agree(const flow_lat_t *fl, int s)
+{
+  int gs;
+  MPI_Allreduce(&s, &gs, 1, MPI_INT, MPI_MAX, fl->g->comm);
+  return s != EMF_SUCCESS ? s : gs;
+}
+
+int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
+{
+  const double h = 1.0 / (double)fl->n_steps;
+  double e = *logq;
+  int s = EMF_SUCCESS;
+  fl->recorded = 0;
+  if (record && stages_ready(fl) != EMF_SUCCESS) return EMF_ENOMEM;
+  for (long k = 0; k < fl->n_steps && s == EMF_SUCCESS; k++) {
+    s = ode_rkmk_step_fixed(fl->ode_fixed, (double)k * h, h, u, &e, flow_lat_field, fl,
+                            record ? fl->stages[k] : NULL);
+    s = agree(fl, s);
+  }
+  if (s == EMF_SUCCESS) {
+    *logq = e;
+    fl->recorded = record != 0;
+  }
+  return s;
+}
+
+int flow_lat_run_adaptive(flow_lat_t *fl, const ode_adaptive_t *par, cplx_t *u,
+                          double *logq, ode_stats_t *stats)
+{
+  double e = *logq;
+  int s;
+  if (fl->ode_adapt == NULL) return EMF_EINVAL;
+  s = ode_integrate_adaptive(fl->ode_adapt, 0.0, 1.0, par, u, &e, flow_lat_field, fl, stats);
+  s = agree(fl, s);
+  if (s == EMF_SUCCESS) *logq = e;
+  return s;
+}

@@ -1,0 +1,118 @@
+/*******************************************************************************
+ * flow_lat_grad.c: exact gradients of the lattice flow by backpropagation
+ * through the fixed-step RKMK-RK4 map (doc/flow_lattice.md).
+ *
+ * void flow_lat_grad_zero(flow_lat_t *fl)
+ *   Zeroes the double-double parameter-gradient accumulators.
+ *
+ * int flow_lat_vjp(flow_lat_t *fl, double *ubar, double logqbar)
+ *   After flow_lat_run_fixed(record = 1): for J with cotangents ubar of U_1
+ *   (left-trivialised, (n_links, ngen)) and logqbar of log q_1, runs
+ *   ode_rkmk_step_backward over the recorded steps, last first.  The field's
+ *   VJP at a stage (t, U_s) with cotangents gx of X and gr of r = -div is
+ *   pot_lat_vjp with xbar = gx, dbar = -gr[0]: link cotangents on the owned
+ *   links (gathered in canonical order: the same bits on any grid; the
+ *   cotangent field's halo is exchanged inside), and the F's parameter
+ *   gradients once per loop over all ranks (owned base sites), which the
+ *   dispatcher adds loop by loop to the accumulators.  On return ubar holds
+ *   the cotangent of U_0.  Returns EMF_SUCCESS, EMF_EINVAL (nothing
+ *   recorded) or the agreed status of a VJP.
+ *
+ * int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
+ *                        uint64_t sample, uint32_t step, cplx_t *u,
+ *                        double *loss, double *logq, double *action)
+ *   Reverse-KL loss of one sample, loss = log q(U_1) + S(U_1) (DESIGN.md
+ *   section 5; log Z omitted), U_0 the Haar prior sample from the
+ *   RNG_TRAIN streams (seed, sample, step), U_1 the fixed-step flow recorded; S and its gradient from
+ *   pot_wilson_eval; then flow_lat_vjp(ubar = grad S, logqbar = 1) adds
+ *   d loss / d theta to the accumulators (U_0 does not depend on theta).
+ *
+ * void flow_lat_grad_allreduce(flow_lat_t *fl, MPI_Comm comm,
+ *                              double *const *grad)
+ *   qsum_allreduce of a copy of the accumulators over comm, rounded once:
+ *   grad[c][j] for every term c with a gradient buffer (grad[c] may be
+ *   NULL to skip).  The accumulators are left unchanged.
+ *
+ * Context: everything but flow_lat_grad_zero is collective on g->comm
+ * (flow_lat_grad_allreduce on comm).  Since every term's parameter
+ * gradient is summed loop by loop in double-double and the link
+ * cotangents are gathered, the gradient has the same bits on any process
+ * grid (up to double-double rounding ties, doc/parallel.md).
+ ******************************************************************************/
+#include <string.h>
+#include <mpi.h>
+#include "flow_lat.h"
+#include "rng.h"
+
+void flow_lat_grad_zero(flow_lat_t *fl)
+{
+  memset(fl->gacc, 0, (fl->n_grad_total > 0 ? fl->n_grad_total : 1) * sizeof(qsum_t));
+}
+
+static int field_vjp(double t, const cplx_t *u, const double *x, const double *gx,
+                     const double *gr, double *au, void *params)
+{
+  flow_lat_t *fl = params;
+  const geom_t *g = fl->g;
+  const size_t site = (size_t)fl->D * fl->nn;
+  int s, gs;
+  (void)x;
+  for (long io = 0; io < g->n_owned; io++)
+    memcpy(fl->u->u + (size_t)g->owned[io] * site, u + (size_t)io * site, site * sizeof(cplx_t));
+  s = pot_lat_vjp(fl->pot, fl->u, &fl->F, t, 0.0, gx, -gr[0], au);
+  MPI_Allreduce(&s, &gs, 1, MPI_INT, MPI_MAX, g->comm);
+  return s != EMF_SUCCESS ? s : gs;
+}
+
+int flow_lat_vjp(flow_lat_t *fl, double *ubar, double logqbar)
+{
+  const size_t na = (size_t)fl->n_links * fl->ngen;
+  double *a = ubar, *b = fl->abuf, g1 = logqbar;
+  int s = EMF_SUCCESS;
+  if (!fl->recorded) return EMF_EINVAL;
+  for (long k = fl->n_steps - 1; k >= 0 && s == EMF_SUCCESS; k--) {
+    double *c;
+    s = ode_rkmk_step_backward(fl->ode_fixed, fl->stages[k], a, &g1, field_vjp, fl, b);
+    c = a;
+    a = b;
+    b = c;
+  }
+  if (s == EMF_SUCCESS && a != ubar) memcpy(ubar, a, na * sizeof(double));
+  return s;
+}
+
+int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
+                       uint64_t sample, uint32_t step, cplx_t *u,
+                       double *loss, double *logq, double *action)
+{
+  const geom_t *g = fl->g;
+  const size_t site = (size_t)fl->D * fl->nn;
+  double lq = 0.0, S = 0.0;
+  int s;
+  flow_lat_prior_stream(fl, seed, RNG_TRAIN, sample, step, u);
+  s = flow_lat_run_fixed(fl, u, &lq, 1);
+  if (s != EMF_SUCCESS) return s;
+  for (long io = 0; io < g->n_owned; io++)
+    memcpy(fl->u->u + (size_t)g->owned[io] * site, u + (size_t)io * site, site * sizeof(cplx_t));
+  s = pot_wilson_eval(fl->u, beta, &S, fl->wgrad);
+  if (s != EMF_SUCCESS) return s;   /* depends on the geometry only: agreed */
+  s = flow_lat_vjp(fl, fl->wgrad, 1.0);
+  if (s != EMF_SUCCESS) return s;
+  if (loss != NULL) *loss = lq + S;
+  if (logq != NULL) *logq = lq;
+  if (action != NULL) *action = S;
+  return EMF_SUCCESS;
+}
+
+void flow_lat_grad_allreduce(flow_lat_t *fl, MPI_Comm comm, double *const *grad)
+{
+  const size_t n = fl->n_grad_total;
+  if (n == 0) return;
+  memcpy(fl->gred, fl->gacc, n * sizeof(qsum_t));
+  qsum_allreduce(fl->gred, (int)n, comm);
+  for (int c = 0; c < fl->n_terms; c++) {
+    if (fl->term[c].grad == NULL || grad[c] == NULL) continue;
+    for (size_t j = 0; j < fl->term[c].n_grad; j++)
+      grad[c][j] = qsum_value(&fl->gred[fl->goff[c] + j]);
+  }
+}

@@ -1,0 +1,187 @@
+/*******************************************************************************
+ * test_lat_equiv.c: gauge equivariance of the lattice flow (one rank).
+ *
+ * For a Haar prior sample U (flow_lat_prior) and a random gauge
+ * transformation g(x) (Haar, one per global site),
+ * U'_mu(x) = g(x) U_mu(x) g(x+mu)^+.  Both are flowed with the fixed-step
+ * RKMK-RK4 map (4 steps) and the adaptive map (rkf45, eps_abs 1e-10): the
+ * output must transform the same way, |flow(U')_l - g flow(U)_l g^+| <=
+ * 1e-12 on every link (max entry), and log q must be unchanged to 1e-12
+ * (relative to max(1, |log q|)).  RKMK is exactly equivariant (Ad commutes
+ * with exp, dexp^{-1} and the field), so the fixed-step map agrees to
+ * rounding; the adaptive controller's per-coordinate error norm is not
+ * Ad-invariant, so there only the tolerance applies (checked to 1e-8).
+ * Cases: D = 2 (4x3) and D = 4 (3^4), N = 2, 3, terms plaquette +
+ * rectangle with random quadratic F (K = 2) per term.  Also: the flow moves
+ * the links (|log q| > 1e-2), the links stay in SU(N) (unitarity < 1e-13),
+ * and refusals with a message: rectangles on a 2x2 lattice (a loop passes
+ * a link twice), an unknown shape, F's with different K, a shallow halo.
+ ******************************************************************************/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mpi.h>
+#include "flow_lat.h"
+#include "rng.h"
+#include "util.h"
+#include "check.h"
+
+static void random_quad(pot_quad_t *q, int K, uint64_t key)
+{
+  rng_stream_t rs;
+  int m = 2 * K;
+  rng_stream_init(&rs, 4242, RNG_TEST, key, 0);
+  memset(q, 0, sizeof *q);
+  q->K = K;
+  for (int j = 0; j < m; j++) {
+    q->a[j] = 0.1 * rng_gaussian(&rs);
+    q->e[j] = 0.05 * rng_gaussian(&rs);
+    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.02 * rng_gaussian(&rs);
+  }
+}
+
+/* u'(x, mu) = g(x) u g(x+mu)^+ on the owned links, g from global sites */
+static void gauge_transform(const geom_t *g, int N, const cplx_t *gt, const cplx_t *u,
+                            cplx_t *v)
+{
+  const int D = g->D, nn = N * N;
+  cplx_t tmp[EMF_NMAX * EMF_NMAX];
+  for (long io = 0; io < g->n_owned; io++) {
+    int x[EMF_DMAX];
+    geom_global_coords(g, g->owned[io], x);
+    long gs = geom_global_index(g, x);
+    for (int mu = 0; mu < D; mu++) {
+      int y[EMF_DMAX];
+      memcpy(y, x, sizeof y);
+      y[mu] = (y[mu] + 1) % g->L[mu];
+      long gs2 = geom_global_index(g, y);
+      size_t il = (size_t)io * D + mu;
+      sun_mul(N, tmp, gt + gs * nn, u + il * nn);
+      sun_mul_dag(N, v + il * nn, tmp, gt + gs2 * nn);
+    }
+  }
+}
+
+static double max_diff(long n, const cplx_t *a, const cplx_t *b)
+{
+  double d = 0;
+  for (long i = 0; i < n; i++) d = fmax(d, cabs(a[i] - b[i]));
+  return d;
+}
+
+static void run_case(int D, const int *L, int N)
+{
+  char name[64], msg[640];
+  int grid[EMF_DMAX] = {1, 1, 1, 1};
+  pot_quad_t q[2];
+  pot_func_t F[2];
+  flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
+  snprintf(name, sizeof name, "D=%d N=%d", D, N);
+  msg[0] = 0;
+  random_quad(&q[0], 2, 1);
+  random_quad(&q[1], 2, 2);
+  pot_func_quad(&F[0], &q[0]);
+  pot_func_quad(&F[1], &q[1]);
+  int depth = flow_lat_depth(D, 2, terms);
+  check_int(depth, 2, "%s depth", name);
+  geom_t *g = geom_alloc(MPI_COMM_SELF, D, L, grid, depth, msg, sizeof msg);
+  if (!check_true(g != NULL, "%s geom: %s", name, msg)) return;
+  flow_lat_t *fl = flow_lat_alloc(g, N, 2, terms, 7, 4, "rkf45", msg, sizeof msg);
+  if (!check_true(fl != NULL, "%s flow_lat_alloc: %s", name, msg)) return;
+  const int nn = N * N;
+  const long nl = fl->n_links, nm = nl * nn;
+  cplx_t *u = malloc((size_t)nm * sizeof(cplx_t)), *v = malloc((size_t)nm * sizeof(cplx_t));
+  cplx_t *w = malloc((size_t)nm * sizeof(cplx_t));
+  cplx_t *gt = malloc((size_t)g->n_global * nn * sizeof(cplx_t));
+  rng_stream_t rs;
+  for (long gs = 0; gs < g->n_global; gs++) {
+    rng_stream_init(&rs, 99, RNG_TEST, (uint64_t)gs, 7);
+    rng_haar_sun(&rs, N, gt + gs * nn);
+  }
+  ode_adaptive_t par = {1e-10, 0.0, 0.0, 0};
+  for (int mode = 0; mode < 2; mode++) {
+    const char *mname = mode == 0 ? "fixed" : "adaptive";
+    double lq = 0, lq2 = 0, tol = mode == 0 ? 1e-12 : 1e-8;
+    int s1, s2;
+    flow_lat_prior(fl, 1234, 3, 0, u);
+    gauge_transform(g, N, gt, u, v);
+    if (mode == 0) {
+      s1 = flow_lat_run_fixed(fl, u, &lq, 0);
+      s2 = flow_lat_run_fixed(fl, v, &lq2, 0);
+    } else {
+      s1 = flow_lat_run_adaptive(fl, &par, u, &lq, NULL);
+      s2 = flow_lat_run_adaptive(fl, &par, v, &lq2, NULL);
+    }
+    check_int(s1, EMF_SUCCESS, "%s %s flow", name, mname);
+    check_int(s2, EMF_SUCCESS, "%s %s flow of the transformed field", name, mname);
+    gauge_transform(g, N, gt, u, w);
+    double d = max_diff(nm, w, v);
+    check_abs(d, 0.0, tol, "%s %s: flow(g.U) = g.flow(U) on every link (max diff %.2e)",
+              name, mname, d);
+    check_rel(lq2, lq, 0.0, tol * fmax(1.0, fabs(lq)),
+              "%s %s: log q invariant (%.15f vs %.15f)", name, mname, lq2, lq);
+    check_true(fabs(lq) > 1e-2, "%s %s: the flow is not trivial (log q = %.4f)", name, mname, lq);
+    double ue = 0;
+    for (long i = 0; i < nl; i++) ue = fmax(ue, sun_unitarity_error(N, u + i * nn));
+    check_abs(ue, 0.0, 1e-13, "%s %s: links in SU(N) after the flow", name, mname);
+  }
+  free(u);
+  free(v);
+  free(w);
+  free(gt);
+  flow_lat_free(fl);
+  geom_free(g);
+}
+
+static void refusals(void)
+{
+  char msg[640] = "";
+  int grid[EMF_DMAX] = {1, 1, 1, 1}, L2[2] = {2, 2}, L4[2] = {4, 4};
+  pot_quad_t q[2];
+  pot_func_t F[2];
+  random_quad(&q[0], 2, 1);
+  random_quad(&q[1], 1, 2);
+  pot_func_quad(&F[0], &q[0]);
+  pot_func_quad(&F[1], &q[1]);
+  flow_lat_term_t pr[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[0], NULL, 0}};
+  geom_t *g = geom_alloc(MPI_COMM_SELF, 2, L2, grid, 2, msg, sizeof msg);
+  check_true(g != NULL, "2x2 geom (depth 2): %s", msg);
+  flow_lat_t *fl = flow_lat_alloc(g, 2, 2, pr, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl == NULL, "rectangles on 2x2 refused");
+  check_true(strstr(msg, "pass every link at most once") != NULL,
+             "message explains the refusal: \"%s\"", msg);
+  if (getenv("CHECK_VERBOSE") != NULL) printf("  refusal message: %s\n", msg);
+  fl = flow_lat_alloc(g, 2, 1, pr, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl != NULL, "plaquettes on 2x2 accepted: %s", msg);
+  flow_lat_free(fl);
+  geom_free(g);
+
+  g = geom_alloc(MPI_COMM_SELF, 2, L4, grid, 1, msg, sizeof msg);
+  fl = flow_lat_alloc(g, 2, 2, pr, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl == NULL && strstr(msg, "halo depth") != NULL, "shallow halo refused: \"%s\"", msg);
+  flow_lat_term_t bad[1] = {{"hexagon", &F[0], NULL, 0}};
+  fl = flow_lat_alloc(g, 2, 1, bad, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl == NULL && strstr(msg, "hexagon") != NULL, "unknown shape refused: \"%s\"", msg);
+  check_int(flow_lat_depth(2, 1, bad), -1, "depth of an unknown shape");
+  flow_lat_term_t mix[2] = {{"plaquette", &F[0], NULL, 0}, {"plaquette", &F[1], NULL, 0}};
+  fl = flow_lat_alloc(g, 2, 2, mix, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl == NULL && strstr(msg, "same K") != NULL, "F's with different K refused: \"%s\"", msg);
+  fl = flow_lat_alloc(g, 2, 1, pr, 4, 2, "rk4classic", msg, sizeof msg);
+  check_true(fl == NULL && strstr(msg, "adaptive") != NULL, "non-adaptive stepper refused: \"%s\"", msg);
+  geom_free(g);
+}
+
+int main(int argc, char **argv)
+{
+  int L2[2] = {4, 3}, L4[4] = {3, 3, 3, 3};
+  MPI_Init(&argc, &argv);
+  refusals();
+  for (int N = 2; N <= 3; N++) {
+    run_case(2, L2, N);
+    run_case(4, L4, N);
+  }
+  int f = check_finish("test_lat_equiv");
+  MPI_Finalize();
+  return f;
+}
