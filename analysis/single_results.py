@@ -86,6 +86,8 @@ def main():
     ap.add_argument("--machine", default="", help="text describing the machine, for the report")
     ap.add_argument("--set", action="append", help="extra --set for every run")
     ap.add_argument("--runs-only", action="store_true", help="run, do not analyse")
+    ap.add_argument("--notes", default="analysis/single_results_notes.md",
+                    help="markdown appended to doc/results.md (measurements made by hand)")
     args = ap.parse_args()
     names = [t for t in args.targets.split(",") if t]
     if not args.analyze_only:
@@ -161,6 +163,14 @@ def analyse(args, names):
             tw.get("sample", float("nan")), sm["ess"], sm["acceptance"], sm["kl"]["mean"],
             sm["kl"]["error"], le.get("max_abs", float("nan")), le.get("ess_ref", float("nan"))))
     lines.append("")
+    lines.append("Times: 'train wall s' and 'sample wall s' are the task wall times "
+                 "(run.task_wall_time); 'train CPU s' is the CPU time of the training loop "
+                 "summed over the ranks (train.cpu_seconds; it includes MPI busy-waiting). "
+                 "The development machine is a shared 2-core VM that other jobs load "
+                 "heavily, so wall times overstate the cost; CPU s / ranks estimates the "
+                 "wall time on idle cores.  'max |d log q|' is the largest difference of log q "
+                 "to the reference run at 1/ref_factor of the tolerance; 'ESS (ref tol.)' the "
+                 "ESS computed with the reference log q.\n")
     lines.append("Reweighted observables and log Z against the exact values "
                  "(exact_values.json where listed, else the program's exact_single):\n")
     lines.append("| target | quantity | estimate | error | exact | dev |")
@@ -202,6 +212,8 @@ def analyse(args, names):
         plt.tight_layout()
         plt.savefig(os.path.join(args.doc, "results_logw.png"), dpi=100)
         lines.append("![log-weight histograms](results_logw.png)\n")
+    if args.notes and os.path.exists(args.notes):
+        lines.append(open(args.notes).read())
     with open(os.path.join(args.doc, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
