@@ -4,8 +4,11 @@
 # no-op); apt's lock is waited for; 'apt-get update' runs only if an install
 # fails.  Root is required only when something is missing.
 set -u
+# The python3 packages serve the plotting scripts (analysis/) and the tests
+# that read ensemble files independently of our C code.
 PKGS="openmpi-bin libopenmpi-dev libfftw3-dev libfftw3-mpi-dev libgsl-dev
-libhdf5-openmpi-dev hdf5-tools libconfig-dev librandom123-dev pkg-config make"
+libhdf5-openmpi-dev hdf5-tools libconfig-dev librandom123-dev pkg-config make
+python3 python3-numpy python3-h5py python3-matplotlib"
 missing=""
 for p in $PKGS; do
   s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)

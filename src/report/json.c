@@ -8,8 +8,8 @@
  *     report_set_bool(r, path, b), report_set_string(r, path, s),
  *     report_set_numbers(r, path, x, n), report_set_ints(r, path, x, n),
  *     report_set_strings(r, path, s, n)
- *   Store a number (17 significant digits on output; NaN and infinities as
- *   null), an integer, a boolean, a string, or an array at path ("a.b.c":
+ *   Store a number (17 significant digits on output, with ".0" appended if
+ *   the digits alone would read as an integer; NaN and infinities as null), an integer, a boolean, a string, or an array at path ("a.b.c":
  *   keys separated by dots, none empty).  Objects on the way are created;
  *   an existing value at path is replaced in place (key order is that of
  *   first insertion).  Return EMF_SUCCESS; EMF_EINVAL for an empty key or a
@@ -281,8 +281,14 @@ static void put_value(FILE *f, const jnode_t *n, int indent)
   const jnode_t *c;
   switch (n->type) {
   case J_NUMBER:
-    if (isfinite(n->x)) fprintf(f, "%.17g", n->x);
-    else fputs("null", f);
+    if (isfinite(n->x)) {
+      char buf[40];
+      snprintf(buf, sizeof buf, "%.17g", n->x);
+      fputs(buf, f);
+      if (!strpbrk(buf, ".e")) fputs(".0", f);  /* stays a float for readers */
+    } else {
+      fputs("null", f);
+    }
     break;
   case J_INT: fprintf(f, "%lld", n->i); break;
   case J_BOOL: fputs(n->i ? "true" : "false", f); break;

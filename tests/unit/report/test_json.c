@@ -48,6 +48,7 @@ int main(void)
       "    },\n"
       "    \"xs\": [0.5, -1.25, 1.0000000000000001e+300],\n"
       "    \"bad\": null,\n"
+      "    \"whole\": -3.0,\n"
       "    \"empty\": []\n"
       "  },\n"
       "  \"big\": -9007199254740993\n"
@@ -69,6 +70,7 @@ int main(void)
   check_int(report_set_number(r, "hmc.plaquette.error", 2.5e-5), EMF_SUCCESS, "nested 2");
   check_int(report_set_numbers(r, "hmc.xs", xs, 3), EMF_SUCCESS, "numbers");
   check_int(report_set_number(r, "hmc.bad", NAN), EMF_SUCCESS, "NaN");
+  check_int(report_set_number(r, "hmc.whole", -3.0), EMF_SUCCESS, "whole number");
   check_int(report_set_numbers(r, "hmc.empty", NULL, 0), EMF_SUCCESS, "empty array");
   check_int(report_set_int(r, "big", -9007199254740993LL), EMF_SUCCESS, "int beyond 2^53");
   check_int(report_set_int(r, "run.ranks", 4), EMF_SUCCESS, "replace in place");
