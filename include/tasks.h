@@ -35,6 +35,15 @@ typedef struct task_ctx {
  * directory; summary "init.plaquette". */
 int task_init(task_ctx_t *ctx);
 
+/* task_hmc.c: Hybrid Monte Carlo (Wilson action) from init.start or, with
+ * run.resume, from the last hmc configuration of ensemble.h5; series and
+ * configurations to ensemble.h5; summary "hmc.*" (doc/summary.md). */
+int task_hmc(task_ctx_t *ctx);
+
+/* task_exact.c: exact results for the target (2D lattice: character
+ * expansion; single matrix: Weyl integration); summary "exact.*". */
+int task_exact(task_ctx_t *ctx);
+
 /* task_train.c: reverse-KL training of the flow (single-matrix target);
  * model.h5; summary "train.loss", "train.steps", ... */
 int task_train(task_ctx_t *ctx);

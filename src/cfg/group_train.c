@@ -14,10 +14,9 @@
  *   checkpoint_every  int >= 0, default 100      steps between model.h5
  *                                                writes (0: only at the end)
  *   log_every         int >= 1, default 100      steps between log lines
- *   resume            bool, default true         continue from model.h5 of
- *                                                the run directory if present
- * checkpoint_every, log_every and resume do not change the results and are
- * left out of the configuration hash (CFG_NOHASH).
+ * checkpoint_every and log_every do not change the results and are left out
+ * of the configuration hash (CFG_NOHASH).  Continuation from model.h5 is
+ * run.resume (group_run.c).
  *
  * Exports the descriptor cfg_group_train (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -48,9 +47,6 @@ static const cfg_key_t keys[] = {
      "steps between checkpoints model.h5 (0: only at the end)"},
     {"log_every", CFG_INT, CFG_MIN | CFG_NOHASH, "100", 1, 0, 0, 0, NULL, CFG_OFF(train.log_every), 0,
      CFG_SIZE(train.log_every), "steps between log lines"},
-    {"resume", CFG_BOOL, CFG_NOHASH, "true", 0, 0, 0, 0, NULL, CFG_OFF(train.resume), 0,
-     CFG_SIZE(train.resume),
-     "continue from model.h5 in the run directory when it exists (same model hash)"},
 };
 
 static void check(parms_t *p, cfg_ctx_t *ctx)
