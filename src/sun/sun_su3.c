@@ -14,7 +14,7 @@
  *   HMC drift, eps |P| ~ 0.1-1) the f_j are the Taylor series reduced by
  *   Cayley-Hamilton (real recursion, no division, no libm call), cut at
  *   the degree K = 8..18 whose remainder r^(K+1)/(K+1)! is below 1e-17
- *   (table taylor_c1).  Otherwise they come from the closed form of
+ *   (table taylor_c1; K rounded up to even).  Otherwise they come from the closed form of
  *   Morningstar and Peardon (Phys. Rev. D 69 (2004) 054501,
  *   hep-lat/0311018) evaluated at |c0| (f_j(-c0) = (-1)^j conj f_j(c0)),
  *   where the denominator 9u^2 - w^2 >= 2 c1 >= 1.5.  Both branches are
@@ -93,13 +93,13 @@ void su3_dag_mul(cplx_t *restrict c, const cplx_t *restrict a, const cplx_t *res
   { LOAD_COL(a, 2); c[6] = CONJ_TIMES_COL(b, 0); c[7] = CONJ_TIMES_COL(b, 1); c[8] = CONJ_TIMES_COL(b, 2); }
 }
 
-/* 1/k!, k = 0..18 */
-static const double inv_fact[19] = {
-    1.0, 1.0, 0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0,
-    1.0 / 40320.0, 1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0,
-    1.0 / 479001600.0, 1.0 / 6227020800.0, 1.0 / 87178291200.0,
-    1.0 / 1307674368000.0, 1.0 / 20922789888000.0, 1.0 / 355687428096000.0,
-    1.0 / 6402373705728000.0};
+/* i^k/k! = w_k (k even) or i w_k (k odd), k = 0..18 */
+static const double taylor_w[19] = {
+    1.0, 1.0, -1.0 / 2.0, -1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, -1.0 / 720.0,
+    -1.0 / 5040.0, 1.0 / 40320.0, 1.0 / 362880.0, -1.0 / 3628800.0,
+    -1.0 / 39916800.0, 1.0 / 479001600.0, 1.0 / 6227020800.0,
+    -1.0 / 87178291200.0, -1.0 / 1307674368000.0, 1.0 / 20922789888000.0,
+    1.0 / 355687428096000.0, -1.0 / 6402373705728000.0};
 
 /* Degree of the Taylor branch: the eigenvalues of Q are bounded by
  * r = 2 sqrt(c1/3); taylor_c1[j] is the largest c1 for which degree
@@ -119,19 +119,21 @@ static void su3_exp_coeffs(double c0, double c1, double *fr, double *fi)
      * r^k/k! <= 1/k!, so no cancellation beyond rounding. */
     int K = 8;
     while (c1 >= taylor_c1[K - 8]) K++;
+    K += K & 1; /* even (<= 18): the loop takes an odd and an even term */
     double a = 1.0, b = 0.0, d = 0.0;
     double r0 = 1.0, r1 = 0.0, r2 = 0.0, i0 = 0.0, i1 = 0.0, i2 = 0.0;
-    for (int k = 1; k <= K; k++) {
-      const double an = c0 * d, bn = a + c1 * d;
+    for (int k = 1; k < K; k += 2) {
+      double an = c0 * d, bn = a + c1 * d;
       d = b;
       a = an;
       b = bn;
-      const double w = (k & 2) ? -inv_fact[k] : inv_fact[k]; /* i^k/k! = w (1 or i) */
-      if (k & 1) {
-        i0 += w * a; i1 += w * b; i2 += w * d;
-      } else {
-        r0 += w * a; r1 += w * b; r2 += w * d;
-      }
+      i0 += taylor_w[k] * a; i1 += taylor_w[k] * b; i2 += taylor_w[k] * d;
+      an = c0 * d;
+      bn = a + c1 * d;
+      d = b;
+      a = an;
+      b = bn;
+      r0 += taylor_w[k + 1] * a; r1 += taylor_w[k + 1] * b; r2 += taylor_w[k + 1] * d;
     }
     fr[0] = r0; fr[1] = r1; fr[2] = r2;
     fi[0] = i0; fi[1] = i1; fi[2] = i2;
