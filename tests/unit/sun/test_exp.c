@@ -2,7 +2,7 @@
  * test_exp.c: the exponential map, N = 2, 3, 4.
  *
  * For x = 0, random directions of norm |x| from 1e-12 to 12 (including both
- * sides of the SU(3) series/closed-form switch at |x| = sqrt(0.2)), and
+ * sides of the SU(3) series/closed-form switch at |x| = 2 sqrt(0.76)), and
  * degenerate and nearly degenerate spectra (diagonal X with repeated
  * eigenvalues, c0 = +-c0_max and c0 = 0 for SU(3), |x| from 1e-9 to 10,
  * rotated by a random SU(N) matrix, plus 1e-9 perturbations):
