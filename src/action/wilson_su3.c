@@ -66,9 +66,6 @@ m3_mul(double *restrict c, const double *restrict a, const double *restrict b,
     e1 = _mm_loadu_pd(b + 10);
     e2 = _mm_loadu_pd(b + 16);
   }
-  const __m256d s0 = _mm256_permute_pd(b0, 5), s1 = _mm256_permute_pd(b1, 5),
-                s2 = _mm256_permute_pd(b2, 5);
-  const __m128d t0 = _mm_permute_pd(e0, 1), t1 = _mm_permute_pd(e1, 1), t2 = _mm_permute_pd(e2, 1);
 #pragma GCC unroll 3
   for (int i = 0; i < 3; i++) {
     /* op(a)_ik at a + o_k (re) and a + o_k + 1 (im, conjugated if da) */
@@ -85,23 +82,25 @@ m3_mul(double *restrict c, const double *restrict a, const double *restrict b,
     xe = _mm_fmadd_pd(_mm256_castpd256_pd128(r2), e2, xe);
     __m256d y;
     __m128d ye;
+    /* y = sum im(op(a)_ik) b_k, swapped once per row (the swap is exact,
+     * so this equals the sum of im(op(a)_ik) swap(b_k)) */
     if (da) {
-      y = _mm256_mul_pd(_mm256_xor_pd(i0, _mm256_set1_pd(-0.0)), s0);
-      ye = _mm_mul_pd(_mm_xor_pd(_mm256_castpd256_pd128(i0), _mm_set1_pd(-0.0)), t0);
-      y = _mm256_fnmadd_pd(i1, s1, y);
-      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i1), t1, ye);
-      y = _mm256_fnmadd_pd(i2, s2, y);
-      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i2), t2, ye);
+      y = _mm256_mul_pd(_mm256_xor_pd(i0, _mm256_set1_pd(-0.0)), b0);
+      ye = _mm_mul_pd(_mm_xor_pd(_mm256_castpd256_pd128(i0), _mm_set1_pd(-0.0)), e0);
+      y = _mm256_fnmadd_pd(i1, b1, y);
+      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i1), e1, ye);
+      y = _mm256_fnmadd_pd(i2, b2, y);
+      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i2), e2, ye);
     } else {
-      y = _mm256_mul_pd(i0, s0);
-      ye = _mm_mul_pd(_mm256_castpd256_pd128(i0), t0);
-      y = _mm256_fmadd_pd(i1, s1, y);
-      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i1), t1, ye);
-      y = _mm256_fmadd_pd(i2, s2, y);
-      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i2), t2, ye);
+      y = _mm256_mul_pd(i0, b0);
+      ye = _mm_mul_pd(_mm256_castpd256_pd128(i0), e0);
+      y = _mm256_fmadd_pd(i1, b1, y);
+      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i1), e1, ye);
+      y = _mm256_fmadd_pd(i2, b2, y);
+      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i2), e2, ye);
     }
-    __m256d z = _mm256_addsub_pd(x, y);
-    __m128d ze = _mm_addsub_pd(xe, ye);
+    __m256d z = _mm256_addsub_pd(x, _mm256_permute_pd(y, 5));
+    __m128d ze = _mm_addsub_pd(xe, _mm_permute_pd(ye, 1));
     if (acc) {
       z = _mm256_add_pd(z, _mm256_loadu_pd(c + 6 * i));
       ze = _mm_add_pd(ze, _mm_loadu_pd(c + 6 * i + 4));
