@@ -44,4 +44,13 @@ int task_hmc(task_ctx_t *ctx);
  * expansion; single matrix: Weyl integration); summary "exact.*". */
 int task_exact(task_ctx_t *ctx);
 
+/* task_train.c: reverse-KL training of the flow (single-matrix target);
+ * model.h5; summary "train.loss", "train.steps", ... */
+int task_train(task_ctx_t *ctx);
+
+/* task_sample.c: samples of the trained flow, independence Metropolis and
+ * reweighting (single-matrix target); ensemble.h5; summary "sample.ess",
+ * "sample.acceptance", "sample.logZ", "sample.observables", ... */
+int task_sample(task_ctx_t *ctx);
+
 #endif
