@@ -58,19 +58,7 @@
  *   site of the extended box (halos included): a function of global
  *   indices only, the same on every process grid.  Local.
  *
- * void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
-{
-  const geom_t *g = a->g;
-  for (long is = 0; is < g->n_ext; is++)
-    for (int mu = 0; mu < g->D; mu++) {
-      double *v = (double *)gauge_link(a, is, mu);
-      for (int t = 0; t < 2 * a->nn; t++)
-        v[t] = value(tu_mix64(seed ^ tu_mix64(((uint64_t)g->gsite[is] * 8 + (uint64_t)mu) *
-                                                  1024 + (uint64_t)t)));
-    }
-}
-
-void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite,
+ * void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite,
  *                      cplx_t *gm)
  *   Haar random g(x) in SU(N) for global site gsite, drawn from the stream
  *   (seed, RNG_TEST, gsite, step): the same on every process grid.
@@ -99,8 +87,8 @@ void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite,
  *   1 if stat(path) succeeds (a file, directory or other entry), else 0.
  *
  * Context: all functions are reentrant; the generators keep their state in
- * the caller's variable.  The MPI functions require MPI_Init; tu_grids also
- * error_init.
+ * the caller's variable.  The MPI functions require MPI_Init; tu_grids
+ * reports through ERROR_LOC (util.h).
  ******************************************************************************/
 #include <math.h>
 #include <stdlib.h>
