@@ -46,6 +46,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <gsl/gsl_errno.h>
 #include <hdf5.h>
 #include "util.h"
@@ -103,10 +104,14 @@ void error_exit_all(int exit_code)
 {
   int fin = 0;
   if (err_cleanup) err_cleanup(err_cleanup_arg);
-  fflush(stdout);
+  fflush(NULL);
   MPI_Finalized(&fin);
   if (!fin) MPI_Finalize();
-  exit(exit_code);
+  /* _exit, not exit: the libraries' exit handlers (HDF5's among them) may
+   * touch objects that an error left open after MPI is finalised.  All
+   * output streams were flushed above. */
+  fflush(NULL);
+  _exit(exit_code);
 }
 
 void error_impl(error_kind_t kind, int test, int exit_code, const char *func,
