@@ -87,6 +87,7 @@ int main(int argc, char **argv)
   double *theta, tf[2], td[2];
   int err = 0;
   FILE *fp;
+  remove(path);   /* no stale reference data if this run fails */
   if (nn_init(&net, &cfg) != EMF_SUCCESS) return 1;
   theta = malloc(net.n_params * sizeof *theta);
   if (!theta) return 1;
