@@ -8,6 +8,7 @@
 #   QUICK: args    arguments passed in quick mode (absent: none)
 # Benchmarks print their numbers and the ratios to this machine's limits;
 # they never assert on time.  Output is also kept in build/bench-logs/.
+# After bench_flow, bench/reference/torch_flow.py (PyTorch) runs on its data.
 set -u
 mode=${1:-}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -18,6 +19,27 @@ mkdir -p "$logdir"
 
 marker() {  # marker FILE NAME -> value after "NAME:" in the first 40 lines
   head -n 40 "$1" | sed -n "s/.*$2:[ ]*\([^*]*\).*/\1/p" | head -n 1 | sed 's/ *$//'
+}
+
+# The PyTorch reference of bench_flow (issue 4): reads the parameters, C
+# times and C field values bench_flow.x wrote, checks agreement (fails the
+# run beyond 1e-10 relative) and prints the ratio PyTorch / C.
+torch_reference() {
+  echo "== torch_flow (PyTorch reference of bench_flow)"
+  if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+    echo "skipped: python3-torch not installed"
+    return 0
+  fi
+  if [ ! -f "$logdir/flow_ref.txt" ]; then
+    echo "torch_flow: no reference data (bench_flow.x failed)"
+    status=1
+    return 0
+  fi
+  q=""
+  [ "$mode" = quick ] && q=quick
+  /usr/bin/python3 bench/reference/torch_flow.py "$logdir/flow_ref.txt" $q \
+    >"$logdir/torch_flow.log" 2>&1 || status=1
+  cat "$logdir/torch_flow.log"
 }
 
 status=0
@@ -31,6 +53,7 @@ for src in bench/*.c; do
   if [ -z "$(marker "$src" NP)" ]; then
     echo "== $name"
     "$b" $args 2>&1 | tee "$logdir/$name.log" || status=1
+    [ "$name" = bench_flow ] && torch_reference
     continue
   fi
   for n in $nps; do
