@@ -81,6 +81,60 @@ typedef struct {
                              configuration (0 = none) */
 } hmc_parms_t;
 
+/* flow.activation, in the order "tanh", "softplus", "silu", "sin" */
+typedef enum {
+  FLOW_ACT_TANH = 0,
+  FLOW_ACT_SOFTPLUS,
+  FLOW_ACT_SILU,
+  FLOW_ACT_SIN
+} flow_act_t;
+
+typedef struct {
+  int K;                  /* flow.K: power sums, 1..8 */
+  int width;              /* flow.width >= 1 */
+  int depth;              /* flow.depth: hidden layers, 1..8 */
+  int activation;         /* flow.activation: flow_act_t */
+  int time_freq;          /* flow.time_freq: 0..16 */
+  double init_scale;      /* flow.init_scale >= 0 */
+  int steps;              /* flow.steps >= 1: fixed RK4 steps (training) */
+} flow_parms_t;
+
+typedef enum { TRAIN_SCHEDULE_COSINE = 0, TRAIN_SCHEDULE_CONSTANT = 1 } train_schedule_t;
+
+typedef struct {
+  int steps;              /* train.steps >= 0 */
+  int batch;              /* train.batch >= 1, a multiple of block */
+  int block;              /* train.block >= 1 */
+  double lr;              /* train.lr > 0 */
+  double lr_min;          /* train.lr_min >= 0 */
+  int schedule;           /* train.schedule: train_schedule_t */
+  int warmup;             /* train.warmup >= 0 */
+  double clip_norm;       /* train.clip_norm >= 0 (0: none) */
+  int checkpoint_every;   /* train.checkpoint_every >= 0 */
+  int log_every;          /* train.log_every >= 1 */
+  int resume;             /* train.resume: bool */
+} train_parms_t;
+
+/* sample.stepper, in the order "rk2", "rk4", "rkf45", "rkck", "rk8pd" */
+typedef enum {
+  SAMPLE_STEPPER_RK2 = 0,
+  SAMPLE_STEPPER_RK4,
+  SAMPLE_STEPPER_RKF45,
+  SAMPLE_STEPPER_RKCK,
+  SAMPLE_STEPPER_RK8PD
+} sample_stepper_t;
+
+typedef struct {
+  int n;                  /* sample.n >= 1, a multiple of block */
+  int block;              /* sample.block >= 1 */
+  int stepper;            /* sample.stepper: sample_stepper_t */
+  double eps_abs;         /* sample.eps_abs > 0 */
+  double eps_rel;         /* sample.eps_rel >= 0 */
+  double ref_factor;      /* sample.ref_factor >= 0 (0: no reference run) */
+  int burnin;             /* sample.burnin >= 0 */
+  int save_samples;       /* sample.save_samples: bool */
+} sample_parms_t;
+
 typedef struct {
   char dir[PARMS_PATH_MAX];  /* output.dir (default runs/<config basename>) */
 } output_parms_t;
@@ -92,6 +146,9 @@ typedef struct {
   run_parms_t run;
   init_parms_t init;
   hmc_parms_t hmc;
+  flow_parms_t flow;
+  train_parms_t train;
+  sample_parms_t sample;
   output_parms_t output;
   char config_file[PARMS_PATH_MAX];  /* the file the parameters came from */
   uint64_t hash;  /* cfg_hash: FNV-1a 64 of the canonical text without

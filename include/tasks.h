@@ -35,4 +35,13 @@ typedef struct task_ctx {
  * directory; summary "init.plaquette". */
 int task_init(task_ctx_t *ctx);
 
+/* task_train.c: reverse-KL training of the flow (single-matrix target);
+ * model.h5; summary "train.loss", "train.steps", ... */
+int task_train(task_ctx_t *ctx);
+
+/* task_sample.c: samples of the trained flow, independence Metropolis and
+ * reweighting (single-matrix target); ensemble.h5; summary "sample.ess",
+ * "sample.acceptance", "sample.logZ", "sample.observables", ... */
+int task_sample(task_ctx_t *ctx);
+
 #endif

@@ -26,6 +26,9 @@ extern const cfg_group_t cfg_group_target;
 extern const cfg_group_t cfg_group_run;
 extern const cfg_group_t cfg_group_init;
 extern const cfg_group_t cfg_group_hmc;
+extern const cfg_group_t cfg_group_flow;
+extern const cfg_group_t cfg_group_train;
+extern const cfg_group_t cfg_group_sample;
 extern const cfg_group_t cfg_group_output;
 
 /* Shortcuts for the schema tables: F(field) = offset of p->field. */

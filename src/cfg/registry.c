@@ -26,6 +26,9 @@ static const cfg_group_t *const groups[] = {
     &cfg_group_run,
     &cfg_group_init,
     &cfg_group_hmc,
+    &cfg_group_flow,
+    &cfg_group_train,
+    &cfg_group_sample,
     &cfg_group_output,
 };
 

@@ -50,6 +50,8 @@ typedef struct {
  * configuration error ("not available in this build"). */
 static const task_entry_t task_table[] = {
     {TASK_INIT, task_init},
+    {TASK_TRAIN, task_train},
+    {TASK_SAMPLE, task_sample},
 };
 #define N_TASK_TABLE ((int)(sizeof task_table / sizeof task_table[0]))
 

@@ -1,0 +1,109 @@
+/*******************************************************************************
+ * flow.h: the equivariant manifold flow (DESIGN.md sections 3-5; doc/flow.md).
+ *
+ * The flow is the time-1 map of dU/dt = X(U, t) U with X = grad Phi,
+ * Phi = sum over loops of F(f(W), t), F the MLP of nn.h.  The log-density
+ * obeys d log q / dt = -div X, and div X = sum over loops of (links in the
+ * loop) * Laplacian of F, which for a single matrix (one loop of one link,
+ * W = U) is the L output of the network jets.  The prior is Haar, so
+ * log q_0 = 0.
+ *
+ * Two layers (backpropagation through one RKMK-RK4 step is the ode module's
+ * ode_rkmk_step_backward):
+ *  - flow_nnf: the pot_func_t adapter around the network (forward = nn
+ *    jets with the engine's G and h; backward = nn_backward).  Shared by
+ *    the single-matrix and (later) the lattice flow.
+ *  - flow_single: the flow of a block of nb independent SU(N) matrices:
+ *    field, fixed-step (training) and adaptive (sampling) integration, and
+ *    the exact gradient of a loss by backpropagation through the fixed-step
+ *    map.
+ *
+ * Cotangents of group elements are left-trivialised: ubar_a = D_{T_a} J =
+ * d/ds J(exp(s T_a) U) at s = 0, in algebra coordinates (N^2-1 per matrix).
+ ******************************************************************************/
+#ifndef FLOW_H
+#define FLOW_H
+
+#include <stddef.h>
+#include "global.h"
+#include "nn.h"
+#include "ode.h"
+#include "potential.h"
+
+/* ---- the potential network as a pot_func_t (nnf.c) ----------------------- */
+
+typedef struct flow_nnf {
+  const nn_t *net;
+  const double *theta;    /* parameters (n_params) */
+  double *dtheta;         /* parameter gradients accumulate here (n_params) */
+  nn_workspace_t *ws;
+  int nb_max, m;
+  double *zero;           /* (nb_max, m*m + m) zeros: G and h when not given */
+  double *dscratch;       /* (n_params) sink for params == 0 */
+} flow_nnf_t;
+
+/* Points F at c, an adapter for batches of up to nb_max loops with
+ * net->cfg.n_x = 2K features.  theta and dtheta are set by flow_nnf_set.
+ * Returns EMF_SUCCESS, EMF_EINVAL (n_x odd or > POT_MMAX, nb_max < 1) or
+ * EMF_ENOMEM. */
+int flow_nnf_init(pot_func_t *F, flow_nnf_t *c, const nn_t *net, int nb_max);
+void flow_nnf_release(flow_nnf_t *c);
+/* Parameters to evaluate with and where their gradients go (dtheta may be
+ * NULL when no backward with params != 0 follows). */
+void flow_nnf_set(flow_nnf_t *c, const double *theta, double *dtheta);
+
+/* ---- a block of single SU(N) matrices (single.c) ------------------------- */
+
+typedef struct flow_single {
+  int N, nn, ngen, K, nb;
+  long n_steps;            /* fixed steps on [0, 1] */
+  const nn_t *net;
+  pot_func_t F;
+  flow_nnf_t nnf;
+  pot_loop_ws_t *lws;
+  ode_workspace_t *ode_fixed;   /* "rk4classic" */
+  ode_workspace_t *ode_adapt;   /* adaptive stepper (NULL if none asked) */
+  ode_stages_t **stages;        /* n_steps recorded steps (training) */
+  /* per recorded stage (n_steps * 4): the loop and network caches of its
+   * forward evaluation, kept for the backward sweep */
+  pot_func_t *sF;
+  flow_nnf_t *snnf;
+  pot_loop_ws_t **slws;
+  long rec_idx;                 /* next stage cache to fill / to use */
+  int recording;
+  double *ubar;                 /* (2, nb, ngen) cotangent buffers */
+  double *lbar;                 /* (nb) scratch */
+  int recorded;                 /* stages hold the last fixed run */
+} flow_single_t;
+
+/* Workspace for blocks of nb matrices of SU(N) (the network's n_x = 2K),
+ * n_steps fixed RK4 steps, and an adaptive stepper by name (NULL: none).
+ * NULL on bad arguments (unknown stepper, sizes) or no memory. */
+flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb, long n_steps,
+                                 const char *adaptive);
+void flow_single_free(flow_single_t *fs);
+
+/* ode_field_fn of the flow (params = flow_single_t*, theta set by the
+ * run functions): x = grad F(f(U), t) per matrix, r = -L = -div X. */
+int flow_single_field(double t, const cplx_t *u, double *x, double *r,
+                      void *params);
+/* Flow of the nb matrices u (in: U_0, out: U_1) with n_steps classical
+ * RKMK-RK4 steps; logq (nb) gets -integral div X dt added (pass zeros for
+ * the Haar prior).  record != 0 keeps the stages for flow_single_vjp.
+ * Returns an EMF_* status (u, logq then undefined). */
+int flow_single_run_fixed(flow_single_t *fs, const double *theta, cplx_t *u,
+                          double *logq, int record);
+/* The same with the adaptive stepper (ode_integrate_adaptive, tolerances
+ * par); stats optional.  EMF_EINVAL if no adaptive stepper was allocated. */
+int flow_single_run_adaptive(flow_single_t *fs, const double *theta,
+                             const ode_adaptive_t *par, cplx_t *u,
+                             double *logq, ode_stats_t *stats);
+/* Gradient of J = sum_b <ubar_b, .>(U_1) + logqbar_b logq_b with respect to
+ * theta after flow_single_run_fixed(record = 1): ubar (nb, ngen) the
+ * left-trivialised cotangent of U_1 (overwritten: on return the cotangent
+ * of U_0), logqbar (nb).  The parameter gradient is ACCUMULATED into
+ * dtheta.  Returns EMF_SUCCESS, EMF_EINVAL (nothing recorded) or a status. */
+int flow_single_vjp(flow_single_t *fs, const double *theta, double *ubar,
+                    const double *logqbar, double *dtheta);
+
+#endif

@@ -1,0 +1,42 @@
+/*******************************************************************************
+ * group_flow.c: schema of the group `flow` (flow_parms_t): the equivariant
+ * manifold flow (doc/flow.md).
+ *
+ *   K            int 1..8, default 3       power sums Re/Im tr W^k, k = 1..K
+ *   width        int >= 1, default 32      hidden width of the MLP F
+ *   depth        int 1..8, default 2       hidden layers
+ *   activation   "tanh" (default) | "softplus" | "silu" | "sin"
+ *   time_freq    int 0..16, default 1      time features t, sin/cos(pi k t)
+ *   init_scale   float >= 0, default 0.0   scale of the initial output layer
+ *                                          (0: the identity flow)
+ *   steps        int >= 1, default 10      fixed RKMK-RK4 steps on [0, 1]
+ *                                          (training)
+ *
+ * Exports the descriptor cfg_group_flow (cfg_int.h).  Read-only.
+ ******************************************************************************/
+#include "cfg_int.h"
+
+static const char *const acts[] = {"tanh", "softplus", "silu", "sin", NULL};
+
+static const cfg_key_t keys[] = {
+    {"K", CFG_INT, CFG_MIN | CFG_MAX, "3", 1, 8, 0, 0, NULL, CFG_OFF(flow.K), 0,
+     CFG_SIZE(flow.K), "power sums Re tr W^k, Im tr W^k (k = 1..K) fed to the network"},
+    {"width", CFG_INT, CFG_MIN | CFG_MAX, "32", 1, 4096, 0, 0, NULL, CFG_OFF(flow.width), 0,
+     CFG_SIZE(flow.width), "hidden width of the potential network F"},
+    {"depth", CFG_INT, CFG_MIN | CFG_MAX, "2", 1, 8, 0, 0, NULL, CFG_OFF(flow.depth), 0,
+     CFG_SIZE(flow.depth), "hidden layers of the potential network F"},
+    {"activation", CFG_ENUM, 0, "\"tanh\"", 0, 0, 0, 0, acts, CFG_OFF(flow.activation), 0,
+     CFG_SIZE(flow.activation), "smooth activation of the hidden layers"},
+    {"time_freq", CFG_INT, CFG_MIN | CFG_MAX, "1", 0, 16, 0, 0, NULL, CFG_OFF(flow.time_freq),
+     0, CFG_SIZE(flow.time_freq),
+     "time features (t, sin(pi k t), cos(pi k t)), k = 1..time_freq"},
+    {"init_scale", CFG_FLOAT, CFG_MIN, "0.0", 0, 0, 0, 0, NULL, CFG_OFF(flow.init_scale), 0,
+     CFG_SIZE(flow.init_scale),
+     "scale of the initial output layer (0: start from the identity flow)"},
+    {"steps", CFG_INT, CFG_MIN | CFG_MAX, "10", 1, 100000, 0, 0, NULL, CFG_OFF(flow.steps), 0,
+     CFG_SIZE(flow.steps), "fixed RKMK-RK4 steps on [0, 1] used in training"},
+};
+
+const cfg_group_t cfg_group_flow = {
+    "flow", keys, (int)(sizeof keys / sizeof keys[0]), NULL,
+    "the equivariant manifold flow: potential network and training integrator"};

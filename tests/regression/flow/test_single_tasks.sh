@@ -1,0 +1,74 @@
+#!/bin/sh
+# test_single_tasks.sh: the train and sample tasks end to end on a tiny
+# single-matrix problem (SU(2), beta = 3; 12 Adam steps, batch 32, 256
+# samples), run as the user would run them.
+#
+# NP: 1 2
+# TIMEOUT: 300
+#
+# Checks: both tasks succeed; model.h5, ensemble.h5 and summary.json exist,
+# no *.tmp is left; summary.json has train.loss, train.steps = 12,
+# sample.ess in (0, 1], sample.acceptance, sample.logZ.{mean,error},
+# sample.observables.ReTrU_over_N/ReTrU2_over_N.{mean,error} and the log q
+# error; the same run at np = 1 and np = EMF_NP gives the same trained
+# parameters (bitwise, h5 dataset theta) and the same ESS digits; resume:
+# train.steps = 16 continues from step 12 (train.resumed_from = 12); a
+# changed network with the old model.h5 is refused (exit 3, message names
+# the file); sample alone in an empty directory is refused (exit 3).
+set -u
+root=${EMF_ROOT:-$(pwd)}
+bin=${EMF_BIN:-$root/bin/emflow-lqft}
+np=${EMF_NP:-1}
+cd "$root" || exit 1
+tmp=$(mktemp -d /tmp/emf_flowtasks_XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+pass=0; fail=0
+ok()  { pass=$((pass + 1)); [ "${CHECK_VERBOSE:-0}" = 1 ] && echo "PASS: $*"; return 0; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+SETS="--set action.beta=3.0 --set train.steps=12 --set train.batch=32 --set train.block=8
+      --set train.log_every=4 --set flow.width=8 --set flow.steps=4 --set sample.n=256
+      --set sample.block=32 --set sample.stepper=\"rkf45\""
+run() {  # run NP DIR EXTRA...
+  n=$1; d=$2; shift 2
+  if [ "$n" -gt 1 ]; then mp="mpirun -np $n"; else mp=""; fi
+  # shellcheck disable=SC2086
+  $mp "$bin" $SETS "$@" -o "$d" input/single_su2.conf >"$d.log" 2>&1 </dev/null
+}
+run 1 "$tmp/a"; rc=$?
+[ $rc -eq 0 ] && ok "train+sample np=1" || bad "train+sample np=1 exit $rc ($(tail -n 3 "$tmp/a.log"))"
+run "$np" "$tmp/b"; rc=$?
+[ $rc -eq 0 ] && ok "train+sample np=$np" || bad "train+sample np=$np exit $rc"
+for f in model.h5 ensemble.h5 summary.json; do
+  [ -f "$tmp/a/$f" ] && ok "$f written" || bad "$f missing"
+done
+ls "$tmp"/a/*.tmp >/dev/null 2>&1 && bad "temporary file left" || ok "no .tmp left"
+/usr/bin/python3 - "$tmp/a" "$tmp/b" <<'PY' && ok "summary keys, np identity" || bad "summary keys or np identity"
+import json, sys, h5py, numpy as np
+a = json.load(open(sys.argv[1] + "/summary.json"))
+b = json.load(open(sys.argv[2] + "/summary.json"))
+t, s = a["train"], a["sample"]
+assert t["steps"] == 12 and "loss" in t, t
+assert 0 < s["ess"] <= 1 and 0 <= s["acceptance"] <= 1, s
+for k in ("mean", "error"):
+    assert k in s["logZ"]
+    for o in ("ReTrU_over_N", "ReTrU2_over_N"):
+        assert k in s["observables"][o]
+assert "max_abs" in s["logq_error"]
+ta = np.array(h5py.File(sys.argv[1] + "/model.h5", "r")["theta"])
+tb = np.array(h5py.File(sys.argv[2] + "/model.h5", "r")["theta"])
+assert ta.tobytes() == tb.tobytes(), "parameters differ between rank counts"
+assert s["ess"] == b["sample"]["ess"], (s["ess"], b["sample"]["ess"])
+PY
+run 1 "$tmp/a" --set train.steps=16; rc=$?
+/usr/bin/python3 -c "import json,sys; t=json.load(open('$tmp/a/summary.json'))['train']; sys.exit(not (t['resumed_from']==12 and t['steps']==16))" \
+  && [ $rc -eq 0 ] && ok "resume 12 -> 16" || bad "resume (exit $rc)"
+run 1 "$tmp/a" --set flow.width=9 train; rc=$?
+[ $rc -eq 3 ] && grep -q "model.h5" "$tmp/a.log" && ok "other network refused (exit 3)" \
+  || bad "other network: exit $rc ($(tail -n 2 "$tmp/a.log"))"
+run 1 "$tmp/c" sample; rc=$?
+[ $rc -eq 3 ] && grep -q "train task first" "$tmp/c.log" && ok "sample without model refused (exit 3)" \
+  || bad "sample without model: exit $rc"
+echo "test_single_tasks: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
