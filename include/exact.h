@@ -63,6 +63,7 @@ double exact_rep_dim(int N, const int *lambda);
 int exact_bessel_scaled(double x, int nmax, double *b);
 int exact_char_coeff(int N, double beta, const int *lambda, exact_coeff_t *out);
 int exact_lattice2d(int N, double beta, long L, exact_lattice2d_t *out);
+int exact_lattice2d_volume(int N, double beta, long V, exact_lattice2d_t *out);
 
 /* exact_single.c */
 int exact_single(int N, double beta, const double *c, int nc, exact_single_t *out);

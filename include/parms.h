@@ -65,6 +65,8 @@ typedef struct {
   int64_t seed;                 /* run.seed >= 0 */
   int n_tasks;                  /* length of run.tasks, >= 1 */
   int tasks[PARMS_TASKS_MAX];   /* run.tasks: task_kind_t, in run order */
+  int resume;                   /* run.resume: 1 = continue what the run
+                                   directory holds (tasks that support it) */
 } run_parms_t;
 
 typedef struct {
@@ -78,8 +80,10 @@ typedef struct {
   int steps;              /* hmc.steps >= 1: integrator steps per trajectory */
   int integrator;         /* hmc.integrator: hmc_integrator_t */
   int save_every;         /* hmc.save_every >= 0: store every n-th
-                             configuration (0 = none) */
-} hmc_parms_t;
+                             configuration (0 = none but the last) */
+  double commit_seconds;  /* hmc.commit_seconds >= 0: shortest interval
+                             between replacing ensemble.h5 during a run */
+} hmc_task_parms_t;
 
 /* flow.activation, in the order "tanh", "softplus", "silu", "sin" */
 typedef enum {
@@ -145,7 +149,7 @@ typedef struct {
   target_parms_t target;
   run_parms_t run;
   init_parms_t init;
-  hmc_parms_t hmc;
+  hmc_task_parms_t hmc;
   flow_parms_t flow;
   train_parms_t train;
   sample_parms_t sample;

@@ -44,4 +44,13 @@ int task_train(task_ctx_t *ctx);
  * "sample.acceptance", "sample.logZ", "sample.observables", ... */
 int task_sample(task_ctx_t *ctx);
 
+/* task_hmc.c: Hybrid Monte Carlo (Wilson action) from init.start or, with
+ * run.resume, from the last hmc configuration of ensemble.h5; series and
+ * configurations to ensemble.h5; summary "hmc.*" (doc/summary.md). */
+int task_hmc(task_ctx_t *ctx);
+
+/* task_exact.c: exact results for the target (2D lattice: character
+ * expansion; single matrix: Weyl integration); summary "exact.*". */
+int task_exact(task_ctx_t *ctx);
+
 #endif

@@ -1,5 +1,5 @@
 /*******************************************************************************
- * group_hmc.c: schema of the group `hmc` (hmc_parms_t).
+ * group_hmc.c: schema of the group `hmc` (hmc_task_parms_t).
  *
  *   trajectories    int >= 1, default 1000   measured trajectories
  *   thermalization  int >= 0, default 100    trajectories before those
@@ -7,7 +7,12 @@
  *   steps           int >= 1, default 10     integrator steps per trajectory
  *   integrator      "leapfrog" | "omelyan2mn" (default)
  *   save_every      int >= 0, default 10     store every n-th configuration
- *                                            (0: none)
+ *                                            (0: none; the last one of a
+ *                                            run is always stored)
+ *   commit_seconds  float >= 0, default 120  shortest interval between
+ *                                            commits of ensemble.h5 at
+ *                                            stored configurations (0: at
+ *                                            every one); not hashed
  *
  * Exports the descriptor cfg_group_hmc (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -33,7 +38,10 @@ static const cfg_key_t keys[] = {
      "molecular-dynamics integrator"},
     {"save_every", CFG_INT, CFG_MIN, "10", 0, 0, 0, 0, NULL,
      CFG_OFF(hmc.save_every), 0, CFG_SIZE(hmc.save_every),
-     "store every n-th measured configuration in ensemble.h5 (0: none)"},
+     "store every n-th measured configuration in ensemble.h5 (0: none; the last is always stored)"},
+    {"commit_seconds", CFG_FLOAT, CFG_MIN | CFG_NOHASH, "120.0", 0, 0, 0, 0, NULL,
+     CFG_OFF(hmc.commit_seconds), 0, CFG_SIZE(hmc.commit_seconds),
+     "shortest interval (s) between commits of ensemble.h5 at stored configurations"},
 };
 
 const cfg_group_t cfg_group_hmc = {

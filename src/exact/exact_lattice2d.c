@@ -39,6 +39,12 @@
  *   the determinants at very large beta/N, e.g. SU(3) beta > ~1000); EMF_EINVAL (bad
  *   N, L < 0, out NULL), EMF_EDOM (beta not in [1e-12, 1e5]), EMF_ENOMEM.
  *
+ * int exact_lattice2d_volume(int N, double beta, long V, exact_lattice2d_t *out)
+ *   The same for any periodic L_0 x L_1 torus with V = L_0 L_1 plaquettes
+ *   (Z = sum_r c_r^V depends on the volume only); V = 0 is infinite volume.
+ *   exact_lattice2d(N, beta, L) is exact_lattice2d_volume(N, beta, L*L).
+ *   Errors as above (EMF_EINVAL for V < 0).
+ *
  * Context: local, serial, MPI-free; no global state (thread-safe).
  ******************************************************************************/
 #include <float.h>
@@ -317,6 +323,12 @@ static int next_in_shell(int N, int *lam)
 
 int exact_lattice2d(int N, double beta, long L, exact_lattice2d_t *out)
 {
+  if (L < 0 || L > 3037000499L) return EMF_EINVAL;
+  return exact_lattice2d_volume(N, beta, L * L, out);
+}
+
+int exact_lattice2d_volume(int N, double beta, long V_plaq, exact_lattice2d_t *out)
+{
   btab_t t;
   exact_coeff_t c0, cr;
   int lam[EMF_NMAX], i, st, shell;
@@ -325,7 +337,7 @@ int exact_lattice2d(int N, double beta, long L, exact_lattice2d_t *out)
   double err_sr = 0.0;
   long nterms = 0;
 
-  if (N < 2 || N > EMF_NMAX || L < 0 || out == NULL) return EMF_EINVAL;
+  if (N < 2 || N > EMF_NMAX || V_plaq < 0 || out == NULL) return EMF_EINVAL;
   if (!(beta >= BETA_MIN && beta <= BETA_MAX)) return EMF_EDOM;
   st = btab_init(&t, N, beta);
   if (st != EMF_SUCCESS) {
@@ -336,7 +348,7 @@ int exact_lattice2d(int N, double beta, long L, exact_lattice2d_t *out)
   coeff_rep(&t, lam, &c0, &ndet);
   logc0 = log(c0.c);
 
-  if (L == 0) {
+  if (V_plaq == 0) {
     out->plaquette = c0.g[0] / c0.c;
     out->retr_u2 = c0.g[1] / c0.c;
     out->lnZ = NAN;
@@ -350,7 +362,7 @@ int exact_lattice2d(int N, double beta, long L, exact_lattice2d_t *out)
     return out->round_err <= ROUND_ACCEPT ? EMF_SUCCESS : EMF_ETOL;
   }
 
-  V = (double)L * (double)L;
+  V = (double)V_plaq;
   for (shell = 0;; shell++) {
     double shell_sr = 0.0, shell_abs = 0.0;
     memset(lam, 0, sizeof lam);

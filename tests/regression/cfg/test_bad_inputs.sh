@@ -136,7 +136,7 @@ for f in summary.json parameters.conf emflow-lqft.log; do
   [ -f "$tmp/run/$f" ] && ok "good run: $f" || bad "good run: no $f"
 done
 ls "$tmp/run" | grep -q '\.tmp$' && bad "good run: temporary file left" || ok "good run: no temporary left"
-if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["run"]; assert r["status"]=="completed" and r["tasks"]==["init"] and r["ranks"]==1 and "init" in d, d' \
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["run"]; assert r["status"]=="completed" and r["ranks"]==1 and r["tasks"] and all(t in d for t in r["tasks"]), d' \
    "$tmp/run/summary.json" >"$tmp/log.json" 2>&1; then ok "good run: summary.json is valid JSON"
 else bad "good run: summary.json"; sed 's/^/     | /' "$tmp/log.json" | head -n 5; fi
 "$bin" --check "$tmp/run/parameters.conf" >/dev/null 2>&1 && ok "parameters.conf is a valid config" ||
