@@ -53,4 +53,8 @@ int task_hmc(task_ctx_t *ctx);
  * expansion; single matrix: Weyl integration); summary "exact.*". */
 int task_exact(task_ctx_t *ctx);
 
+/* task_compare.c: flow (IMH) against HMC from the summary of this run
+ * (train, sample and hmc must run earlier); summary "compare.*". */
+int task_compare(task_ctx_t *ctx);
+
 #endif

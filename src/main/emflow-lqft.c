@@ -54,6 +54,7 @@ static const task_entry_t task_table[] = {
     {TASK_SAMPLE, task_sample},
     {TASK_HMC, task_hmc},
     {TASK_EXACT, task_exact},
+    {TASK_COMPARE, task_compare},
 };
 #define N_TASK_TABLE ((int)(sizeof task_table / sizeof task_table[0]))
 
