@@ -5,7 +5,8 @@
  *   steps             int >= 0, default 1500     optimizer steps in total
  *   batch             int >= 1, default 256      samples per step
  *   block             int >= 1, default 32       samples per fixed block
- *                                                (batch a multiple of it)
+ *                                                (single target: batch a
+ *                                                multiple of it)
  *   lr                float > 0, default 3e-3    peak learning rate (Adam)
  *   lr_min            float >= 0, default 0.0    final rate of the cosine
  *   schedule          "cosine" (default) | "constant"
@@ -60,7 +61,7 @@ static const cfg_key_t keys[] = {
 
 static void check(parms_t *p, cfg_ctx_t *ctx)
 {
-  if (p->train.batch % p->train.block != 0)
+  if (p->target.type == TARGET_SINGLE && p->train.batch % p->train.block != 0)
     cfg_fail(ctx, "train.batch", "%d is not a multiple of train.block = %d", p->train.batch,
              p->train.block);
   if (p->train.schedule == TRAIN_SCHEDULE_COSINE && p->train.lr_min > p->train.lr)
