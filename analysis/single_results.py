@@ -193,9 +193,10 @@ def analyse(args, names):
     if curves:
         plt.figure(figsize=(6, 4))
         for n, (st, kl) in curves.items():
-            plt.semilogy(st, np.maximum(kl, 1e-5), label=n)
+            plt.plot(st, kl, label=n)
+        plt.yscale("symlog", linthresh=1e-3)
         plt.xlabel("training step")
-        plt.ylabel("batch KL(q||p) = loss + log Z")
+        plt.ylabel("batch KL(q||p) = loss + log Z (256 samples; symlog)")
         plt.legend()
         plt.tight_layout()
         plt.savefig(os.path.join(args.doc, "results_kl.png"), dpi=100)

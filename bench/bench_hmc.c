@@ -23,7 +23,8 @@
  * = 198 flops, 2x2: 28 flops; bytes = links, momenta and forces read and
  * written once per step, i.e. compulsory traffic) is divided by the
  * measured time and compared with limits measured here on every rank at
- * once:
+ * once (and, for 4D SU(3), with openQCD 2.4 measured on the development
+ * host):
  *   peak: an AVX2 FMA loop (12 independent 4-wide accumulators), flop/s per
  *         core;
  *   bw:   STREAM triad a = b + s c on 3 arrays of 64 Mi doubles per rank
@@ -109,16 +110,26 @@ static double stream_triad(void)
 }
 
 /* Flops and compulsory bytes per site of one MD step (force + drift +
- * kick), from the structure of wilson.c and hmc.c. */
+ * kick), from the structure of wilson.c, wilson_su3.c and hmc.c.  SU(3)
+ * force: per site 3 D(D-1)/2 products for the plaquettes, 2 D(D-1) for the
+ * lower staples and D for U_mu lo, plus 2 D(D-1) matrix additions; other
+ * N: 4(D-1) + 1 products per link.  SU(3) exp: the Cayley-Hamilton
+ * Taylor branch (Q, Q^2, c0, c1: ~80 flops; ~10 terms of 5 flops; the
+ * matrix f0 + f1 Q + f2 Q^2: ~70 flops). */
 static void kernel_counts(int D, int N, double *fl, double *by)
 {
   const double nn = N * N, ng = nn - 1;
   const double mul = N == 2 ? 28.0 : (N == 3 ? 198.0 : 8.0 * nn * N - 2.0 * nn);
-  const double toalg = 2.0 * nn, expf = N == 2 ? 40.0 : 250.0;
-  double force_link = (4.0 * (D - 1) + 1.0) * mul + 2.0 * (D - 1) * 2.0 * nn + toalg + 2 * ng;
-  double drift_link = ng + expf + mul;
+  const double toalg = 2.0 * nn, expf = N == 2 ? 40.0 : 200.0;
+  double force_site;
+  if (N == 3)
+    force_site = (1.5 * D * (D - 1) + 2.0 * D * (D - 1) + D) * mul +
+                 2.0 * D * (D - 1) * 2.0 * nn + D * (toalg + 2 * ng);
+  else
+    force_site = D * ((4.0 * (D - 1) + 1.0) * mul + 2.0 * (D - 1) * 2.0 * nn + toalg + 2 * ng);
+  double drift_link = 2 * ng + expf + mul;
   double kick_link = 2.0 * ng;
-  *fl = D * (force_link + drift_link + kick_link);
+  *fl = force_site + D * (drift_link + kick_link);
   const double lb = 16.0 * nn, pb = 8.0 * ng;
   /* force: read links, write f; drift: read p, read+write links; kick:
    * read f, read+write p */
@@ -207,8 +218,16 @@ static void run_case(const case_t *c, int quick, double peak, double bw)
   printf_root("  achieved   %8.2f Gflop/s/core = %5.1f%% of FMA peak;  %6.2f GB/s/core = "
               "%5.1f%% of triad (CPU time)\n", fl / per_core * 1e-9,
               100.0 * fl / per_core / peak, by / per_core * 1e-9, 100.0 * by / per_core / bw);
-  printf_root("  roofline   %8.4f us/site/core (max of flop and byte bound)\n",
-              1e6 * fmax(fl / peak, by / bw));
+  const double roof = fmax(fl / peak, by / bw);
+  printf_root("  roofline   %8.4f us/site/core (max of flop and byte bound); MD step = %.2f x "
+              "roofline\n", 1e6 * roof, per_core / roof);
+  if (c->D == 4 && c->N == 3) {
+    /* openQCD 2.4 on this host, 1 rank: 0.84-1.0 us (8^4), 1.3-1.4 us (16^4) */
+    const double oq_lo = c->L <= 8 ? 0.84 : 1.3, oq_hi = c->L <= 8 ? 1.0 : 1.4;
+    printf_root("  openQCD    %.2f-%.2f us/site/step (1 rank): it takes %.2f-%.2f x our "
+                "time per core\n", oq_lo, oq_hi, oq_lo / (per_core * 1e6),
+                oq_hi / (per_core * 1e6));
+  }
   hmc_free(h);
   gauge_free(u);
   geom_free(g);
@@ -235,7 +254,8 @@ int main(int argc, char **argv)
   const case_t *cs = quick ? small : full;
   int nc = quick ? 3 : 4;
   for (int k = 0; k < nc; k++) run_case(&cs[k], quick, peak, bw);
-  printf_root("reference: openQCD ~0.84-1.0 us/site/step (8^4, 1 rank), 0.44 us (2 ranks)\n");
+  printf_root("reference (this host, openQCD 2.4 Wilson HMC): 0.84-1.0 us/site/step on 8^4 and "
+              "1.3-1.4 us on 16^4, 1 rank\n");
   MPI_Finalize();
   return 0;
 }

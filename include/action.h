@@ -57,4 +57,10 @@ int action_eval_qsum_all(const action_t *a, gauge_t *u, qsum_t *s);
  * halos first.  Collective.  Returns EMF_SUCCESS or the first error. */
 int action_force_all(const action_t *terms, int n, gauge_t *u, double *f);
 
+/* wilson.c */
+/* Wilson action at coupling beta: *value = S (if value != NULL) and
+ * f = its force (if f != NULL) in one pass over the links (SU(3)); exchanges
+ * the link halos first.  Collective.  EMF_EINVAL for halo depth 0. */
+int action_wilson_value_force_all(gauge_t *u, double beta, double *value, double *f);
+
 #endif

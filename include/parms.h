@@ -122,7 +122,6 @@ typedef struct {
   double clip_norm;       /* train.clip_norm >= 0 (0: none) */
   int checkpoint_every;   /* train.checkpoint_every >= 0 */
   int log_every;          /* train.log_every >= 1 */
-  int resume;             /* train.resume: bool */
   int groups;             /* train.groups >= 0: batch groups of the lattice
                              flow (0: automatic) */
 } train_parms_t;

@@ -41,6 +41,9 @@ typedef struct sun_type {
   void (*to_alg)(double *x, const cplx_t *m);
   /* m = sum_a x_a T_a */
   void (*from_alg)(cplx_t *m, const double *x);
+  /* u <- exp(c x) u in place (the HMC drift); EMF_EDOM, u untouched, if
+   * c x is not finite */
+  int (*exp_mul)(cplx_t *u, const double *x, double c);
 } sun_type_t;
 
 /* sun_type.c */

@@ -35,15 +35,6 @@ typedef struct task_ctx {
  * directory; summary "init.plaquette". */
 int task_init(task_ctx_t *ctx);
 
-/* task_train.c: reverse-KL training of the flow (single-matrix target);
- * model.h5; summary "train.loss", "train.steps", ... */
-int task_train(task_ctx_t *ctx);
-
-/* task_sample.c: samples of the trained flow, independence Metropolis and
- * reweighting (single-matrix target); ensemble.h5; summary "sample.ess",
- * "sample.acceptance", "sample.logZ", "sample.observables", ... */
-int task_sample(task_ctx_t *ctx);
-
 /* task_hmc.c: Hybrid Monte Carlo (Wilson action) from init.start or, with
  * run.resume, from the last hmc configuration of ensemble.h5; series and
  * configurations to ensemble.h5; summary "hmc.*" (doc/summary.md). */
@@ -52,6 +43,15 @@ int task_hmc(task_ctx_t *ctx);
 /* task_exact.c: exact results for the target (2D lattice: character
  * expansion; single matrix: Weyl integration); summary "exact.*". */
 int task_exact(task_ctx_t *ctx);
+
+/* task_train.c: reverse-KL training of the flow (single-matrix target);
+ * model.h5; summary "train.loss", "train.steps", ... */
+int task_train(task_ctx_t *ctx);
+
+/* task_sample.c: samples of the trained flow, independence Metropolis and
+ * reweighting (single-matrix target); ensemble.h5; summary "sample.ess",
+ * "sample.acceptance", "sample.logZ", "sample.observables", ... */
+int task_sample(task_ctx_t *ctx);
 
 /* task_compare.c: flow (IMH) against HMC from the summary of this run
  * (train, sample and hmc must run earlier); summary "compare.*". */

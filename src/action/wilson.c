@@ -18,6 +18,17 @@
  *   staple), never by scattering, so its bits do not depend on the grid.
  *   Both return EMF_SUCCESS.
  *
+ * int action_wilson_value_force_all(gauge_t *u, double beta, double *value,
+ *                                   double *f)
+ *   S (if value != NULL, reduced over the ranks in double-double) and its
+ *   force f (if f != NULL, layout of action.h, overwritten) for the Wilson
+ *   action at coupling beta, in one pass over the links for N = 3
+ *   (wilson_value_force_su3: one qsum_add per site, so S may differ from
+ *   action_eval_all in the last bits), through eval and force otherwise.
+ *   Exchanges the link halos first.  This is the Wilson fast path of the
+ *   loop-potential module (pot_wilson_eval).  Returns EMF_EINVAL when the
+ *   halo depth is 0, else EMF_SUCCESS.  Collective.
+ *
  * Context: local; link halos (depth >= 1) must be current.  For N = 3 the
  * force is wilson_force_su3 (wilson_su3.c: inlined SU(3) products, same
  * staple order); otherwise the products go through the sun_type_t table of
@@ -103,6 +114,25 @@ static int wilson_force(const action_t *a, const gauge_t *u, double *f, int add)
       else
         for (int k = 0; k < ngen; k++) fl[k] = c * x[k];
     }
+  }
+  return EMF_SUCCESS;
+}
+
+int action_wilson_value_force_all(gauge_t *u, double beta, double *value, double *f)
+{
+  const action_t a = {action_wilson, beta};
+  qsum_t s = {0.0, 0.0};
+  if (u->g->depth < 1) return EMF_EINVAL;
+  gauge_exchange(u);
+  if (u->n == 3) {
+    wilson_value_force_su3(u, beta, value != NULL ? &s : NULL, f);
+  } else {
+    if (value != NULL) wilson_eval(&a, u, &s);
+    if (f != NULL) wilson_force(&a, u, f, 0);
+  }
+  if (value != NULL) {
+    qsum_allreduce(&s, 1, u->g->comm);
+    *value = qsum_value(&s);
   }
   return EMF_SUCCESS;
 }

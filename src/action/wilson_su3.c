@@ -1,18 +1,30 @@
 /*******************************************************************************
- * wilson_su3.c: the Wilson force specialised to SU(3) (the HMC hot path).
+ * wilson_su3.c: the Wilson force specialised to SU(3) (the HMC hot path and
+ * the only SU(3) Wilson kernel: pot_wilson_eval calls it too).
  *
  * int wilson_force_su3(const action_t *a, const gauge_t *u, double *f, int add)
- *   Same contract and same staple order as the "force" entry of the
- *   "wilson" type (wilson.c), for N = 3 only: f_a = (beta/6) x_a(U_l Sigma).
- *   The staple sum is accumulated in place (c += op(a) op(b), adjoints
- *   folded into the products, no temporaries).  The 3x3 complex products
- *   are inlined: AVX2/FMA intrinsics (rows of the right factor in
- *   registers) when the build targets AVX2 and FMA (the
- *   default -march=x86-64-v3), else straight-line real arithmetic with
- *   explicit fma() (the -std=c11 build does not contract a*b+c by
- *   itself).  Nothing is allocated.  Every owned link is computed by the
- *   same instruction sequence from the same inputs, so the bits do not
- *   depend on the grid.  Returns EMF_SUCCESS.
+ *   Same contract as the "force" entry of the "wilson" type (wilson.c),
+ *   for N = 3 only: f_a = (beta/6) x_a(U_l Sigma).  The D links of a site
+ *   are done together (site_su3): the upper staples enter through the
+ *   plaquettes P based at the site (U_mu(x) times the upper staple of
+ *   plane nu is P; for U_nu(x) it is P^+, whose projection is -x_a(P)),
+ *   the lower staples are summed per link; 46 products per site in 4D
+ *   instead of 52.  Per link the terms are summed in a fixed order
+ *   (planes lexicographic, then lower staples nu ascending).  The 3x3
+ *   complex products are inlined: AVX2/FMA intrinsics (rows of the right
+ *   factor in registers, adjoints folded into the loads) when the build
+ *   targets AVX2 and FMA (the default -march=x86-64-v3), else
+ *   straight-line real arithmetic with explicit fma() (the -std=c11 build
+ *   does not contract a*b+c by itself).  Nothing is allocated.  Every owned
+ *   link is computed by the same instruction sequence from the same inputs
+ *   (all at its own site or in the depth-1 halo), so the bits do not depend
+ *   on the grid.  Returns EMF_SUCCESS.
+ *
+ * int wilson_value_force_su3(const gauge_t *u, double beta, qsum_t *s, double *f)
+ *   The same pass for action_wilson_value_force_all: *s += -(beta/3) times
+ *   the sum of Re tr P over the plaquettes of each owned site (one
+ *   qsum_add per site) if s != NULL; f = the force if f != NULL.  Returns
+ *   EMF_SUCCESS.
  *
  * Context: local; link halos (depth >= 1) must be current.  Called through
  * wilson.c when u->n == 3.
@@ -54,9 +66,6 @@ m3_mul(double *restrict c, const double *restrict a, const double *restrict b,
     e1 = _mm_loadu_pd(b + 10);
     e2 = _mm_loadu_pd(b + 16);
   }
-  const __m256d s0 = _mm256_permute_pd(b0, 5), s1 = _mm256_permute_pd(b1, 5),
-                s2 = _mm256_permute_pd(b2, 5);
-  const __m128d t0 = _mm_permute_pd(e0, 1), t1 = _mm_permute_pd(e1, 1), t2 = _mm_permute_pd(e2, 1);
 #pragma GCC unroll 3
   for (int i = 0; i < 3; i++) {
     /* op(a)_ik at a + o_k (re) and a + o_k + 1 (im, conjugated if da) */
@@ -73,23 +82,25 @@ m3_mul(double *restrict c, const double *restrict a, const double *restrict b,
     xe = _mm_fmadd_pd(_mm256_castpd256_pd128(r2), e2, xe);
     __m256d y;
     __m128d ye;
+    /* y = sum im(op(a)_ik) b_k, swapped once per row (the swap is exact,
+     * so this equals the sum of im(op(a)_ik) swap(b_k)) */
     if (da) {
-      y = _mm256_mul_pd(_mm256_xor_pd(i0, _mm256_set1_pd(-0.0)), s0);
-      ye = _mm_mul_pd(_mm_xor_pd(_mm256_castpd256_pd128(i0), _mm_set1_pd(-0.0)), t0);
-      y = _mm256_fnmadd_pd(i1, s1, y);
-      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i1), t1, ye);
-      y = _mm256_fnmadd_pd(i2, s2, y);
-      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i2), t2, ye);
+      y = _mm256_mul_pd(_mm256_xor_pd(i0, _mm256_set1_pd(-0.0)), b0);
+      ye = _mm_mul_pd(_mm_xor_pd(_mm256_castpd256_pd128(i0), _mm_set1_pd(-0.0)), e0);
+      y = _mm256_fnmadd_pd(i1, b1, y);
+      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i1), e1, ye);
+      y = _mm256_fnmadd_pd(i2, b2, y);
+      ye = _mm_fnmadd_pd(_mm256_castpd256_pd128(i2), e2, ye);
     } else {
-      y = _mm256_mul_pd(i0, s0);
-      ye = _mm_mul_pd(_mm256_castpd256_pd128(i0), t0);
-      y = _mm256_fmadd_pd(i1, s1, y);
-      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i1), t1, ye);
-      y = _mm256_fmadd_pd(i2, s2, y);
-      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i2), t2, ye);
+      y = _mm256_mul_pd(i0, b0);
+      ye = _mm_mul_pd(_mm256_castpd256_pd128(i0), e0);
+      y = _mm256_fmadd_pd(i1, b1, y);
+      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i1), e1, ye);
+      y = _mm256_fmadd_pd(i2, b2, y);
+      ye = _mm_fmadd_pd(_mm256_castpd256_pd128(i2), e2, ye);
     }
-    __m256d z = _mm256_addsub_pd(x, y);
-    __m128d ze = _mm_addsub_pd(xe, ye);
+    __m256d z = _mm256_addsub_pd(x, _mm256_permute_pd(y, 5));
+    __m128d ze = _mm_addsub_pd(xe, _mm_permute_pd(ye, 1));
     if (acc) {
       z = _mm256_add_pd(z, _mm256_loadu_pd(c + 6 * i));
       ze = _mm_add_pd(ze, _mm_loadu_pd(c + 6 * i + 4));
@@ -135,31 +146,79 @@ static inline const double *lnk(const gauge_t *u, long is, int mu)
   return (const double *)gauge_link(u, is, mu);
 }
 
-int wilson_force_su3(const action_t *a, const gauge_t *u, double *f, int add)
+/* X[mu] = U_mu(x) Sigma_mu(x) for the D links of the owned site is, and
+ * *plaq = sum_{mu<nu} Re tr P_{mu nu}(x).  The upper staples enter through
+ * the plaquettes P = a b^+, a = U_mu(x) U_nu(x+mu), b = U_nu(x) U_mu(x+nu)
+ * (mu < nu): U_mu(x) times the upper staple in plane nu is P, and U_nu(x)
+ * times the upper staple in plane mu is P^+, of which only the projection
+ * matters: x_a(P^+) = -x_a(P), so X_nu takes -P.  The lower staples are
+ * summed per link, lo = sum_nu [U_mu(x-nu) U_nu(x-nu+mu)]^+ U_nu(x-nu), and
+ * X_mu += U_mu(x) lo.  Order per link: planes (mu, nu) lexicographic, then
+ * the lower staples nu ascending: fixed by the lattice, not by the grid.
+ * 3 D (D-1)/2 + 2 D (D-1) + D products (46 in 4D). */
+static inline __attribute__((always_inline)) void
+site_su3(const gauge_t *u, long is, double (*X)[18], double *plaq)
 {
   const geom_t *g = u->g;
   const int D = g->D;
-  const double c = a->beta / 6.0;
   const long *up = g->up, *dn = g->dn;
-  double sig[18], t1[18], m[18], x[8];
+  double a[18], b[18], p[18], lo[18];
+  double re = 0.0;
+  if (D < 2) { /* no plaquettes */
+    for (int k = 0; k < 18; k++) X[0][k] = 0.0;
+    *plaq = 0.0;
+    return;
+  }
+  for (int mu = 0; mu < D; mu++) {
+    const long xmu = up[is * D + mu];
+    for (int nu = mu + 1; nu < D; nu++) {
+      const long xnu = up[is * D + nu];
+      m3_mul(a, lnk(u, is, mu), lnk(u, xmu, nu), 0, 0, 0);
+      m3_mul(b, lnk(u, is, nu), lnk(u, xnu, mu), 0, 0, 0);
+      m3_mul(p, a, b, 0, 1, 0);
+      if (nu == mu + 1 && mu == 0)
+        for (int k = 0; k < 18; k++) X[mu][k] = p[k];
+      else
+        for (int k = 0; k < 18; k++) X[mu][k] += p[k];
+      if (mu == 0)
+        for (int k = 0; k < 18; k++) X[nu][k] = -p[k];
+      else
+        for (int k = 0; k < 18; k++) X[nu][k] -= p[k];
+      re += p[0] + p[8] + p[16];
+    }
+  }
+  for (int mu = 0; mu < D; mu++) {
+    const long xmu = up[is * D + mu];
+    const int nu0 = mu == 0 ? 1 : 0;
+    {
+      const long xmnu = dn[is * D + nu0], xmu_mnu = dn[xmu * D + nu0];
+      m3_mul(a, lnk(u, xmnu, mu), lnk(u, xmu_mnu, nu0), 0, 0, 0);
+      m3_mul(lo, a, lnk(u, xmnu, nu0), 1, 0, 0);
+    }
+    for (int nu = nu0 + 1; nu < D; nu++) {
+      if (nu == mu) continue;
+      const long xmnu = dn[is * D + nu], xmu_mnu = dn[xmu * D + nu];
+      m3_mul(a, lnk(u, xmnu, mu), lnk(u, xmu_mnu, nu), 0, 0, 0);
+      m3_mul(lo, a, lnk(u, xmnu, nu), 1, 0, 1);
+    }
+    m3_mul(X[mu], lnk(u, is, mu), lo, 0, 0, 1);
+  }
+  *plaq = re;
+}
+
+/* f (+)= c x(X) per link; *s += cs (sum of Re tr P) per site if s != NULL */
+static void force_loop(const gauge_t *u, double c, double *f, int add, qsum_t *s,
+                       double cs)
+{
+  const geom_t *g = u->g;
+  const int D = g->D;
+  double X[EMF_DMAX][18], x[8], plaq;
   for (long i = 0; i < g->n_owned; i++) {
-    const long is = g->owned[i];
+    site_su3(u, g->owned[i], X, &plaq);
+    if (s != NULL) qsum_add(s, cs * plaq);
+    if (f == NULL) continue;
     for (int mu = 0; mu < D; mu++) {
-      const long xmu = up[is * D + mu];
-      for (int k = 0; k < 18; k++) sig[k] = 0.0;
-      for (int nu = 0; nu < D; nu++) {
-        if (nu == mu) continue;
-        const long xnu = up[is * D + nu], xmnu = dn[is * D + nu];
-        const long xmu_mnu = dn[xmu * D + nu];
-        /* upper: U_nu(x+mu) U_mu(x+nu)^+ U_nu(x)^+ */
-        m3_mul(t1, lnk(u, xmu, nu), lnk(u, xnu, mu), 0, 1, 0);
-        m3_mul(sig, t1, lnk(u, is, nu), 0, 1, 1);
-        /* lower: [U_mu(x-nu) U_nu(x-nu+mu)]^+ U_nu(x-nu) */
-        m3_mul(t1, lnk(u, xmnu, mu), lnk(u, xmu_mnu, nu), 0, 0, 0);
-        m3_mul(sig, t1, lnk(u, xmnu, nu), 1, 0, 1);
-      }
-      m3_mul(m, lnk(u, is, mu), sig, 0, 0, 0);
-      u->su->to_alg(x, (const cplx_t *)m);
+      u->su->to_alg(x, (const cplx_t *)X[mu]);
       double *fl = f + ((size_t)i * D + mu) * 8;
       if (add)
         for (int k = 0; k < 8; k++) fl[k] += c * x[k];
@@ -167,5 +226,16 @@ int wilson_force_su3(const action_t *a, const gauge_t *u, double *f, int add)
         for (int k = 0; k < 8; k++) fl[k] = c * x[k];
     }
   }
+}
+
+int wilson_force_su3(const action_t *a, const gauge_t *u, double *f, int add)
+{
+  force_loop(u, a->beta / 6.0, f, add, NULL, 0.0);
+  return EMF_SUCCESS;
+}
+
+int wilson_value_force_su3(const gauge_t *u, double beta, qsum_t *s, double *f)
+{
+  force_loop(u, beta / 6.0, f, 0, s, -beta / 3.0);
   return EMF_SUCCESS;
 }

@@ -17,10 +17,9 @@
  *   log_every         int >= 1, default 100      steps between log lines
  *   groups            int >= 0, default 0        lattice flow: batch groups
  *                                                (0: automatic)
- *   resume            bool, default true         continue from model.h5 of
- *                                                the run directory if present
- * checkpoint_every, log_every, groups and resume do not change the results and are
- * left out of the configuration hash (CFG_NOHASH).
+ * checkpoint_every, log_every and groups do not change the results and are
+ * left out of the configuration hash (CFG_NOHASH).  Continuation from
+ * model.h5 is run.resume (group_run.c).
  *
  * Exports the descriptor cfg_group_train (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -51,9 +50,6 @@ static const cfg_key_t keys[] = {
      "steps between checkpoints model.h5 (0: only at the end)"},
     {"log_every", CFG_INT, CFG_MIN | CFG_NOHASH, "100", 1, 0, 0, 0, NULL, CFG_OFF(train.log_every), 0,
      CFG_SIZE(train.log_every), "steps between log lines"},
-    {"resume", CFG_BOOL, CFG_NOHASH, "true", 0, 0, 0, 0, NULL, CFG_OFF(train.resume), 0,
-     CFG_SIZE(train.resume),
-     "continue from model.h5 in the run directory when it exists (same model hash)"},
     {"groups", CFG_INT, CFG_MIN | CFG_NOHASH, "0", 0, 0, 0, 0, NULL, CFG_OFF(train.groups), 0,
      CFG_SIZE(train.groups),
      "lattice flow: batch groups (ranks = groups x domain ranks; 0: automatic)"},

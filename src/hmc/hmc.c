@@ -34,8 +34,8 @@
  *   p -= c h->f.  Local.
  *
  * int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
- *   U <- exp(c P) U on every owned link with the sun_type_t exponential
- *   (exact in the group).  Halos become stale (the next force exchanges
+ *   U <- exp(c P) U on every owned link with the sun_type_t entry exp_mul
+ *   (exact in the group; fused exp and product for N = 3).  Halos become stale (the next force exchanges
  *   them).  Returns EMF_SUCCESS or the exp's status (EMF_EDOM for
  *   non-finite momenta; such links are left as they were), agreed over the
  *   ranks (one MPI_Allreduce), so that every rank stops together.
@@ -190,24 +190,14 @@ int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
 {
   const geom_t *g = u->g;
   const sun_type_t *su = u->su;
-  const int D = g->D, ngen = su->ngen, nn = u->nn;
-  double x[EMF_NMAX * EMF_NMAX];
-  cplx_t e[EMF_NMAX * EMF_NMAX], m[EMF_NMAX * EMF_NMAX];
+  const int D = g->D, ngen = su->ngen;
   int st = EMF_SUCCESS;
   (void)h;
   for (long i = 0; i < g->n_owned; i++) {
     const long is = g->owned[i];
     for (int mu = 0; mu < D; mu++) {
-      const double *pl = p + ((size_t)i * D + mu) * ngen;
-      for (int a = 0; a < ngen; a++) x[a] = c * pl[a];
-      int st1 = su->exp_alg(e, x);
-      if (st1 != EMF_SUCCESS) {
-        if (st == EMF_SUCCESS) st = st1;
-        continue;
-      }
-      cplx_t *ul = gauge_link(u, is, mu);
-      su->mul(m, e, ul);
-      memcpy(ul, m, (size_t)nn * sizeof(cplx_t));
+      int st1 = su->exp_mul(gauge_link(u, is, mu), p + ((size_t)i * D + mu) * ngen, c);
+      if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
     }
   }
   return agree(st, g->comm);

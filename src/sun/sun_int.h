@@ -15,6 +15,7 @@ void su2_dag_mul(cplx_t *c, const cplx_t *a, const cplx_t *b);
 int su2_exp_alg(cplx_t *u, const double *x);
 void su2_to_alg(double *x, const cplx_t *m);
 void su2_from_alg(cplx_t *m, const double *x);
+int su2_exp_mul(cplx_t *u, const double *x, double c);
 
 /* sun_su3.c */
 void su3_mul(cplx_t *c, const cplx_t *a, const cplx_t *b);
@@ -23,5 +24,6 @@ void su3_dag_mul(cplx_t *c, const cplx_t *a, const cplx_t *b);
 int su3_exp_alg(cplx_t *u, const double *x);
 void su3_to_alg(double *x, const cplx_t *m);
 void su3_from_alg(cplx_t *m, const double *x);
+int su3_exp_mul(cplx_t *u, const double *x, double c);
 
 #endif

@@ -11,6 +11,10 @@
  *   u = cos(t) 1 + (sin(t)/t) X with t = |x|/2 (series for sin(t)/t when
  *   t < 1e-3).  EMF_EDOM (u untouched) if x is not finite.
  *
+ * int su2_exp_mul(cplx_t *u, const double *x, double c)
+ *   u <- exp(c X) u in place (the HMC drift); EMF_EDOM, u untouched, if c x
+ *   is not finite.
+ *
  * void su2_to_alg(double *x, const cplx_t *m)     x_a = -2 Re tr(T_a m)
  * void su2_from_alg(cplx_t *m, const double *x)   m = sum_a x_a T_a
  *
@@ -57,6 +61,17 @@ int su2_exp_alg(cplx_t *u, const double *x)
   u[1] = s * x[1] + I * (s * x[0]);
   u[2] = -s * x[1] + I * (s * x[0]);
   u[3] = c - I * (s * x[2]);
+  return EMF_SUCCESS;
+}
+
+int su2_exp_mul(cplx_t *u, const double *x, double c)
+{
+  const double y[3] = {c * x[0], c * x[1], c * x[2]};
+  cplx_t e[4], m[4];
+  int st = su2_exp_alg(e, y);
+  if (st != EMF_SUCCESS) return st;
+  su2_mul(m, e, u);
+  for (int k = 0; k < 4; k++) u[k] = m[k];
   return EMF_SUCCESS;
 }
 

@@ -5,7 +5,8 @@
  *   The kernel table for SU(n): "su2" and "su3" hold the straight-line
  *   kernels of sun_su2.c and sun_su3.c; for 4 <= n <= EMF_NMAX the table is
  *   named "sun" and its entries call the generic sun_* functions with that
- *   n.  Returns NULL unless 2 <= n <= EMF_NMAX.  The tables are static and
+ *   n (exp_mul: exp, product and copy).  Returns NULL unless
+ *   2 <= n <= EMF_NMAX.  The tables are static and
  *   read-only; callers look one up once and keep the pointer.
  *
  * Context: local, thread-safe.
@@ -14,11 +15,11 @@
 
 static const sun_type_t su2_type = {"su2", 2, 4, 3, su2_mul, su2_mul_dag,
                                     su2_dag_mul, su2_exp_alg, su2_to_alg,
-                                    su2_from_alg};
+                                    su2_from_alg, su2_exp_mul};
 
 static const sun_type_t su3_type = {"su3", 3, 9, 8, su3_mul, su3_mul_dag,
                                     su3_dag_mul, su3_exp_alg, su3_to_alg,
-                                    su3_from_alg};
+                                    su3_from_alg, su3_exp_mul};
 
 #define SUN_GENERIC(N)                                                        \
   static void mul_##N(cplx_t *c, const cplx_t *a, const cplx_t *b)            \
@@ -32,10 +33,21 @@ static const sun_type_t su3_type = {"su3", 3, 9, 8, su3_mul, su3_mul_dag,
   static void to_alg_##N(double *x, const cplx_t *m) { sun_to_alg(N, x, m); } \
   static void from_alg_##N(cplx_t *m, const double *x)                        \
   { sun_from_alg(N, m, x); }                                                  \
+  static int exp_mul_##N(cplx_t *u, const double *x, double c)                \
+  {                                                                           \
+    double y[N * N - 1];                                                      \
+    cplx_t e[N * N], m[N * N];                                                \
+    for (int a = 0; a < N * N - 1; a++) y[a] = c * x[a];                      \
+    int st = sun_exp_alg(N, e, y);                                            \
+    if (st != EMF_SUCCESS) return st;                                         \
+    sun_mul(N, m, e, u);                                                      \
+    sun_copy(N, u, m);                                                        \
+    return EMF_SUCCESS;                                                       \
+  }                                                                           \
   static const sun_type_t sun##N##_type = {"sun", N, N * N, N * N - 1,        \
                                            mul_##N, mul_dag_##N, dag_mul_##N, \
                                            exp_alg_##N, to_alg_##N,           \
-                                           from_alg_##N};
+                                           from_alg_##N, exp_mul_##N};
 
 SUN_GENERIC(4)
 SUN_GENERIC(5)

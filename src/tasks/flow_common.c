@@ -12,7 +12,7 @@
  *
  * uint64_t flow_task_model_hash(const parms_t *p)
  *   FNV-1a over cfg_hash_group of lattice, action, target, flow, the bytes
- *   of train_parms_t with steps, checkpoint_every, log_every and resume
+ *   of train_parms_t with steps, checkpoint_every and log_every
  *   zeroed (so a finished run may be continued to more steps), and
  *   run.seed.
  *
@@ -23,6 +23,9 @@
  *   Returns 1 when loaded, 0 when the file does not exist and required is 0;
  *   ends the run with EMF_EXIT_INPUT when it is required but absent, is
  *   unreadable, holds another network, or carries another model hash.
+ *
+ * int flow_task_model_exists(const task_ctx_t *ctx)
+ *   1 if <run dir>/model.h5 exists (rank 0 looks, broadcast), else 0.
  *
  * Context: collective over ctx->comm (the ERROR_ROOT calls).
  ******************************************************************************/
@@ -73,11 +76,21 @@ uint64_t flow_task_model_hash(const parms_t *p)
   tr.steps = 0;
   tr.checkpoint_every = 0;
   tr.log_every = 0;
-  tr.resume = 0;
   tr.groups = 0;
   h[4] = cfg_hash_bytes(&tr, sizeof tr);
   h[5] = (uint64_t)p->run.seed;
   return cfg_hash_bytes(h, sizeof h);
+}
+
+int flow_task_model_exists(const task_ctx_t *ctx)
+{
+  char path[PARMS_PATH_MAX + 32];
+  int rank, exists = 0;
+  MPI_Comm_rank(ctx->comm, &rank);
+  snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
+  if (rank == 0) exists = access(path, F_OK) == 0;
+  MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
+  return exists;
 }
 
 int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,

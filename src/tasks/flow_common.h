@@ -19,6 +19,8 @@ void flow_task_target(const parms_t *p, train_target_t *tg);
  * that do not change results) and run.seed.  A checkpoint from another
  * model hash is refused. */
 uint64_t flow_task_model_hash(const parms_t *p);
+/* 1 if outdir/model.h5 exists (rank 0 decides).  Collective. */
+int flow_task_model_exists(const task_ctx_t *ctx);
 /* Reads outdir/model.h5 on rank 0 and broadcasts theta, Adam state and
  * info.  Returns 1 if read, 0 if absent (nothing changed); ends the run
  * (EMF_EXIT_INPUT) on an unreadable file, another network or another model

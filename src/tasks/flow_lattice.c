@@ -21,11 +21,12 @@
  * int flow_task_train_lattice(task_ctx_t *ctx)
  *   Initialisation: every network from run.seed + shape index
  *   (nn_init_params_seed with flow.init_scale; 0 zeroes the output layer:
- *   the identity flow), or, with train.resume and a model.h5 of the same
+ *   the identity flow), or, with run.resume and a model.h5 of the same
  *   model hash, that checkpoint (all networks' parameters and the Adam
  *   state in one vector).  Adam steps (flow_lat_train_step_all: exact
  *   gradients through flow.steps RKMK-RK4 steps, schedule, clipping) up to
- *   train.steps; progress line (flow_lat_progress: step, loss, batch ESS,
+ *   train.steps (without run.resume an existing model.h5 ends the run with
+ *   EMF_EXIT_INPUT); progress line (flow_lat_progress: step, loss, batch ESS,
  *   time left) every train.log_every steps; model.h5 every
  *   train.checkpoint_every steps and at the end.  Summary: train.loss,
  *   train.loss_std, train.ess, train.kl and train.logZ_exact (D = 2),
@@ -187,7 +188,13 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   ap.total_steps = p->train.steps > p->train.warmup ? p->train.steps : p->train.warmup + 1;
   ap.clip_norm = p->train.clip_norm;
 
-  if (p->train.resume) resumed = flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 0);
+  if (p->run.resume) {
+    resumed = flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 0);
+  } else {
+    ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
+               "%s/model.h5 already holds a trained model; set run.resume = true to "
+               "continue it, or use another output.dir", ctx->outdir);
+  }
   if (!resumed)
     for (int c = 0; c < s.n_terms; c++)
       nn_init_params_seed(s.thp[c], &s.net, (uint64_t)p->run.seed + (uint64_t)c,

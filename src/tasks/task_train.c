@@ -5,8 +5,10 @@
  *   target.type = "lattice": flow_task_train_lattice (flow_lattice.c).
  *   Single-matrix target (target.type = "single"): builds the network of
  *   the flow group, initialises it from run.seed (nn_init_params_seed with
- *   flow.init_scale) or, with train.resume and an existing model.h5 of the
- *   same model hash, continues from that checkpoint, and takes Adam steps
+ *   flow.init_scale) or, with run.resume = true and an existing model.h5 of
+ *   the same model hash, continues from that checkpoint (without run.resume
+ *   an existing model.h5 is refused, EMF_EXIT_INPUT, as the hmc task refuses
+ *   an existing chain), and takes Adam steps
  *   (train_single_step_all: batch train.batch in blocks of train.block,
  *   flow.steps fixed RKMK-RK4 steps, exact gradients) until train.steps
  *   steps have been taken.  Writes <run dir>/model.h5 every
@@ -85,7 +87,13 @@ int task_train(task_ctx_t *ctx)
   ap.total_steps = p->train.steps > p->train.warmup ? p->train.steps : p->train.warmup + 1;
   ap.clip_norm = p->train.clip_norm;
 
-  if (p->train.resume) resumed = flow_task_load(ctx, &net, theta, adam, &info, 0);
+  if (p->run.resume) {
+    resumed = flow_task_load(ctx, &net, theta, adam, &info, 0);
+  } else {
+    ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
+               "%s/model.h5 already holds a trained model; set run.resume = true to "
+               "continue it, or use another output.dir", ctx->outdir);
+  }
   if (!resumed) nn_init_params_seed(theta, &net, (uint64_t)p->run.seed, p->flow.init_scale);
   start = adam->t;
   info.seed = (uint64_t)p->run.seed;

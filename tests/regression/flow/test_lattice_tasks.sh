@@ -5,7 +5,7 @@
 # run as the user would run them.
 #
 # NP: 2 4
-# TIMEOUT: 300
+# TIMEOUT: 600
 #
 # Checks:
 #  - the run succeeds at np = 1 and np = EMF_NP (automatic groups: one rank
@@ -48,7 +48,7 @@ init = { start = "hot"; };
 hmc = { trajectories = 2000; thermalization = 50; save_every = 0; };
 flow = { K = 1; width = 8; depth = 1; steps = 4; };
 train = { steps = 30; batch = 32; block = 32; lr = 0.02; log_every = 10;
-          checkpoint_every = 10; resume = false; };
+          checkpoint_every = 10; };
 sample = { n = 2048; block = 64; stepper = "rkf45"; eps_abs = 1e-7; eps_rel = 1e-7;
            ref_n = 64; };
 EOF
@@ -116,11 +116,11 @@ PY
 # resume bit-identity (constant learning rate: the schedule does not depend on train.steps)
 R="--set train.schedule=\"constant\" --set run.tasks=[\"train\"]"
 # shellcheck disable=SC2086
-run 1 "$tmp/r1" $R --set train.resume=true; rc1=$?
+run 1 "$tmp/r1" $R; rc1=$?
 # shellcheck disable=SC2086
-run 1 "$tmp/r2" $R --set train.resume=true --set train.steps=15; rc2=$?
+run 1 "$tmp/r2" $R --set train.steps=15; rc2=$?
 # shellcheck disable=SC2086
-run 1 "$tmp/r2" $R --set train.resume=true; rc3=$?
+run 1 "$tmp/r2" $R --set run.resume=true; rc3=$?
 if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ]; then
   /usr/bin/python3 - "$tmp/r1" "$tmp/r2" <<'PY' && ok "resume 15 -> 30 bit-identical" || bad "resume not bit-identical"
 import json, sys, h5py, numpy as np

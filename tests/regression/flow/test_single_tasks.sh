@@ -12,9 +12,10 @@
 # sample.observables.ReTrU_over_N/ReTrU2_over_N.{mean,error} and the log q
 # error; the same run at np = 1 and np = EMF_NP gives the same trained
 # parameters (bitwise, h5 dataset theta) and the same ESS digits; resume:
-# train.steps = 16 continues from step 12 (train.resumed_from = 12); a
-# changed network with the old model.h5 is refused (exit 3, message names
-# the file); sample alone in an empty directory is refused (exit 3).
+# train.steps = 16 with run.resume continues from step 12
+# (train.resumed_from = 12); a changed network with the old model.h5 is
+# refused (exit 3, message names the file); an existing model.h5 without
+# run.resume is refused (exit 3); sample alone in an empty directory is refused (exit 3).
 set -u
 root=${EMF_ROOT:-$(pwd)}
 bin=${EMF_BIN:-$root/bin/emflow-lqft}
@@ -61,12 +62,15 @@ tb = np.array(h5py.File(sys.argv[2] + "/model.h5", "r")["theta"])
 assert ta.tobytes() == tb.tobytes(), "parameters differ between rank counts"
 assert s["ess"] == b["sample"]["ess"], (s["ess"], b["sample"]["ess"])
 PY
-run 1 "$tmp/a" --set train.steps=16; rc=$?
+run 1 "$tmp/a" --set train.steps=16 --set run.resume=true; rc=$?
 /usr/bin/python3 -c "import json,sys; t=json.load(open('$tmp/a/summary.json'))['train']; sys.exit(not (t['resumed_from']==12 and t['steps']==16))" \
   && [ $rc -eq 0 ] && ok "resume 12 -> 16" || bad "resume (exit $rc)"
-run 1 "$tmp/a" --set flow.width=9 train; rc=$?
+run 1 "$tmp/a" --set flow.width=9 --set run.resume=true train; rc=$?
 [ $rc -eq 3 ] && grep -q "model.h5" "$tmp/a.log" && ok "other network refused (exit 3)" \
   || bad "other network: exit $rc ($(tail -n 2 "$tmp/a.log"))"
+run 1 "$tmp/a" train; rc=$?
+[ $rc -eq 3 ] && grep -q "run.resume" "$tmp/a.log" && ok "existing model without run.resume refused (exit 3)" \
+  || bad "existing model without run.resume: exit $rc"
 run 1 "$tmp/c" sample; rc=$?
 [ $rc -eq 3 ] && grep -q "train task first" "$tmp/c.log" && ok "sample without model refused (exit 3)" \
   || bad "sample without model: exit $rc"

@@ -1,11 +1,11 @@
 #!/bin/sh
 # test_hmc_exact.sh: the hmc and exact tasks of bin/emflow-lqft end to end.
-#  1. run.tasks = ["exact", "hmc"], 2D SU(2) 4x4, beta = 2, 4000 measured
+#  1. run.tasks = ["exact", "hmc"], 2D SU(2) 4x4, beta = 2, 2000 measured
 #     trajectories (np = 1): every summary field of both tasks present and
 #     finite; hmc plaquette within 3 standard errors (Gamma method, tau_int
 #     included) of exact.plaquette; <exp(-dH)> within 3 errors of 1;
 #     acceptance in (0.5, 1].
-#  2. The same run at np = 2 (grid [1,2]): the same summary numbers (17
+#  2. The same run at np = 2 (grid [1,2]) and np = 4 (grid [2,2]): the same summary numbers (17
 #     digits, timings excepted) and h5diff-identical links of every stored
 #     configuration and series (the attributes differ: grid).
 #  3. Resume: 30 + resume to 60 measured trajectories (np = 1, then np = 2)
@@ -60,7 +60,7 @@ emf() {  # emf NP DIR ARGS...: run the program, log to DIR.log
 }
 
 # --- 1. exact + hmc, np = 1 ------------------------------------------------
-emf 1 "$tmp/a1" $base --set hmc.trajectories=4000 --set 'run.tasks=["exact","hmc"]' "$conf" \
+emf 1 "$tmp/a1" $base --set hmc.trajectories=2000 --set 'run.tasks=["exact","hmc"]' "$conf" \
   && ok || bad "exact+hmc np=1: exit $? ($(tail -n 3 "$tmp/a1.log"))"
 $py - "$tmp/a1/summary.json" <<'EOF' && ok || bad "exact+hmc summary (see above)"
 import json, math, sys
@@ -71,7 +71,7 @@ need = [h["plaquette"]["mean"], h["plaquette"]["error"], h["acceptance"], h["tau
         h["cost_per_independent_sample"], e["plaquette"], e["ReTrU2"], e["lnZ"],
         e["tail_bound"]]
 assert all(isinstance(x, (int, float)) and math.isfinite(x) for x in need), need
-assert h["trajectories"] == 4000 and h["total_trajectories"] == 4020, h
+assert h["trajectories"] == 2000 and h["total_trajectories"] == 2020, h
 p, dp, pe = h["plaquette"]["mean"], h["plaquette"]["error"], e["plaquette"]
 print("hmc plaquette %.6f +- %.6f, exact %.6f: %.2f sigma; tau_int %.3f, acc %.4f"
       % (p, dp, pe, (p - pe) / dp, h["tau_int"], h["acceptance"]))
@@ -83,10 +83,13 @@ assert abs(h["cost_per_independent_sample"]
            - 2 * h["tau_int"] * h["seconds_per_trajectory"] * d["run"]["ranks"]) < 1e-12
 EOF
 
-# --- 2. the same at np = 2 ---------------------------------------------------
-emf 2 "$tmp/a2" $base --set hmc.trajectories=4000 --set 'lattice.grid=[1,2]' \
-  --set 'run.tasks=["exact","hmc"]' "$conf" && ok || bad "np=2: exit $? ($(tail -n 3 "$tmp/a2.log"))"
-$py - "$tmp/a1/summary.json" "$tmp/a2/summary.json" <<'EOF' && ok || bad "np=1 vs np=2 summaries differ"
+# --- 2. the same at np = 2 (grid [1,2]) and np = 4 (grid [2,2]) -------------
+for spec in "2:[1,2]" "4:[2,2]"; do
+  np=${spec%%:*}; grid=${spec#*:}
+  emf "$np" "$tmp/a$np" $base --set hmc.trajectories=2000 --set "lattice.grid=$grid" \
+    --set 'run.tasks=["exact","hmc"]' "$conf" ||
+    { bad "np=$np: exit $? ($(tail -n 3 "$tmp/a$np.log"))"; continue; }
+  $py - "$tmp/a1/summary.json" "$tmp/a$np/summary.json" <<'EOF' && ok || bad "np=1 vs np=$np: summaries differ"
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 skip = {"seconds_per_trajectory", "cost_per_independent_sample", "file"}
@@ -94,7 +97,9 @@ for t in ("exact", "hmc"):
     for k, v in a[t].items():
         if k not in skip: assert b[t][k] == v, (t, k, v, b[t][k])
 EOF
-if same_h5 "$tmp/a1/ensemble.h5" "$tmp/a2/ensemble.h5"; then ok; else bad "np=1 vs np=2: configurations or series differ (h5diff)"; fi
+  same_h5 "$tmp/a1/ensemble.h5" "$tmp/a$np/ensemble.h5" && ok ||
+    bad "np=1 vs np=$np: configurations or series differ (h5diff)"
+done
 
 # --- 3. resume -------------------------------------------------------------
 r="--set run.tasks=[\"hmc\"]"

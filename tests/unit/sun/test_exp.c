@@ -2,7 +2,7 @@
  * test_exp.c: the exponential map, N = 2, 3, 4.
  *
  * For x = 0, random directions of norm |x| from 1e-12 to 12 (including both
- * sides of the SU(3) series/closed-form switch at |x| = sqrt(0.2)), and
+ * sides of the SU(3) series/closed-form switch at |x| = 2 sqrt(0.76)), and
  * degenerate and nearly degenerate spectra (diagonal X with repeated
  * eigenvalues, c0 = +-c0_max and c0 = 0 for SU(3), |x| from 1e-9 to 10,
  * rotated by a random SU(N) matrix, plus 1e-9 perturbations):
@@ -16,7 +16,14 @@
  *     the reference: the round trip through coordinates rounds x), and
  *     sun_exp(M) = exp(P(M)) for a general M;
  *   - sun_exp_taylor (the general-N path) agrees with the reference for
- *     N = 2, 3 as well.
+ *     N = 2, 3 as well;
+ *   - SU(3): just below each switch of the Taylor degree (c1 = |x|^2/4 at
+ *     the entries of taylor_c1 in sun_su3.c, 0.0021 ... 0.76, the last one
+ *     the switch to the closed form) and just above, with the largest
+ *     eigenvalue at its bound (degenerate spectra), all of the above;
+ *   - the table's fused drift exp_mul(u, x, c) equals mul(exp_alg(c x), u)
+ *     for a Haar-random u (1e-15), and leaves u untouched (EMF_EDOM) for
+ *     non-finite input.
  * Error returns: EMF_EDOM for NaN/Inf input, EMF_EINVAL for a bad N.
  ******************************************************************************/
 #include <math.h>
@@ -177,6 +184,53 @@ static void check_n(int n, rng_stream_t *s)
       }
   report(n, "degenerate, small", &deg, 1e-14);
   report(n, "degenerate, large", &degl, 1e-14);
+
+  if (n == 3) {
+    /* the degree switches of the SU(3) Taylor branch, from both sides */
+    static const double sw[] = {0.0021, 0.006, 0.0146, 0.0307, 0.058, 0.101,
+                                0.166, 0.258, 0.384, 0.549, 0.76};
+    errs_t swe = zero;
+    for (size_t k = 0; k < sizeof sw / sizeof sw[0]; k++)
+      for (int side = -1; side <= 1; side += 2)
+        for (int kind = 0; kind < 2; kind++) {
+          const double nx = 2.0 * sqrt(sw[k]) * (1.0 + side * 1e-12);
+          for (int i = 0; i < 3; i++) d[i] = (i < 2) == (kind == 0) ? 1.0 : -2.0;
+          for (int i = 0; i < 3; i++) d[i] *= nx / sqrt(12.0);
+          rotated_diag(s, n, x, d, 1);
+          errs_t e = exp_errors(n, x);
+          errs_max(&swe, &e);
+          random_direction(s, n, x, nx);
+          e = exp_errors(n, x);
+          errs_max(&swe, &e);
+        }
+    report(n, "Taylor degree switches", &swe, 1e-14);
+  }
+
+  /* fused drift: exp_mul(u, x, c) = exp(c x) u */
+  {
+    const sun_type_t *su = sun_type_get(n);
+    double g[2 * NM], y[NM];
+    cplx_t h[NM], h0[NM], e1[NM], ref[NM];
+    double dmax = 0.0;
+    for (int rep = 0; rep < 20; rep++) {
+      for (int i = 0; i < 2 * n * n; i++) g[i] = rng_gaussian(s);
+      sun_haar_from_gaussians(n, h, g);
+      random_direction(s, n, x, rep < 10 ? 0.3 : 4.0);
+      const double c = 0.05 * (rep + 1);
+      for (int a = 0; a < ngen; a++) y[a] = c * x[a];
+      su->exp_alg(e1, y);
+      sun_mul(n, ref, e1, h);
+      check_int(su->exp_mul(h, x, c), EMF_SUCCESS, "N=%d: exp_mul status", n);
+      const double dd = maxdiff(n * n, h, ref);
+      if (dd > dmax) dmax = dd;
+    }
+    check_abs(dmax, 0, 1e-15, "N=%d: exp_mul(u, x, c) = exp(c x) u (%.1e)", n, dmax);
+    sun_copy(n, h0, h);
+    x[1] = NAN;
+    check_int(su->exp_mul(h, x, 0.5), EMF_EDOM, "N=%d: exp_mul(NaN) -> EDOM", n);
+    check_abs(maxdiff(n * n, h, h0), 0, 0, "N=%d: exp_mul(NaN) leaves u untouched", n);
+    x[1] = 0.0;
+  }
 
   /* general matrix: sun_exp(M) = exp(P(M)) */
   cplx_t m[NM], u1[NM], u2[NM];
