@@ -42,8 +42,8 @@
  *   Reads model.h5 (required), draws sample.n samples (flow_lat_sample_all,
  *   seed run.seed, adaptive sample.stepper at eps_abs/eps_rel), the first
  *   min(sample.ref_n, n) of them (all when ref_n = 0) also at the tolerances
- *   / sample.ref_factor for the log-density error (none with ref_factor =
- *   0).  log w = -S - log q; metro_summary_compute: ESS, IMH chain
+ *   / sample.ref_factor for the log-density error (none with ref_factor <=
+ *   1).  log w = -S - log q; metro_summary_compute: ESS, IMH chain
  *   (acceptance, plaquette with Gamma error and tau_int), reweighted
  *   plaquette, log Z; in 2D exact_lattice2d_volume beside them.  Appends
  *   the series flow/logq, flow/action, flow/logw, flow/plaquette to
@@ -385,7 +385,8 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
     log_warning("sample: model.h5 holds step %ld of train.steps = %d", info.step,
                 p->train.steps);
   have_ex = exact2d(p, &ex);
-  if (p->sample.ref_factor > 0) nref = p->sample.ref_n > 0 && p->sample.ref_n < n ? p->sample.ref_n : n;
+  if (p->sample.ref_factor > 1.0) /* flow_lat_sample_all: reference only for a factor > 1 */
+    nref = p->sample.ref_n > 0 && p->sample.ref_n < n ? p->sample.ref_n : n;
 
   status = draw(&s, p, ctx->comm, n, nref, &par, &smp, &ref);
   ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: flow integration failed: %s",
