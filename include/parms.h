@@ -101,7 +101,13 @@ typedef struct {
   int time_freq;          /* flow.time_freq: 0..16 */
   double init_scale;      /* flow.init_scale >= 0 */
   int steps;              /* flow.steps >= 1: fixed RK4 steps (training) */
+  int n_shapes;           /* length of flow.shapes */
+  int shapes[2];          /* flow.shapes: flow_shape_t, one network each
+                             (lattice target) */
 } flow_parms_t;
+
+/* flow.shapes, in the order "plaquette", "rectangle" */
+typedef enum { FLOW_SHAPE_PLAQUETTE = 0, FLOW_SHAPE_RECTANGLE = 1 } flow_shape_t;
 
 typedef enum { TRAIN_SCHEDULE_COSINE = 0, TRAIN_SCHEDULE_CONSTANT = 1 } train_schedule_t;
 
@@ -116,6 +122,8 @@ typedef struct {
   double clip_norm;       /* train.clip_norm >= 0 (0: none) */
   int checkpoint_every;   /* train.checkpoint_every >= 0 */
   int log_every;          /* train.log_every >= 1 */
+  int groups;             /* train.groups >= 0: batch groups of the lattice
+                             flow (0: automatic) */
 } train_parms_t;
 
 /* sample.stepper, in the order "rk2", "rk4", "rkf45", "rkck", "rk8pd" */
@@ -136,6 +144,8 @@ typedef struct {
   double ref_factor;      /* sample.ref_factor >= 0 (0: no reference run) */
   int burnin;             /* sample.burnin >= 0 */
   int save_samples;       /* sample.save_samples: bool */
+  int ref_n;              /* sample.ref_n >= 0: lattice samples redone at the
+                             tolerance / ref_factor (0: all) */
 } sample_parms_t;
 
 typedef struct {

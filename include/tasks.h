@@ -53,4 +53,8 @@ int task_train(task_ctx_t *ctx);
  * "sample.acceptance", "sample.logZ", "sample.observables", ... */
 int task_sample(task_ctx_t *ctx);
 
+/* task_compare.c: flow (IMH) against HMC from the summary of this run
+ * (train, sample and hmc must run earlier); summary "compare.*". */
+int task_compare(task_ctx_t *ctx);
+
 #endif

@@ -11,12 +11,16 @@
  *                                          (0: the identity flow)
  *   steps        int >= 1, default 10      fixed RKMK-RK4 steps on [0, 1]
  *                                          (training)
+ *   shapes       array of "plaquette", "rectangle" (each at most once),
+ *                default ["plaquette"]     loop shapes of the lattice flow,
+ *                                          one network each
  *
  * Exports the descriptor cfg_group_flow (cfg_int.h).  Read-only.
  ******************************************************************************/
 #include "cfg_int.h"
 
 static const char *const acts[] = {"tanh", "softplus", "silu", "sin", NULL};
+static const char *const shapes[] = {"plaquette", "rectangle", NULL};
 
 static const cfg_key_t keys[] = {
     {"K", CFG_INT, CFG_MIN | CFG_MAX, "3", 1, 8, 0, 0, NULL, CFG_OFF(flow.K), 0,
@@ -35,6 +39,9 @@ static const cfg_key_t keys[] = {
      "scale of the initial output layer (0: start from the identity flow)"},
     {"steps", CFG_INT, CFG_MIN | CFG_MAX, "10", 1, 100000, 0, 0, NULL, CFG_OFF(flow.steps), 0,
      CFG_SIZE(flow.steps), "fixed RKMK-RK4 steps on [0, 1] used in training"},
+    {"shapes", CFG_ENUM_ARRAY, CFG_UNIQUE, "[\"plaquette\"]", 0, 0, 1, 2, shapes,
+     CFG_OFF(flow.shapes), CFG_OFF(flow.n_shapes), CFG_SIZE(flow.shapes),
+     "loop shapes of the lattice flow, one potential network each"},
 };
 
 const cfg_group_t cfg_group_flow = {

@@ -13,6 +13,8 @@
  *   burnin        int >= 0, default 0       IMH steps left out of the chain
  *                                           analysis
  *   save_samples  bool, default true        store the matrices in ensemble.h5
+ *   ref_n         int >= 0, default 256     lattice: samples redone at the
+ *                                           reference tolerance (0: all)
  *
  * Exports the descriptor cfg_group_sample (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -38,6 +40,9 @@ static const cfg_key_t keys[] = {
      CFG_SIZE(sample.burnin), "independence-Metropolis steps left out of the chain analysis"},
     {"save_samples", CFG_BOOL, 0, "true", 0, 0, 0, 0, NULL, CFG_OFF(sample.save_samples), 0,
      CFG_SIZE(sample.save_samples), "store the sampled matrices in ensemble.h5"},
+    {"ref_n", CFG_INT, CFG_MIN, "256", 0, 0, 0, 0, NULL, CFG_OFF(sample.ref_n), 0,
+     CFG_SIZE(sample.ref_n),
+     "lattice flow: samples redone at the reference tolerance (0: all)"},
 };
 
 static void check(parms_t *p, cfg_ctx_t *ctx)

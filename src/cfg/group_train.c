@@ -5,7 +5,8 @@
  *   steps             int >= 0, default 1500     optimizer steps in total
  *   batch             int >= 1, default 256      samples per step
  *   block             int >= 1, default 32       samples per fixed block
- *                                                (batch a multiple of it)
+ *                                                (single target: batch a
+ *                                                multiple of it)
  *   lr                float > 0, default 3e-3    peak learning rate (Adam)
  *   lr_min            float >= 0, default 0.0    final rate of the cosine
  *   schedule          "cosine" (default) | "constant"
@@ -14,9 +15,11 @@
  *   checkpoint_every  int >= 0, default 100      steps between model.h5
  *                                                writes (0: only at the end)
  *   log_every         int >= 1, default 100      steps between log lines
- * checkpoint_every and log_every do not change the results and are left out
- * of the configuration hash (CFG_NOHASH).  Continuation from model.h5 is
- * run.resume (group_run.c).
+ *   groups            int >= 0, default 0        lattice flow: batch groups
+ *                                                (0: automatic)
+ * checkpoint_every, log_every and groups do not change the results and are
+ * left out of the configuration hash (CFG_NOHASH).  Continuation from
+ * model.h5 is run.resume (group_run.c).
  *
  * Exports the descriptor cfg_group_train (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -47,11 +50,14 @@ static const cfg_key_t keys[] = {
      "steps between checkpoints model.h5 (0: only at the end)"},
     {"log_every", CFG_INT, CFG_MIN | CFG_NOHASH, "100", 1, 0, 0, 0, NULL, CFG_OFF(train.log_every), 0,
      CFG_SIZE(train.log_every), "steps between log lines"},
+    {"groups", CFG_INT, CFG_MIN | CFG_NOHASH, "0", 0, 0, 0, 0, NULL, CFG_OFF(train.groups), 0,
+     CFG_SIZE(train.groups),
+     "lattice flow: batch groups (ranks = groups x domain ranks; 0: automatic)"},
 };
 
 static void check(parms_t *p, cfg_ctx_t *ctx)
 {
-  if (p->train.batch % p->train.block != 0)
+  if (p->target.type == TARGET_SINGLE && p->train.batch % p->train.block != 0)
     cfg_fail(ctx, "train.batch", "%d is not a multiple of train.block = %d", p->train.batch,
              p->train.block);
   if (p->train.schedule == TRAIN_SCHEDULE_COSINE && p->train.lr_min > p->train.lr)

@@ -50,10 +50,11 @@ typedef struct {
  * configuration error ("not available in this build"). */
 static const task_entry_t task_table[] = {
     {TASK_INIT, task_init},
-    {TASK_HMC, task_hmc},
-    {TASK_EXACT, task_exact},
     {TASK_TRAIN, task_train},
     {TASK_SAMPLE, task_sample},
+    {TASK_HMC, task_hmc},
+    {TASK_EXACT, task_exact},
+    {TASK_COMPARE, task_compare},
 };
 #define N_TASK_TABLE ((int)(sizeof task_table / sizeof task_table[0]))
 

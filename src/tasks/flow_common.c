@@ -76,6 +76,7 @@ uint64_t flow_task_model_hash(const parms_t *p)
   tr.steps = 0;
   tr.checkpoint_every = 0;
   tr.log_every = 0;
+  tr.groups = 0;
   h[4] = cfg_hash_bytes(&tr, sizeof tr);
   h[5] = (uint64_t)p->run.seed;
   return cfg_hash_bytes(h, sizeof h);

@@ -28,4 +28,38 @@ int flow_task_model_exists(const task_ctx_t *ctx);
 int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,
                    adam_state_t *adam, train_ckpt_info_t *info, int required);
 
+/* ---- lattice target (flow_lattice.c) ---------------------------------- */
+#include "flow_lat.h"
+#include "geom.h"
+
+#define FLOW_TASK_NB 64   /* loops per network call */
+
+/* Everything the lattice train and sample tasks share: ranks split into
+ * n_groups batch groups x domains, one network per shape of flow.shapes,
+ * parameters (shape after shape), Adam state over all of them. */
+typedef struct flow_task_lat {
+  int n_groups, group;
+  MPI_Comm dom;                 /* this rank's group (one domain) */
+  int grid[EMF_DMAX];           /* process grid of a domain */
+  geom_t *g;
+  nn_t net;                     /* the network of every shape */
+  nn_t ck;                      /* checkpoint view: n_params of all shapes */
+  int n_terms;
+  pot_func_t F[2];
+  flow_nnf_t nnf[2];
+  flow_lat_term_t terms[2];
+  double *theta, *gbuf;         /* (n_terms * net.n_params) */
+  double *thp[2];               /* theta of each term */
+  adam_state_t *adam;
+  flow_lat_t *fl;
+} flow_task_lat_t;
+
+/* Builds it (adaptive stepper by name, NULL: none); ends the run on
+ * failure.  Collective. */
+void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_lat_t *s);
+void flow_task_lat_release(flow_task_lat_t *s);
+/* The train and sample tasks for target.type = "lattice". */
+int flow_task_train_lattice(task_ctx_t *ctx);
+int flow_task_sample_lattice(task_ctx_t *ctx);
+
 #endif

@@ -3,8 +3,8 @@
  * Metropolis and reweighting.
  *
  * int task_sample(task_ctx_t *ctx)
- *   Single-matrix target (the lattice path is refused with
- *   EMF_EXIT_CONFIG).  Reads <run dir>/model.h5 (written by the train task
+ *   target.type = "lattice": flow_task_sample_lattice (flow_lattice.c).
+ *   Single-matrix target: reads <run dir>/model.h5 (written by the train task
  *   of the same model configuration), draws sample.n prior samples (seed
  *   run.seed, RNG_FLOW_PRIOR, index = sample number), flows them with the
  *   adaptive RKMK integrator (sample.stepper, eps_abs, eps_rel) and, unless
@@ -143,8 +143,7 @@ int task_sample(task_ctx_t *ctx)
   int rank, status, ok = 1;
   const int want_ref = p->sample.ref_factor > 0;
 
-  ERROR_ROOT(p->target.type != TARGET_SINGLE, EMF_EXIT_CONFIG,
-             "sample: only target.type = \"single\" is implemented so far");
+  if (p->target.type == TARGET_LATTICE) return flow_task_sample_lattice(ctx);
   MPI_Comm_rank(ctx->comm, &rank);
   flow_task_net(p, &net);
   flow_task_target(p, &tg);

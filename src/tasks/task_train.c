@@ -2,8 +2,8 @@
  * task_train.c: the train task: reverse-KL training of the flow.
  *
  * int task_train(task_ctx_t *ctx)
- *   Single-matrix target (target.type = "single"; the lattice flow is not
- *   built yet and is refused with EMF_EXIT_CONFIG).  Builds the network of
+ *   target.type = "lattice": flow_task_train_lattice (flow_lattice.c).
+ *   Single-matrix target (target.type = "single"): builds the network of
  *   the flow group, initialises it from run.seed (nn_init_params_seed with
  *   flow.init_scale) or, with run.resume = true and an existing model.h5 of
  *   the same model hash, continues from that checkpoint (without run.resume
@@ -65,8 +65,7 @@ int task_train(task_ctx_t *ctx)
   int rank, status, resumed = 0;
   long n_neg = 0;
 
-  ERROR_ROOT(p->target.type != TARGET_SINGLE, EMF_EXIT_CONFIG,
-             "train: only target.type = \"single\" is implemented so far");
+  if (p->target.type == TARGET_LATTICE) return flow_task_train_lattice(ctx);
   MPI_Comm_rank(ctx->comm, &rank);
   flow_task_net(p, &net);
   flow_task_target(p, &tg);

@@ -30,7 +30,7 @@ field() {  # field FILE KEY -> summary value as text
 }
 
 for np in 1 2 4; do
-  if timeout -k 10 120 mpirun -np $np "$bin" --set 'init.start="hot"' -o "$tmp/hot$np" \
+  if timeout -k 10 120 mpirun -np $np "$bin" --set 'init.start="hot"' -o "$tmp/hot$np" init \
        input/su2.conf >"$tmp/log$np" 2>&1; then ok "hot np=$np runs"
   else bad "hot np=$np failed"; sed 's/^/     | /' "$tmp/log$np" | tail -n 5; fi
 done
@@ -71,7 +71,7 @@ then ok "stored links: numpy plaquette and unitarity"
 else bad "stored links check"; sed 's/^/     | /' "$tmp/py.log" | tail -n 5; fi
 
 cp "$tmp/hot1/ensemble.h5" "$tmp/first.h5"
-if timeout -k 10 120 "$bin" -o "$tmp/hot1" input/su2.conf >"$tmp/log_again" 2>&1 &&
+if timeout -k 10 120 "$bin" -o "$tmp/hot1" init input/su2.conf >"$tmp/log_again" 2>&1 &&
    grep -q '/configs/init/000001' "$tmp/hot1/summary.json"; then ok "second run appends 000001"
 else bad "second run"; sed 's/^/     | /' "$tmp/log_again" | tail -n 5; fi
 if $py -c '
@@ -82,7 +82,7 @@ assert np.array_equal(a, b)
 ' "$tmp/first.h5" "$tmp/hot1/ensemble.h5" 2>"$tmp/py2.log"; then ok "000000 kept bit for bit"
 else bad "000000 changed"; cat "$tmp/py2.log"; fi
 
-if timeout -k 10 120 mpirun -np 2 "$bin" --set 'init.start="cold"' --set 'lattice.extent=[4,4,4,4]' -o "$tmp/cold" init input/su3.conf \
+if timeout -k 10 120 mpirun -np 2 "$bin" --set 'init.start="cold"' --set 'lattice.extent=[4,4,4,4]' --set 'lattice.grid=[0,0,0,0]' -o "$tmp/cold" init input/su3.conf \
      >"$tmp/log_cold" 2>&1; then ok "cold SU(3) 4^4 runs"
 else bad "cold SU(3) failed"; sed 's/^/     | /' "$tmp/log_cold" | tail -n 5; fi
 p=$(field "$tmp/cold/summary.json" plaquette 2>/dev/null)

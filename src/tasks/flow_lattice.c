@@ -1,0 +1,465 @@
+/*******************************************************************************
+ * flow_lattice.c: the train and sample tasks for target.type = "lattice"
+ * (doc/flow_lattice.md section 6).
+ *
+ * void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive,
+ *                          flow_task_lat_t *s)
+ *   Builds what both tasks need: the ranks split into batch groups x
+ *   domains (train.groups, or automatically: nranks groups of one rank when
+ *   lattice.grid is not given, else nranks / prod(lattice.grid) groups), the
+ *   geometry of one domain (halo depth of flow.shapes), one network per
+ *   shape in flow.shapes (the flow group's MLP, flow_nnf adapters, all
+ *   sharing nn_t), the parameters theta (shape after shape), gradient
+ *   buffers, an Adam state over all of them and the flow_lat_t with
+ *   flow.steps fixed RK4 steps and the adaptive stepper by name (NULL:
+ *   none).  Ends the run (EMF_EXIT_CONFIG) when train.groups does not
+ *   divide the ranks or no grid fits, EMF_EXIT_RUNTIME otherwise.
+ *
+ * void flow_task_lat_release(flow_task_lat_t *s)
+ *   Frees it.  Collective.
+ *
+ * int flow_task_train_lattice(task_ctx_t *ctx)
+ *   Initialisation: every network from run.seed + shape index
+ *   (nn_init_params_seed with flow.init_scale; 0 zeroes the output layer:
+ *   the identity flow), or, with run.resume and a model.h5 of the same
+ *   model hash, that checkpoint (all networks' parameters and the Adam
+ *   state in one vector).  Adam steps (flow_lat_train_step_all: exact
+ *   gradients through flow.steps RKMK-RK4 steps, schedule, clipping) up to
+ *   train.steps (without run.resume an existing model.h5 ends the run with
+ *   EMF_EXIT_INPUT); progress line (flow_lat_progress: step, loss, batch ESS,
+ *   time left) every train.log_every steps; model.h5 every
+ *   train.checkpoint_every steps and at the end.  Summary: train.loss,
+ *   train.loss_std, train.ess, train.kl and train.logZ_exact (D = 2),
+ *   train.steps, train.steps_this_run, train.resumed_from, train.parameters,
+ *   train.n_params, train.shapes, train.groups, train.seconds,
+ *   train.negative_kl_steps (D = 2: steps whose batch KL estimate was
+ *   below 0 by > 5 standard errors, the fixed-step log q being exploited),
+ *   train.seconds_per_step, train.cpu_seconds, train.core_seconds (wall
+ *   seconds x ranks), train.core_hours, train.history.{step,loss,ess},
+ *   train.model_hash.
+ *
+ * int flow_task_sample_lattice(task_ctx_t *ctx)
+ *   Reads model.h5 (required), draws sample.n samples (flow_lat_sample_all,
+ *   seed run.seed, adaptive sample.stepper at eps_abs/eps_rel), the first
+ *   min(sample.ref_n, n) of them (all when ref_n = 0) also at the tolerances
+ *   / sample.ref_factor for the log-density error (none with ref_factor <=
+ *   1).  log w = -S - log q; metro_summary_compute: ESS, IMH chain
+ *   (acceptance, plaquette with Gamma error and tau_int), reweighted
+ *   plaquette, log Z; in 2D exact_lattice2d_volume beside them.  Appends
+ *   the series flow/logq, flow/action, flow/logw, flow/plaquette to
+ *   <run dir>/ensemble.h5 (io.h; a new file or the existing one continued).
+ *   Summary: sample.n, sample.ess, sample.acceptance, sample.logZ.{mean,
+ *   error,exact}, sample.observables.plaquette.{mean,error,exact},
+ *   sample.imh.plaquette.{mean,error,tau_int}, sample.logq_error.*,
+ *   sample.seconds, sample.core_seconds, sample.n_eval.
+ *
+ * Context: collective over ctx->comm; all numbers are the same bits for any
+ * number of ranks and any split into groups x domains (flow_lat.h).
+ ******************************************************************************/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "exact.h"
+#include "flow_common.h"
+#include "io.h"
+#include "metro.h"
+#include "report.h"
+#include "util.h"
+
+static const char *const shape_names[] = {"plaquette", "rectangle"};
+
+static double cpu_now(void)
+{
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return NAN;
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_lat_t *s)
+{
+  const parms_t *p = ctx->p;
+  const lattice_parms_t *l = &p->lattice;
+  char msg[1024];
+  int nranks, rank, st, nd, req = 1, all_auto = 1, none[EMF_DMAX] = {0};
+  size_t np;
+
+  memset(s, 0, sizeof *s);
+  MPI_Comm_size(ctx->comm, &nranks);
+  MPI_Comm_rank(ctx->comm, &rank);
+  for (int mu = 0; mu < l->D; mu++) {
+    if (l->grid[mu] > 0) all_auto = 0;
+    req *= l->grid[mu] > 0 ? l->grid[mu] : 1;
+  }
+  if (p->train.groups > 0) s->n_groups = p->train.groups;
+  else s->n_groups = all_auto ? nranks : (nranks % req == 0 ? nranks / req : 1);
+  ERROR_ROOT(nranks % s->n_groups != 0, EMF_EXIT_CONFIG,
+             "train.groups = %d does not divide the %d ranks", s->n_groups, nranks);
+  nd = nranks / s->n_groups;
+  s->group = rank / nd;
+  MPI_Comm_split(ctx->comm, s->group, rank, &s->dom);
+
+  flow_task_net(p, &s->net);
+  np = s->net.n_params;
+  s->n_terms = p->flow.n_shapes;
+  s->theta = acalloc(np * (size_t)s->n_terms, sizeof(double));
+  s->gbuf = acalloc(np * (size_t)s->n_terms, sizeof(double));
+  s->adam = adam_alloc(np * (size_t)s->n_terms);
+  ERROR(!s->theta || !s->gbuf || !s->adam, EMF_EXIT_RUNTIME, "flow: out of memory");
+  for (int c = 0; c < s->n_terms; c++) {
+    st = flow_nnf_init(&s->F[c], &s->nnf[c], &s->net, FLOW_TASK_NB);
+    ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: network adapter: %s",
+          error_string(st));
+    flow_nnf_set(&s->nnf[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
+    s->terms[c].shape = shape_names[p->flow.shapes[c]];
+    s->terms[c].F = &s->F[c];
+    s->terms[c].grad = s->gbuf + (size_t)c * np;
+    s->terms[c].n_grad = np;
+    s->thp[c] = s->theta + (size_t)c * np;
+  }
+  s->ck = s->net;
+  s->ck.n_params = np * (size_t)s->n_terms;
+
+  st = geom_choose_grid(l->D, l->extent, nd, all_auto || nd != req ? none : l->grid, s->grid,
+                        msg, (int)sizeof msg);
+  ERROR_ROOT(st != EMF_SUCCESS, EMF_EXIT_CONFIG, "flow: %d domain ranks: %s", nd, msg);
+  s->g = geom_alloc(s->dom, l->D, l->extent, s->grid,
+                    flow_lat_depth(l->D, s->n_terms, s->terms), msg, (int)sizeof msg);
+  ERROR(s->g == NULL, EMF_EXIT_CONFIG, "flow: %s", msg);
+  s->fl = flow_lat_alloc(s->g, l->N, s->n_terms, s->terms, FLOW_TASK_NB, p->flow.steps,
+                         adaptive, msg, (int)sizeof msg);
+  ERROR(s->fl == NULL, EMF_EXIT_CONFIG, "flow: %s", msg);
+}
+
+void flow_task_lat_release(flow_task_lat_t *s)
+{
+  flow_lat_free(s->fl);
+  geom_free(s->g);
+  for (int c = 0; c < s->n_terms; c++) flow_nnf_release(&s->nnf[c]);
+  MPI_Comm_free(&s->dom);
+  adam_free(s->adam);
+  afree(s->gbuf);
+  afree(s->theta);
+  memset(s, 0, sizeof *s);
+}
+
+/* exact 2D values (ok = 0 in other dimensions) */
+static int exact2d(const parms_t *p, exact_lattice2d_t *ex)
+{
+  long V;
+  int st;
+  if (p->lattice.D != 2) return 0;
+  V = (long)p->lattice.extent[0] * p->lattice.extent[1];
+  st = exact_lattice2d_volume(p->lattice.N, p->action.beta, V, ex);
+  if (st != EMF_SUCCESS) log_warning("flow: exact 2D values failed (%s)", error_string(st));
+  return st == EMF_SUCCESS;
+}
+
+int flow_task_train_lattice(task_ctx_t *ctx)
+{
+  const parms_t *p = ctx->p;
+  flow_task_lat_t s;
+  adam_parms_t ap = adam_parms_default();
+  train_ckpt_info_t info = {0, 0, 0};
+  flow_lat_batch_t st;
+  exact_lattice2d_t ex;
+  double t0, c0, *hist;
+  char path[PARMS_PATH_MAX + 32], hash[32], line[256];
+  const char *names[2];
+  long start, nh = 0, maxh, n_neg = 0;
+  int rank, nranks, status, resumed = 0, have_ex;
+
+  MPI_Comm_rank(ctx->comm, &rank);
+  MPI_Comm_size(ctx->comm, &nranks);
+  flow_task_lat_setup(ctx, NULL, &s);
+  have_ex = exact2d(p, &ex);
+  memset(&st, 0, sizeof st);
+  st.loss = st.loss_std = st.ess = NAN;
+  maxh = p->train.steps / p->train.log_every + 2;
+  hist = acalloc((size_t)maxh * 3, sizeof(double));
+  ERROR(!hist, EMF_EXIT_RUNTIME, "train: out of memory");
+
+  ap.lr = p->train.lr;
+  ap.lr_min = p->train.lr_min;
+  ap.schedule = p->train.schedule == TRAIN_SCHEDULE_COSINE ? NN_LR_COSINE : NN_LR_CONSTANT;
+  ap.warmup_steps = p->train.warmup;
+  ap.total_steps = p->train.steps > p->train.warmup ? p->train.steps : p->train.warmup + 1;
+  ap.clip_norm = p->train.clip_norm;
+
+  if (p->run.resume) {
+    resumed = flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 0);
+  } else {
+    ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
+               "%s/model.h5 already holds a trained model; set run.resume = true to "
+               "continue it, or use another output.dir", ctx->outdir);
+  }
+  if (!resumed)
+    for (int c = 0; c < s.n_terms; c++)
+      nn_init_params_seed(s.thp[c], &s.net, (uint64_t)p->run.seed + (uint64_t)c,
+                          p->flow.init_scale);
+  start = s.adam->t;
+  info.seed = (uint64_t)p->run.seed;
+  info.cfg_hash = flow_task_model_hash(p);
+  snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
+  for (int c = 0; c < s.n_terms; c++) names[c] = s.terms[c].shape;
+  message("train: SU(%d) lattice flow, beta %g, shapes %s%s, network %d-%dx%d-1 (%s) each, "
+          "%zu parameters; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps; %s "
+          "at step %ld of %d",
+          p->lattice.N, p->action.beta, names[0], s.n_terms > 1 ? " + rectangle" : "",
+          s.net.n_in, s.net.cfg.width, s.net.cfg.depth, s.net.cfg.act->name, s.ck.n_params,
+          p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
+          resumed ? "resumed" : "starting", start, p->train.steps);
+
+  t0 = wtime();
+  c0 = cpu_now();
+  for (long k = start; k < p->train.steps; k++) {
+    status = flow_lat_train_step_all(s.fl, p->action.beta, (uint64_t)p->run.seed,
+                                     p->train.batch, s.group, s.n_groups, ctx->comm, s.thp,
+                                     s.adam, &ap, &st);
+    ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "train: step %ld failed: %s", k,
+               error_string(status));
+    /* KL >= 0: a batch estimate far below 0 means the optimiser exploits
+     * the error of the fixed-step log q (doc/flow.md) */
+    if (have_ex && st.loss + ex.lnZ < -5.0 * st.loss_std / sqrt((double)p->train.batch)) {
+      if (n_neg == 0)
+        log_warning("train: step %ld: batch KL estimate %.4f < 0 by more than 5 standard "
+                    "errors: the %d-step RK4 log q is inaccurate for this flow; increase "
+                    "flow.steps or lower train.lr", k, st.loss + ex.lnZ, p->flow.steps);
+      n_neg++;
+    }
+    if (k % p->train.log_every == 0 || k + 1 == p->train.steps) {
+      flow_lat_progress(line, (int)sizeof line, k + 1, p->train.steps, &st, wtime() - t0);
+      message("%s", line);
+      if (nh < maxh) {
+        hist[nh] = (double)k;
+        hist[maxh + nh] = st.loss;
+        hist[2 * maxh + nh] = st.ess;
+        nh++;
+      }
+    }
+    if (p->train.checkpoint_every > 0 && (k + 1) % p->train.checkpoint_every == 0 &&
+        k + 1 < p->train.steps) {
+      info.step = s.adam->t;
+      status = rank == 0 ? train_ckpt_write(path, &s.ck, s.theta, s.adam, &info) : EMF_SUCCESS;
+      ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "train: cannot write %s", path);
+    }
+  }
+  {
+    const double secs = wtime() - t0;
+    const long done = s.adam->t - start;
+    double cpu = cpu_now() - c0, cpu_all = 0, secs_max = 0;
+    MPI_Allreduce(&cpu, &cpu_all, 1, MPI_DOUBLE, MPI_SUM, ctx->comm);
+    MPI_Allreduce(&secs, &secs_max, 1, MPI_DOUBLE, MPI_MAX, ctx->comm);
+    info.step = s.adam->t;
+    status = rank == 0 ? train_ckpt_write(path, &s.ck, s.theta, s.adam, &info) : EMF_SUCCESS;
+    ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "train: cannot write %s", path);
+    message("train: %ld steps in %.2f s on %d ranks (%.4f s/step, %.2f CPU s); model written "
+            "to %s", done, secs_max, nranks, done > 0 ? secs_max / done : 0.0, cpu_all, path);
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)info.cfg_hash);
+    report_set_number(ctx->summary, "train.loss", st.loss);
+    report_set_number(ctx->summary, "train.loss_std", st.loss_std);
+    report_set_number(ctx->summary, "train.ess", st.ess);
+    if (have_ex) {
+      report_set_number(ctx->summary, "train.kl", st.loss + ex.lnZ);
+      report_set_number(ctx->summary, "train.logZ_exact", ex.lnZ);
+    }
+    report_set_int(ctx->summary, "train.steps", s.adam->t);
+    report_set_int(ctx->summary, "train.steps_this_run", done);
+    report_set_int(ctx->summary, "train.resumed_from", resumed ? start : -1);
+    report_set_int(ctx->summary, "train.parameters", (long long)s.ck.n_params);
+    report_set_int(ctx->summary, "train.n_params", (long long)s.ck.n_params);
+    report_set_strings(ctx->summary, "train.shapes", names, s.n_terms);
+    report_set_int(ctx->summary, "train.groups", s.n_groups);
+    if (have_ex) report_set_int(ctx->summary, "train.negative_kl_steps", n_neg);
+    report_set_number(ctx->summary, "train.seconds", secs_max);
+    report_set_number(ctx->summary, "train.seconds_per_step", done > 0 ? secs_max / done : NAN);
+    report_set_number(ctx->summary, "train.cpu_seconds", cpu_all);
+    report_set_number(ctx->summary, "train.core_seconds", secs_max * nranks);
+    report_set_number(ctx->summary, "train.core_hours", secs_max * nranks / 3600.0);
+    report_set_string(ctx->summary, "train.model_hash", hash);
+    report_set_numbers(ctx->summary, "train.history.step", hist, (int)nh);
+    report_set_numbers(ctx->summary, "train.history.loss", hist + maxh, (int)nh);
+    report_set_numbers(ctx->summary, "train.history.ess", hist + 2 * maxh, (int)nh);
+    report_set_ints(ctx->summary, "run.grid", s.grid, p->lattice.D);
+  }
+  afree(hist);
+  flow_task_lat_release(&s);
+  return EMF_EXIT_OK;
+}
+
+/* appends the flow series to ensemble.h5 (a new file if there is none) */
+static void write_series(task_ctx_t *ctx, const flow_lat_samples_t *smp, const double *logw)
+{
+  static const char *const names[4] = {"flow/logq", "flow/action", "flow/logw",
+                                       "flow/plaquette"};
+  static const char *const desc[4] = {
+      "log q(U) of the flow samples (adaptive integration)", "Wilson action S(U)",
+      "log weight -S - log q", "mean plaquette (1/N) Re tr U_P"};
+  const double *x[4] = {smp->logq, smp->action, logw, smp->plaq};
+  char path[PARMS_PATH_MAX + 32], msg[1024];
+  io_file_t *f = NULL;
+  int exists = 0, rank, st = EMF_SUCCESS;
+  MPI_Comm_rank(ctx->comm, &rank);
+  snprintf(path, sizeof path, "%s/ensemble.h5", ctx->outdir);
+  if (rank == 0) exists = access(path, F_OK) == 0;
+  MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
+  if (exists) st = io_file_append(&f, path, ctx->comm, IO_DEFAULT, msg, (int)sizeof msg);
+  else st = io_file_create(&f, path, ctx->comm, "emflow-lqft", IO_DEFAULT, msg, (int)sizeof msg);
+  ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s", msg);
+  error_set_cleanup(io_file_remove_temp, f);
+  for (int k = 0; k < 4 && st == EMF_SUCCESS; k++)
+    st = io_append_series(f, names[k], desc[k], x[k], smp->n, msg, (int)sizeof msg);
+  if (st != EMF_SUCCESS) io_file_abort(f);
+  else st = io_file_commit(f, msg, (int)sizeof msg);
+  error_set_cleanup(NULL, NULL);
+  ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s: %s", path, msg);
+}
+
+static void set_pair(report_t *r, const char *base, const char *leaf, double v)
+{
+  char key[256];
+  snprintf(key, sizeof key, "%s.%s", base, leaf);
+  report_set_number(r, key, v);
+}
+
+/* the n samples: the first nref with the reference run, then the rest */
+static int draw(flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, long n, long nref,
+                const ode_adaptive_t *par, flow_lat_samples_t *out, flow_lat_samples_t *ref)
+{
+  flow_lat_samples_t rest;
+  int st = EMF_SUCCESS;
+  memset(ref, 0, sizeof *ref);
+  memset(&rest, 0, sizeof rest);
+  if (nref > 0)
+    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, 0, nref, par,
+                             p->sample.ref_factor, s->group, s->n_groups, comm, ref);
+  if (st == EMF_SUCCESS && n > nref)
+    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)nref,
+                             n - nref, par, 0.0, s->group, s->n_groups, comm, &rest);
+  if (st != EMF_SUCCESS) return st;
+  memset(out, 0, sizeof *out);
+  out->n = n;
+  out->logq = calloc((size_t)n * 3, sizeof(double)); /* flow_lat_samples_release */
+  if (!out->logq) {
+    flow_lat_samples_release(&rest);
+    return EMF_ENOMEM;
+  }
+  out->action = out->logq + n;
+  out->plaq = out->logq + 2 * n;
+  for (long i = 0; i < n; i++) {
+    const flow_lat_samples_t *src = i < nref ? ref : &rest;
+    const long j = i < nref ? i : i - nref;
+    out->logq[i] = src->logq[j];
+    out->action[i] = src->action[j];
+    out->plaq[i] = src->plaq[j];
+  }
+  out->n_eval = ref->n_eval + rest.n_eval;
+  out->seconds = ref->seconds + rest.seconds;
+  flow_lat_samples_release(&rest);
+  return EMF_SUCCESS;
+}
+
+int flow_task_sample_lattice(task_ctx_t *ctx)
+{
+  static const char *const steppers[] = {"rk2", "rk4", "rkf45", "rkck", "rk8pd"};
+  const parms_t *p = ctx->p;
+  const char *stepper = steppers[p->sample.stepper];
+  flow_task_lat_t s;
+  train_ckpt_info_t info;
+  flow_lat_samples_t smp, ref;
+  metro_summary_t sum;
+  metro_logq_error_t lqe;
+  exact_lattice2d_t ex;
+  ode_adaptive_t par = {p->sample.eps_abs, p->sample.eps_rel, 0.0, 0};
+  double *logw;
+  const long n = p->sample.n;
+  long nref = 0;
+  int nranks, status, have_ex;
+
+  MPI_Comm_size(ctx->comm, &nranks);
+  flow_task_lat_setup(ctx, stepper, &s);
+  flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 1);
+  if (info.step < p->train.steps)
+    log_warning("sample: model.h5 holds step %ld of train.steps = %d", info.step,
+                p->train.steps);
+  have_ex = exact2d(p, &ex);
+  if (p->sample.ref_factor > 1.0) /* flow_lat_sample_all: reference only for a factor > 1 */
+    nref = p->sample.ref_n > 0 && p->sample.ref_n < n ? p->sample.ref_n : n;
+
+  status = draw(&s, p, ctx->comm, n, nref, &par, &smp, &ref);
+  ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: flow integration failed: %s",
+             error_string(status));
+  logw = acalloc((size_t)n, sizeof(double));
+  ERROR(!logw, EMF_EXIT_RUNTIME, "sample: out of memory");
+  for (long i = 0; i < n; i++) logw[i] = -smp.action[i] - smp.logq[i];
+  status = metro_summary_compute(logw, smp.plaq, n, 1, (uint64_t)p->run.seed, 0,
+                                 p->sample.burnin, STATS_S_DEFAULT, &sum);
+  ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: analysis failed: %s",
+             error_string(status));
+  if (nref > 0) {
+    status = metro_logq_error(ref.logq, ref.logq_ref, ref.action, ref.action_ref, nref, &lqe);
+    ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: log q error failed: %s",
+               error_string(status));
+  }
+  write_series(ctx, &smp, logw);
+
+  message("sample: %ld samples (%s, eps %.1e/%.1e) in %.2f s on %d ranks, %ld field "
+          "evaluations; model step %ld", n, stepper, par.eps_abs, par.eps_rel, smp.seconds,
+          nranks, smp.n_eval, info.step);
+  message("sample: ESS %.5f  IMH acceptance %.5f  log Z %.6f +- %.6f%s", sum.ess,
+          sum.imh.acceptance, sum.logz, sum.dlogz, have_ex ? "" : " (no exact value)");
+  if (have_ex) message("sample: exact ln Z %.6f", ex.lnZ);
+  message("sample: plaquette IMH %.6f +- %.6f (tau_int %.2f), reweighted %.6f +- %.6f%s",
+          sum.imh.obs[0].mean, sum.imh.obs[0].error, sum.imh.obs[0].tau_int, sum.rw[0].mean,
+          sum.rw[0].error, have_ex ? "" : "");
+  if (have_ex) message("sample: exact plaquette %.6f", ex.plaquette);
+  if (nref > 0)
+    message("sample: log q error vs tolerance / %g on %ld samples: max %.3e rms %.3e",
+            p->sample.ref_factor, nref, lqe.max_abs, lqe.rms);
+
+  report_set_int(ctx->summary, "sample.n", n);
+  report_set_int(ctx->summary, "sample.model_step", info.step);
+  report_set_string(ctx->summary, "sample.stepper", stepper);
+  report_set_number(ctx->summary, "sample.eps_abs", par.eps_abs);
+  report_set_number(ctx->summary, "sample.eps_rel", par.eps_rel);
+  report_set_number(ctx->summary, "sample.ess", sum.ess);
+  report_set_number(ctx->summary, "sample.acceptance", sum.imh.acceptance);
+  report_set_number(ctx->summary, "sample.acceptance_error", sum.imh.acc.error);
+  report_set_int(ctx->summary, "sample.rejection_run_max", sum.imh.rej_run_max);
+  report_set_int(ctx->summary, "sample.n_invalid", sum.n_invalid + sum.n_zero);
+  report_set_number(ctx->summary, "sample.logZ.mean", sum.logz);
+  report_set_number(ctx->summary, "sample.logZ.error", sum.dlogz);
+  report_set_number(ctx->summary, "sample.logw_std", sum.logw_std);
+  set_pair(ctx->summary, "sample.observables.plaquette", "mean", sum.rw[0].mean);
+  set_pair(ctx->summary, "sample.observables.plaquette", "error", sum.rw[0].error);
+  set_pair(ctx->summary, "sample.imh.plaquette", "mean", sum.imh.obs[0].mean);
+  set_pair(ctx->summary, "sample.imh.plaquette", "error", sum.imh.obs[0].error);
+  set_pair(ctx->summary, "sample.imh.plaquette", "tau_int", sum.imh.obs[0].tau_int);
+  set_pair(ctx->summary, "sample.imh.plaquette", "dtau_int", sum.imh.obs[0].dtau_int);
+  report_set_number(ctx->summary, "sample.imh.acceptance_tau_int", sum.imh.acc.tau_int);
+  if (have_ex) {
+    report_set_number(ctx->summary, "sample.logZ.exact", ex.lnZ);
+    set_pair(ctx->summary, "sample.observables.plaquette", "exact", ex.plaquette);
+  }
+  if (nref > 0) {
+    report_set_int(ctx->summary, "sample.logq_error.n", nref);
+    report_set_number(ctx->summary, "sample.logq_error.ref_factor", p->sample.ref_factor);
+    report_set_number(ctx->summary, "sample.logq_error.max_abs", lqe.max_abs);
+    report_set_number(ctx->summary, "sample.logq_error.rms", lqe.rms);
+    report_set_number(ctx->summary, "sample.logq_error.mean", lqe.mean);
+    report_set_number(ctx->summary, "sample.logq_error.ess", lqe.ess);
+    report_set_number(ctx->summary, "sample.logq_error.ess_ref", lqe.ess_ref);
+  }
+  report_set_number(ctx->summary, "sample.seconds", smp.seconds);
+  report_set_number(ctx->summary, "sample.core_seconds", smp.seconds * nranks);
+  report_set_int(ctx->summary, "sample.n_eval", smp.n_eval);
+  report_set_ints(ctx->summary, "run.grid", s.grid, p->lattice.D);
+
+  afree(logw);
+  flow_lat_samples_release(&smp);
+  flow_lat_samples_release(&ref);
+  flow_task_lat_release(&s);
+  return EMF_EXIT_OK;
+}
