@@ -3,9 +3,9 @@
 # input/su2.conf (2D SU(2) 8x8: exact, train, sample, hmc, compare) with
 # mpirun on the available cores and prints a short summary of the run's
 # summary.json at the end (ESS, acceptance, plaquette flow / HMC / exact,
-# cost per independent sample); the whole file is <run dir>/summary.json.  The rank count is nproc rounded down to a power of
-# two (at most 64), so that the automatic process grid divides the 8x8
-# lattice.  Extra arguments are passed to emflow-lqft (e.g. --set ...).
+# cost per independent sample); the whole file is <run dir>/summary.json.
+# The rank count is nproc rounded down to a power of two (at most 64), so
+# that the automatic process grid divides the 8x8 lattice.  Extra arguments are passed to emflow-lqft (e.g. --set ...).
 # Exit status: that of emflow-lqft (doc/programs/emflow-lqft.md).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -21,8 +21,12 @@ fi
 dir=$("$bin" --check "$@" "$conf" |
   sed -n '/^output = {/,/^};/s/^  dir = "\(.*\)";$/\1/p')
 [ -n "$dir" ] || { "$bin" --check "$@" "$conf" >/dev/null; exit $?; }
-echo "run-main: mpirun -np $np $bin $* $conf  (run directory $dir)"
-mpirun -np "$np" "$bin" "$@" "$conf"
+# A repeated `make run` gets a fresh run directory (runs/su2, runs/su2.2, ...)
+# instead of appending to or refusing the earlier one.
+base=$dir; k=1
+while [ -e "$dir" ]; do k=$((k + 1)); dir=$base.$k; done
+echo "run-main: mpirun -np $np $bin $* -o $dir $conf"
+mpirun -np "$np" "$bin" "$@" -o "$dir" "$conf"
 rc=$?
 if [ -f "$dir/summary.json" ]; then
   echo "run-main: summary ($dir/summary.json)"
