@@ -27,6 +27,11 @@
  * int flow_task_model_exists(const task_ctx_t *ctx)
  *   1 if <run dir>/model.h5 exists (rank 0 looks, broadcast), else 0.
  *
+ * void flow_task_report_sample(report_t *r, long model_step, const char *stepper,
+ *                              const ode_adaptive_t *par, const metro_summary_t *sum)
+ *   Sets the sample.* summary keys that the single-matrix and the lattice
+ *   sample tasks share (doc/summary.md).  Local.
+ *
  * Context: collective over ctx->comm (the ERROR_ROOT calls).
  ******************************************************************************/
 #include <stdio.h>
@@ -121,4 +126,20 @@ int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,
   MPI_Bcast(&adam->t, 1, MPI_LONG, 0, ctx->comm);
   MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, ctx->comm);
   return 1;
+}
+
+void flow_task_report_sample(report_t *r, long model_step, const char *stepper,
+                             const ode_adaptive_t *par, const metro_summary_t *sum)
+{
+  report_set_int(r, "sample.model_step", model_step);
+  report_set_string(r, "sample.stepper", stepper);
+  report_set_number(r, "sample.eps_abs", par->eps_abs);
+  report_set_number(r, "sample.eps_rel", par->eps_rel);
+  report_set_number(r, "sample.ess", sum->ess);
+  report_set_number(r, "sample.acceptance", sum->imh.acceptance);
+  report_set_number(r, "sample.acceptance_error", sum->imh.acc.error);
+  report_set_int(r, "sample.rejection_run_max", sum->imh.rej_run_max);
+  report_set_int(r, "sample.n_invalid", sum->n_invalid + sum->n_zero);
+  report_set_number(r, "sample.logZ.mean", sum->logz);
+  report_set_number(r, "sample.logZ.error", sum->dlogz);
 }

@@ -6,6 +6,8 @@
 #define FLOW_COMMON_H
 
 #include <stdint.h>
+#include "metro.h"
+#include "ode.h"
 #include "tasks.h"
 #include "train.h"
 
@@ -21,6 +23,12 @@ void flow_task_target(const parms_t *p, train_target_t *tg);
 uint64_t flow_task_model_hash(const parms_t *p);
 /* 1 if outdir/model.h5 exists (rank 0 decides).  Collective. */
 int flow_task_model_exists(const task_ctx_t *ctx);
+
+/* The sample.* summary keys shared by the single-matrix and lattice sample
+ * tasks: model step, stepper, tolerances, ESS, IMH acceptance (with error),
+ * longest rejection run, invalid proposals, log Z with error.  Local. */
+void flow_task_report_sample(report_t *r, long model_step, const char *stepper,
+                             const ode_adaptive_t *par, const metro_summary_t *sum);
 /* Reads outdir/model.h5 on rank 0 and broadcasts theta, Adam state and
  * info.  Returns 1 if read, 0 if absent (nothing changed); ends the run
  * (EMF_EXIT_INPUT) on an unreadable file, another network or another model

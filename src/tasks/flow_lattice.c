@@ -420,17 +420,7 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
             p->sample.ref_factor, nref, lqe.max_abs, lqe.rms);
 
   report_set_int(ctx->summary, "sample.n", n);
-  report_set_int(ctx->summary, "sample.model_step", info.step);
-  report_set_string(ctx->summary, "sample.stepper", stepper);
-  report_set_number(ctx->summary, "sample.eps_abs", par.eps_abs);
-  report_set_number(ctx->summary, "sample.eps_rel", par.eps_rel);
-  report_set_number(ctx->summary, "sample.ess", sum.ess);
-  report_set_number(ctx->summary, "sample.acceptance", sum.imh.acceptance);
-  report_set_number(ctx->summary, "sample.acceptance_error", sum.imh.acc.error);
-  report_set_int(ctx->summary, "sample.rejection_run_max", sum.imh.rej_run_max);
-  report_set_int(ctx->summary, "sample.n_invalid", sum.n_invalid + sum.n_zero);
-  report_set_number(ctx->summary, "sample.logZ.mean", sum.logz);
-  report_set_number(ctx->summary, "sample.logZ.error", sum.dlogz);
+  flow_task_report_sample(ctx->summary, info.step, stepper, &par, &sum);
   report_set_number(ctx->summary, "sample.logw_std", sum.logw_std);
   set_pair(ctx->summary, "sample.observables.plaquette", "mean", sum.rw[0].mean);
   set_pair(ctx->summary, "sample.observables.plaquette", "error", sum.rw[0].error);
