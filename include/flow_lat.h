@@ -76,6 +76,44 @@ typedef struct flow_lat {
   double t_field;           /* seconds spent in them */
 } flow_lat_t;
 
+/* linf.c: the linear F, F(f, t) = sum_j f_j a_j(t), a_j(t) = sum_n
+ * c[j * n_basis + n] phi_n(t), phi_n(t) = P_n(2t - 1) (shifted Legendre).
+ * g = a(t), L = a . h; parameter gradients cost m numbers per loop.  A term
+ * whose F is linear gets its per-loop (exact) parameter-gradient sums in
+ * closed form (flow_linf_grad_acc) instead of one backward per loop. */
+#define FLOW_LINF_BASIS_MAX 16
+
+typedef struct flow_linf {
+  int K, m, n_basis;
+  const double *theta;      /* (m * n_basis) coefficients c */
+  double *dtheta;           /* gradient accumulator (NULL: none) */
+} flow_linf_t;
+
+/* Number of parameters, 2 K n_basis.  Local. */
+size_t flow_linf_n_params(int K, int n_basis);
+/* phi[n] = P_n(2t - 1), n < n_basis.  Local. */
+void flow_linf_basis(int n_basis, double t, double *phi);
+/* Points F (name "linear") at c; parameters by flow_linf_set.  EMF_EINVAL
+ * for K outside 1..POT_KMAX or n_basis outside 1..FLOW_LINF_BASIS_MAX. */
+int flow_linf_init(pot_func_t *F, flow_linf_t *c, int K, int n_basis);
+/* Parameters read by forward, buffer backward accumulates dF/dc into. */
+void flow_linf_set(flow_linf_t *c, const double *theta, double *dtheta);
+/* a[j] = a_j(t), j < m.  Local. */
+void flow_linf_coef(const flow_linf_t *c, double t, double *a);
+/* The linear F behind F (set up by flow_linf_init), or NULL.  Local. */
+const flow_linf_t *flow_linf_of(const pot_func_t *F);
+/* Adds the parameter gradient of sum_b dout_b . out_b over a batch of nb
+ * loops (f, h as given to the forward; h NULL: no L term) to the
+ * double-double accumulators acc (m * n_basis): each loop's m numbers
+ * summed exactly enough, times phi_n(t) once.  Grid-independent totals.
+ * Local. */
+void flow_linf_grad_acc(const flow_linf_t *c, qsum_t *acc, double t, int nb,
+                        const double *dout, const double *f, const double *h);
+/* Leading-order trivialising map of the Wilson action S = -(beta/N) sum
+ * Re tr W over loops of loop_len links: Phi = c sum Re tr W with
+ * c = beta / (loop_len N C_F), C_F = (N^2 - 1)/(2N).  Local. */
+double flow_linf_lo_coef(int N, double beta, int loop_len);
+
 /* flow_lat.c */
 /* Halo depth the terms need (loops_depth of their shapes); -1 for an
  * unknown shape name.  Local. */

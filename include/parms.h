@@ -104,7 +104,16 @@ typedef struct {
   int n_shapes;           /* length of flow.shapes */
   int shapes[2];          /* flow.shapes: flow_shape_t, one network each
                              (lattice target) */
+  int model;              /* flow.model: flow_model_t (lattice target) */
+  int time_basis;         /* flow.time_basis: 1..16, Legendre time functions
+                             of the linear model */
+  int init;               /* flow.init: flow_init_t (lattice target) */
 } flow_parms_t;
+
+/* flow.model, in the order "mlp", "linear" */
+typedef enum { FLOW_MODEL_MLP = 0, FLOW_MODEL_LINEAR = 1 } flow_model_t;
+/* flow.init, in the order "zero", "lo" */
+typedef enum { FLOW_INIT_ZERO = 0, FLOW_INIT_LO = 1 } flow_init_t;
 
 /* flow.shapes, in the order "plaquette", "rectangle" */
 typedef enum { FLOW_SHAPE_PLAQUETTE = 0, FLOW_SHAPE_RECTANGLE = 1 } flow_shape_t;

@@ -14,6 +14,17 @@
  *   shapes       array of "plaquette", "rectangle" (each at most once),
  *                default ["plaquette"]     loop shapes of the lattice flow,
  *                                          one network each
+ *   model        "mlp" (default) | "linear" F of each lattice term: the
+ *                                          MLP above, or linear in the
+ *                                          features with time-dependent
+ *                                          coefficients (doc/flow_lattice.md)
+ *   time_basis   int 1..16, default 3      Legendre time functions of the
+ *                                          linear model
+ *   init         "zero" (default) | "lo"   lattice flow initialisation: the
+ *                                          identity, or the leading-order
+ *                                          trivialising map (linear model)
+ *
+ * Check: init = "lo" needs model = "linear".
  *
  * Exports the descriptor cfg_group_flow (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -21,6 +32,8 @@
 
 static const char *const acts[] = {"tanh", "softplus", "silu", "sin", NULL};
 static const char *const shapes[] = {"plaquette", "rectangle", NULL};
+static const char *const models[] = {"mlp", "linear", NULL};
+static const char *const inits[] = {"zero", "lo", NULL};
 
 static const cfg_key_t keys[] = {
     {"K", CFG_INT, CFG_MIN | CFG_MAX, "3", 1, 8, 0, 0, NULL, CFG_OFF(flow.K), 0,
@@ -42,8 +55,26 @@ static const cfg_key_t keys[] = {
     {"shapes", CFG_ENUM_ARRAY, CFG_UNIQUE, "[\"plaquette\"]", 0, 0, 1, 2, shapes,
      CFG_OFF(flow.shapes), CFG_OFF(flow.n_shapes), CFG_SIZE(flow.shapes),
      "loop shapes of the lattice flow, one potential network each"},
+    {"model", CFG_ENUM, 0, "\"mlp\"", 0, 0, 0, 0, models, CFG_OFF(flow.model), 0,
+     CFG_SIZE(flow.model),
+     "F of each lattice term: \"mlp\" (the network) or \"linear\" (linear in the features, "
+     "time-dependent coefficients)"},
+    {"time_basis", CFG_INT, CFG_MIN | CFG_MAX, "3", 1, 16, 0, 0, NULL, CFG_OFF(flow.time_basis),
+     0, CFG_SIZE(flow.time_basis),
+     "Legendre polynomials P_n(2t-1), n < time_basis, in the coefficients of the linear model"},
+    {"init", CFG_ENUM, 0, "\"zero\"", 0, 0, 0, 0, inits, CFG_OFF(flow.init), 0,
+     CFG_SIZE(flow.init),
+     "lattice flow initialisation: \"zero\" (identity) or \"lo\" (leading-order trivialising "
+     "map, linear model)"},
 };
 
+static void check(parms_t *p, cfg_ctx_t *ctx)
+{
+  if (p->flow.init == FLOW_INIT_LO && p->flow.model != FLOW_MODEL_LINEAR)
+    cfg_fail(ctx, "flow.init", "\"lo\" needs flow.model = \"linear\" (the network F has no "
+             "linear path to hold the leading-order map)");
+}
+
 const cfg_group_t cfg_group_flow = {
-    "flow", keys, (int)(sizeof keys / sizeof keys[0]), NULL,
+    "flow", keys, (int)(sizeof keys / sizeof keys[0]), check,
     "the equivariant manifold flow: potential network and training integrator"};

@@ -72,6 +72,11 @@
  * the buffer added to the term's double-double accumulators.  Each loop's
  * contribution is then summed exactly enough for the total not to depend
  * on the process grid (potential.h: F results must not depend on the batch).
+ * A linear F (flow_linf_of, linf.c) with a gradient buffer of its size
+ * needs no second forward: the batch goes through its backward with
+ * params = 0 (input cotangents) and flow_linf_grad_acc adds each loop's m
+ * numbers to double-double sums, multiplied by the time basis once per
+ * batch.
  *
  * Context: flow_lat_alloc, flow_lat_free, flow_lat_field and the run
  * functions are collective on g->comm and must be called by all ranks in
@@ -130,8 +135,14 @@ static int disp_backward(void *ctx, double *df, double *dG, double *dh,
   const flow_lat_term_t *tm = &fl->term[c];
   const pot_func_t *F = tm->F;
   qsum_t *acc = fl->gacc + fl->goff[c];
+  const flow_linf_t *lin = flow_linf_of(F);
   if (!params || tm->grad == NULL || tm->n_grad == 0)
     return F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
+  if (fl->exact_sums && lin != NULL && tm->n_grad == flow_linf_n_params(lin->K, lin->n_basis)) {
+    int s = F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
+    if (s == EMF_SUCCESS) flow_linf_grad_acc(lin, acc, t, nb, dout, f, h);
+    return s;
+  }
   if (!fl->exact_sums) {
     int s;
     memset(tm->grad, 0, tm->n_grad * sizeof(double));

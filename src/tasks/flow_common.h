@@ -43,18 +43,23 @@ int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,
 #define FLOW_TASK_NB 64   /* loops per network call */
 
 /* Everything the lattice train and sample tasks share: ranks split into
- * n_groups batch groups x domains, one network per shape of flow.shapes,
- * parameters (shape after shape), Adam state over all of them. */
+ * n_groups batch groups x domains, one F per shape of flow.shapes (a
+ * network, or the linear F when flow.model = "linear"), parameters (shape
+ * after shape), Adam state over all of them. */
 typedef struct flow_task_lat {
   int n_groups, group;
   MPI_Comm dom;                 /* this rank's group (one domain) */
   int grid[EMF_DMAX];           /* process grid of a domain */
   geom_t *g;
-  nn_t net;                     /* the network of every shape */
-  nn_t ck;                      /* checkpoint view: n_params of all shapes */
+  int linear;                   /* flow.model = "linear" */
+  nn_t net;                     /* the network of every shape (MLP model) */
+  nn_t ck;                      /* checkpoint view: n_params of all shapes
+                                   (linear model: activation "linear",
+                                   width = depth = 0, n_freq = time_basis) */
   int n_terms;
   pot_func_t F[2];
   flow_nnf_t nnf[2];
+  flow_linf_t lin[2];
   flow_lat_term_t terms[2];
   double *theta, *gbuf;         /* (n_terms * net.n_params) */
   double *thp[2];               /* theta of each term */

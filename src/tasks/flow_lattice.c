@@ -7,9 +7,11 @@
  *   Builds what both tasks need: the ranks split into batch groups x
  *   domains (train.groups, or automatically: nranks groups of one rank when
  *   lattice.grid is not given, else nranks / prod(lattice.grid) groups), the
- *   geometry of one domain (halo depth of flow.shapes), one network per
- *   shape in flow.shapes (the flow group's MLP, flow_nnf adapters, all
- *   sharing nn_t), the parameters theta (shape after shape), gradient
+ *   geometry of one domain (halo depth of flow.shapes), one F per shape in
+ *   flow.shapes (flow.model "mlp": the flow group's MLP, flow_nnf adapters,
+ *   all sharing nn_t; "linear": flow_linf with flow.K and flow.time_basis,
+ *   checkpointed as activation "linear", width = depth = 0, n_freq =
+ *   time_basis), the parameters theta (shape after shape), gradient
  *   buffers, an Adam state over all of them and the flow_lat_t with
  *   flow.steps fixed RK4 steps and the adaptive stepper by name (NULL:
  *   none).  Ends the run (EMF_EXIT_CONFIG) when train.groups does not
@@ -21,9 +23,13 @@
  * int flow_task_train_lattice(task_ctx_t *ctx)
  *   Initialisation: every network from run.seed + shape index
  *   (nn_init_params_seed with flow.init_scale; 0 zeroes the output layer:
- *   the identity flow), or, with run.resume and a model.h5 of the same
- *   model hash, that checkpoint (all networks' parameters and the Adam
- *   state in one vector).  Adam steps (flow_lat_train_step_all: exact
+ *   the identity flow); the linear model at zero (flow.init = "zero", the
+ *   identity flow) or at the leading-order trivialising map (flow.init =
+ *   "lo": coefficient flow_linf_lo_coef(N, beta, 4) of Re tr W, P_0 in the
+ *   plaquette term, all else zero); or, with run.resume and a model.h5 of
+ *   the same model type and hash, that checkpoint (all terms' parameters
+ *   and the Adam state in one vector; a model.h5 of the other flow.model
+ *   ends the run with EMF_EXIT_INPUT and a message saying so).  Adam steps (flow_lat_train_step_all: exact
  *   gradients through flow.steps RKMK-RK4 steps, schedule, clipping) up to
  *   train.steps (without run.resume an existing model.h5 ends the run with
  *   EMF_EXIT_INPUT); progress line (flow_lat_progress: step, loss, batch ESS,
@@ -31,7 +37,8 @@
  *   train.checkpoint_every steps and at the end.  Summary: train.loss,
  *   train.loss_std, train.ess, train.kl and train.logZ_exact (D = 2),
  *   train.steps, train.steps_this_run, train.resumed_from, train.parameters,
- *   train.n_params, train.shapes, train.groups, train.seconds,
+ *   train.n_params, train.shapes, train.model, train.init, train.groups,
+ *   train.seconds,
  *   train.negative_kl_steps (D = 2: steps whose batch KL estimate was
  *   below 0 by > 5 standard errors, the fixed-step log q being exploited),
  *   train.seconds_per_step, train.cpu_seconds, train.core_seconds (wall
@@ -39,7 +46,7 @@
  *   train.model_hash.
  *
  * int flow_task_sample_lattice(task_ctx_t *ctx)
- *   Reads model.h5 (required), draws sample.n samples (flow_lat_sample_all,
+ *   Reads model.h5 (required, of this flow.model), draws sample.n samples (flow_lat_sample_all,
  *   seed run.seed, adaptive sample.stepper at eps_abs/eps_rel), the first
  *   min(sample.ref_n, n) of them (all when ref_n = 0) also at the tolerances
  *   / sample.ref_factor for the log-density error (none with ref_factor <=
@@ -56,6 +63,7 @@
  * Context: collective over ctx->comm; all numbers are the same bits for any
  * number of ranks and any split into groups x domains (flow_lat.h).
  ******************************************************************************/
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +78,10 @@
 #include "util.h"
 
 static const char *const shape_names[] = {"plaquette", "rectangle"};
+static const char *const model_names[] = {"mlp", "linear"};
+static const char *const init_names[] = {"zero", "lo"};
+/* the checkpoint's "activation" of the linear model (only its name is used) */
+static const nn_act_type_t linear_act = {"linear", NULL};
 
 static double cpu_now(void)
 {
@@ -101,25 +113,43 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   s->group = rank / nd;
   MPI_Comm_split(ctx->comm, s->group, rank, &s->dom);
 
-  flow_task_net(p, &s->net);
-  np = s->net.n_params;
+  s->linear = p->flow.model == FLOW_MODEL_LINEAR;
+  if (s->linear) {
+    np = flow_linf_n_params(p->flow.K, p->flow.time_basis);
+  } else {
+    flow_task_net(p, &s->net);
+    np = s->net.n_params;
+  }
   s->n_terms = p->flow.n_shapes;
   s->theta = acalloc(np * (size_t)s->n_terms, sizeof(double));
   s->gbuf = acalloc(np * (size_t)s->n_terms, sizeof(double));
   s->adam = adam_alloc(np * (size_t)s->n_terms);
   ERROR(!s->theta || !s->gbuf || !s->adam, EMF_EXIT_RUNTIME, "flow: out of memory");
   for (int c = 0; c < s->n_terms; c++) {
-    st = flow_nnf_init(&s->F[c], &s->nnf[c], &s->net, FLOW_TASK_NB);
-    ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: network adapter: %s",
-          error_string(st));
-    flow_nnf_set(&s->nnf[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
+    if (s->linear) {
+      st = flow_linf_init(&s->F[c], &s->lin[c], p->flow.K, p->flow.time_basis);
+      ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: linear F: %s", error_string(st));
+      flow_linf_set(&s->lin[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
+    } else {
+      st = flow_nnf_init(&s->F[c], &s->nnf[c], &s->net, FLOW_TASK_NB);
+      ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: network adapter: %s",
+            error_string(st));
+      flow_nnf_set(&s->nnf[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
+    }
     s->terms[c].shape = shape_names[p->flow.shapes[c]];
     s->terms[c].F = &s->F[c];
     s->terms[c].grad = s->gbuf + (size_t)c * np;
     s->terms[c].n_grad = np;
     s->thp[c] = s->theta + (size_t)c * np;
   }
-  s->ck = s->net;
+  if (s->linear) {
+    memset(&s->ck, 0, sizeof s->ck);
+    s->ck.cfg.n_x = 2 * p->flow.K;
+    s->ck.cfg.n_freq = p->flow.time_basis;
+    s->ck.cfg.act = &linear_act;
+  } else {
+    s->ck = s->net;
+  }
   s->ck.n_params = np * (size_t)s->n_terms;
 
   st = geom_choose_grid(l->D, l->extent, nd, all_auto || nd != req ? none : l->grid, s->grid,
@@ -137,12 +167,41 @@ void flow_task_lat_release(flow_task_lat_t *s)
 {
   flow_lat_free(s->fl);
   geom_free(s->g);
-  for (int c = 0; c < s->n_terms; c++) flow_nnf_release(&s->nnf[c]);
+  for (int c = 0; c < s->n_terms && !s->linear; c++) flow_nnf_release(&s->nnf[c]);
   MPI_Comm_free(&s->dom);
   adam_free(s->adam);
   afree(s->gbuf);
   afree(s->theta);
   memset(s, 0, sizeof *s);
+}
+
+/* model.h5 of the other flow.model is refused with a clear message (the
+ * checkpoint records the linear model as activation "linear") */
+static void check_model_kind(const task_ctx_t *ctx, int linear)
+{
+  char path[PARMS_PATH_MAX + 32], act[64] = {0};
+  int rank, kind = -1;
+  MPI_Comm_rank(ctx->comm, &rank);
+  snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
+  if (rank == 0 && access(path, F_OK) == 0) {
+    hid_t f, a, st;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+      a = H5Aopen(f, "activation", H5P_DEFAULT);
+      st = H5Tcopy(H5T_C_S1);
+      H5Tset_size(st, sizeof act - 1);
+      if (a >= 0 && H5Aread(a, st, act) >= 0) kind = strcmp(act, "linear") == 0;
+      H5Tclose(st);
+      if (a >= 0) H5Aclose(a);
+      H5Fclose(f);
+    }
+  }
+  MPI_Bcast(&kind, 1, MPI_INT, 0, ctx->comm);
+  ERROR_ROOT(kind >= 0 && kind != linear, EMF_EXIT_INPUT,
+             "%s holds a flow.model = \"%s\" model but this configuration has flow.model = "
+             "\"%s\"; use another output.dir or the matching flow.model", path,
+             model_names[kind > 0], model_names[linear]);
 }
 
 /* exact 2D values (ok = 0 in other dimensions) */
@@ -189,27 +248,41 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   ap.clip_norm = p->train.clip_norm;
 
   if (p->run.resume) {
+    check_model_kind(ctx, s.linear);
     resumed = flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 0);
   } else {
     ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
                "%s/model.h5 already holds a trained model; set run.resume = true to "
                "continue it, or use another output.dir", ctx->outdir);
   }
-  if (!resumed)
+  if (!resumed && s.linear) {
+    /* zero: the identity flow; lo: Phi = c_LO sum_P Re tr U_P, the
+     * coefficient of (Re tr W, P_0 = 1) of the plaquette term */
+    memset(s.theta, 0, s.ck.n_params * sizeof(double));
+    for (int c = 0; c < s.n_terms; c++)
+      if (p->flow.init == FLOW_INIT_LO && p->flow.shapes[c] == FLOW_SHAPE_PLAQUETTE)
+        s.thp[c][0] = flow_linf_lo_coef(p->lattice.N, p->action.beta, 4);
+  } else if (!resumed) {
     for (int c = 0; c < s.n_terms; c++)
       nn_init_params_seed(s.thp[c], &s.net, (uint64_t)p->run.seed + (uint64_t)c,
                           p->flow.init_scale);
+  }
   start = s.adam->t;
   info.seed = (uint64_t)p->run.seed;
   info.cfg_hash = flow_task_model_hash(p);
   snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
   for (int c = 0; c < s.n_terms; c++) names[c] = s.terms[c].shape;
-  message("train: SU(%d) lattice flow, beta %g, shapes %s%s, network %d-%dx%d-1 (%s) each, "
+  if (s.linear)
+    snprintf(line, sizeof line, "linear F (K = %d, %d Legendre time functions, init %s)",
+             p->flow.K, p->flow.time_basis, init_names[p->flow.init]);
+  else
+    snprintf(line, sizeof line, "network %d-%dx%d-1 (%s)", s.net.n_in, s.net.cfg.width,
+             s.net.cfg.depth, s.net.cfg.act->name);
+  message("train: SU(%d) lattice flow, beta %g, shapes %s%s, %s each, "
           "%zu parameters; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps; %s "
           "at step %ld of %d",
-          p->lattice.N, p->action.beta, names[0], s.n_terms > 1 ? " + rectangle" : "",
-          s.net.n_in, s.net.cfg.width, s.net.cfg.depth, s.net.cfg.act->name, s.ck.n_params,
-          p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
+          p->lattice.N, p->action.beta, names[0], s.n_terms > 1 ? " + rectangle" : "", line,
+          s.ck.n_params, p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
           resumed ? "resumed" : "starting", start, p->train.steps);
 
   t0 = wtime();
@@ -271,6 +344,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     report_set_int(ctx->summary, "train.parameters", (long long)s.ck.n_params);
     report_set_int(ctx->summary, "train.n_params", (long long)s.ck.n_params);
     report_set_strings(ctx->summary, "train.shapes", names, s.n_terms);
+    report_set_string(ctx->summary, "train.model", model_names[s.linear]);
+    report_set_string(ctx->summary, "train.init", init_names[p->flow.init]);
     report_set_int(ctx->summary, "train.groups", s.n_groups);
     if (have_ex) report_set_int(ctx->summary, "train.negative_kl_steps", n_neg);
     report_set_number(ctx->summary, "train.seconds", secs_max);
@@ -380,6 +455,7 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
 
   MPI_Comm_size(ctx->comm, &nranks);
   flow_task_lat_setup(ctx, stepper, &s);
+  check_model_kind(ctx, s.linear);
   flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 1);
   if (info.step < p->train.steps)
     log_warning("sample: model.h5 holds step %ld of train.steps = %d", info.step,

@@ -5,7 +5,10 @@
  * Loss (reverse KL up to log Z) over a batch of B = 2 prior samples:
  * L = (1/B) sum_b [log q(U_1,b) + S(U_1,b)], S the Wilson action at
  * beta = 2, U_1 the 4-step fixed RKMK-RK4 flow, terms plaquette + rectangle
- * with quadratic F's (K = 2) whose parameters a (4 per term) are trained.
+ * with quadratic F's (K = 2) whose parameters a (4 per term) are trained;
+ * everything below is repeated with linear F's (flow_linf, K = 2, 3 time
+ * functions, 12 parameters per term), whose per-loop sums take the closed
+ * form (flow_linf_grad_acc).
  * The gradient comes from flow_lat_loss_grad (backpropagation through the
  * RK4 steps with pot_lat_vjp; cotangents cross the domain boundaries by the
  * gather; parameter gradients summed loop by loop in double-double, then
@@ -13,7 +16,8 @@
  *
  * 1. On the run's own grid (np = 1: one domain; np = 4: 2x2 domains):
  *    dL/da (8 parameters) against 4th-order central differences of L
- *    (h = 1e-3): relative error < 1e-6 (floor 1e-9 max |dL/da|); and the
+ *    (h = 1e-3; 24 for the linear F's): relative error < 1e-6 (floor 1e-9
+ *    max |dL/da|); and the
  *    cotangent of U_0 (flow_lat_vjp) on 6 global links x 3 generators
  *    against differences of L in exp(s T_a) U_0 (same tolerance).
  *    The batched parameter sums (flow_lat_set_exact_sums(fl, 0)) agree
@@ -53,14 +57,27 @@
 
 static const int LAT[2] = {4, 4};
 
+#define NPMAX 24    /* parameters of both terms, at most */
+
 typedef struct {
   geom_t *g;
   flow_lat_t *fl;
   pot_quad_t q[2];
   pot_func_t F[2];
   double da[2][POT_MMAX];
+  flow_linf_t lc[2];
+  double th[2][12], dth[2][12];
+  double *par[2];   /* the trained parameters of each term */
+  int npar;         /* per term: 4 (quadratic) or 12 (linear) */
   cplx_t *u;
 } setup_t;
+
+static void random_lin(double *th, int n, uint64_t key)
+{
+  rng_stream_t rs;
+  rng_stream_init(&rs, 98, RNG_TEST, key, 0);
+  for (int i = 0; i < n; i++) th[i] = 0.03 * rng_gaussian(&rs);
+}
 
 static void random_quad(pot_quad_t *q, int K, uint64_t key)
 {
@@ -76,18 +93,26 @@ static void random_quad(pot_quad_t *q, int K, uint64_t key)
   }
 }
 
-static int setup(setup_t *s, MPI_Comm comm, const int *grid)
+static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
 {
   char msg[640] = "";
   memset(s, 0, sizeof *s);
-  random_quad(&s->q[0], 2, 1);
-  random_quad(&s->q[1], 2, 2);
+  s->npar = lin ? 12 : 4;
   for (int c = 0; c < 2; c++) {
-    s->q[c].da = s->da[c];
-    pot_func_quad(&s->F[c], &s->q[c]);
+    if (lin) {
+      random_lin(s->th[c], 12, (uint64_t)c + 1);
+      flow_linf_init(&s->F[c], &s->lc[c], 2, 3);
+      flow_linf_set(&s->lc[c], s->th[c], s->dth[c]);
+      s->par[c] = s->th[c];
+    } else {
+      random_quad(&s->q[c], 2, (uint64_t)c + 1);
+      s->q[c].da = s->da[c];
+      pot_func_quad(&s->F[c], &s->q[c]);
+      s->par[c] = s->q[c].a;
+    }
   }
-  flow_lat_term_t terms[2] = {{"plaquette", &s->F[0], s->da[0], 4},
-                              {"rectangle", &s->F[1], s->da[1], 4}};
+  flow_lat_term_t terms[2] = {{"plaquette", &s->F[0], lin ? s->dth[0] : s->da[0], (size_t)s->npar},
+                              {"rectangle", &s->F[1], lin ? s->dth[1] : s->da[1], (size_t)s->npar}};
   s->g = geom_alloc(comm, 2, LAT, grid, flow_lat_depth(2, 2, terms), msg, sizeof msg);
   if (!check_true(s->g != NULL, "geom: %s", msg)) return 0;
   s->fl = flow_lat_alloc(s->g, 2, 2, terms, 3, NSTEP, "rkf45", msg, sizeof msg);
@@ -103,10 +128,10 @@ static void teardown(setup_t *s)
   if (s->g != NULL) geom_free(s->g);
 }
 
-/* mean loss and its gradient (8) over the batch of training step `step` */
+/* mean loss and its gradient (2 npar) over the batch of training step `step` */
 static double loss_grad(setup_t *s, uint32_t step, double *grad)
 {
-  double sum = 0, *gp[2] = {grad, grad + 4};
+  double sum = 0, *gp[2] = {grad, grad + s->npar};
   flow_lat_grad_zero(s->fl);
   for (int b = 0; b < NB; b++) {
     double l;
@@ -115,7 +140,7 @@ static double loss_grad(setup_t *s, uint32_t step, double *grad)
     sum += l;
   }
   flow_lat_grad_allreduce(s->fl, s->g->comm, gp);
-  for (int j = 0; j < 8; j++) grad[j] /= NB;
+  for (int j = 0; j < 2 * s->npar; j++) grad[j] /= NB;
   return sum / NB;
 }
 
@@ -147,39 +172,43 @@ static double mean_loss(setup_t *s)
 
 static double stencil(const double *v) { return (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * H); }
 
-static void fd_checks(MPI_Comm comm)
+static void fd_checks(MPI_Comm comm, int lin)
 {
   int np, grid[EMF_DMAX] = {0, 0, 0, 0}, ch[EMF_DMAX];
   char msg[256];
+  const char *kind = lin ? "linear" : "quadratic";
   setup_t s;
-  double grad[8];
+  double grad[NPMAX];
   MPI_Comm_size(comm, &np);
   geom_choose_grid(2, LAT, np, grid, ch, msg, sizeof msg);
-  if (!setup(&s, comm, ch)) return;
+  if (!setup(&s, comm, ch, lin)) return;
+  const int npar = s.npar;
   loss_grad(&s, 0, grad);
-  double gs = 0, gfast[8];
-  for (int j = 0; j < 8; j++) gs = fmax(gs, fabs(grad[j]));
+  double gs = 0, gfast[NPMAX];
+  for (int j = 0; j < 2 * npar; j++) gs = fmax(gs, fabs(grad[j]));
   flow_lat_set_exact_sums(s.fl, 0);
   loss_grad(&s, 0, gfast);
   flow_lat_set_exact_sums(s.fl, 1);
-  for (int j = 0; j < 8; j++)
-    check_rel(gfast[j], grad[j], 1e-12, 1e-14 * gs, "batched parameter sums agree [%d]", j);
-  check_true(gs > 1e-3, "gradient not trivially small (max %.3e)", gs);
+  for (int j = 0; j < 2 * npar; j++)
+    check_rel(gfast[j], grad[j], 1e-12, 1e-14 * gs, "%s F: batched parameter sums agree [%d]",
+              kind, j);
+  check_true(gs > 1e-3, "%s F: gradient not trivially small (max %.3e)", kind, gs);
   for (int c = 0; c < 2; c++)
-    for (int j = 0; j < 4; j++) {
-      double v[5], a0 = s.q[c].a[j];
+    for (int j = 0; j < npar; j++) {
+      double v[5], a0 = s.par[c][j];
       for (int k = 0; k < 5; k++) {
         if (k == 2) continue;
-        s.q[c].a[j] = a0 + (k - 2) * H;
+        s.par[c][j] = a0 + (k - 2) * H;
         v[k] = mean_loss(&s);
       }
-      s.q[c].a[j] = a0;
+      s.par[c][j] = a0;
       double fd = stencil(v);
       if (getenv("CHECK_VERBOSE") != NULL && s.g->rank == 0)
-        printf("  grid %dx%d dL/da[%d][%d] = %.12e, FD %.12e, rel %.2e\n", ch[0], ch[1], c, j,
-               grad[c * 4 + j], fd, fabs(grad[c * 4 + j] - fd) / fmax(fabs(fd), 1e-300));
-      check_rel(grad[c * 4 + j], fd, RTOL, 1e-9 * gs, "grid %dx%d dL/da[%d][%d] vs FD", ch[0],
-                ch[1], c, j);
+        printf("  %s grid %dx%d dL/da[%d][%d] = %.12e, FD %.12e, rel %.2e\n", kind, ch[0], ch[1],
+               c, j, grad[c * npar + j], fd,
+               fabs(grad[c * npar + j] - fd) / fmax(fabs(fd), 1e-300));
+      check_rel(grad[c * npar + j], fd, RTOL, 1e-9 * gs, "%s F grid %dx%d dL/da[%d][%d] vs FD",
+                kind, ch[0], ch[1], c, j);
     }
 
   /* cotangent of U_0 for sample 0: ubar = dloss/dU_0 on 6 global links */
@@ -221,8 +250,8 @@ static void fd_checks(MPI_Comm comm)
         if (io_own >= 0) mine = ubar[((size_t)io_own * 2 + mu) * 3 + a];
         MPI_Allreduce(&mine, &an, 1, MPI_DOUBLE, MPI_SUM, comm);
         check_rel(an, stencil(v), RTOL, 1e-9 * fmax(1.0, fabs(stencil(v))),
-                  "grid %dx%d dL/dU_0 link %ld gen %d vs FD (%.10e vs %.10e)", ch[0], ch[1], gl,
-                  a, an, stencil(v));
+                  "%s F grid %dx%d dL/dU_0 link %ld gen %d vs FD (%.10e vs %.10e)", kind, ch[0],
+                  ch[1], gl, a, an, stencil(v));
       }
     }
     free(ubar);
@@ -235,13 +264,13 @@ static void fd_checks(MPI_Comm comm)
 #define NSMP 6      /* samples drawn after training */
 
 typedef struct {
-  double grad[8], loss[NTRAIN], std[NTRAIN], ess[NTRAIN], norm[NTRAIN], a[8];
+  double grad[NPMAX], loss[NTRAIN], std[NTRAIN], ess[NTRAIN], norm[NTRAIN], a[NPMAX];
   double smp[3 * NSMP];   /* log q, S, plaquette of the samples */
 } train_t;
 
 /* NTRAIN steps of gradient descent with batches of NBATCH over n_groups
  * groups of domain ranks (grid for each group) */
-static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
+static void train(MPI_Comm comm, int n_groups, const int *grid, int lin, train_t *r)
 {
   setup_t s;
   MPI_Comm dom;
@@ -250,16 +279,17 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
   MPI_Comm_size(comm, &np);
   const int group = rank / (np / n_groups);
   MPI_Comm_split(comm, group, rank, &dom);
-  if (setup(&s, dom, grid)) {
-    double gr[8], *gp[2] = {gr, gr + 4}, *theta[2] = {s.q[0].a, s.q[1].a};
+  if (setup(&s, dom, grid, lin)) {
+    const int npar = s.npar;
+    double gr[NPMAX], *gp[2] = {gr, gr + npar}, *theta[2] = {s.par[0], s.par[1]};
     flow_lat_batch_t st;
-    adam_state_t *adam = adam_alloc(8);
+    adam_state_t *adam = adam_alloc((size_t)(2 * npar));
     adam_parms_t ap = adam_parms_default();
     ap.lr = 0.01;
     ap.clip_norm = 20.0;
     check_int(flow_lat_grad_batch_all(s.fl, BETA, 31, 0, NBATCH, group, n_groups, comm, gp, &st),
               EMF_SUCCESS, "batch gradient");
-    memcpy(r->grad, gr, sizeof gr);
+    memcpy(r->grad, gr, (size_t)(2 * npar) * sizeof(double));
     for (int k = 0; k < NTRAIN; k++) {
       check_int(flow_lat_train_step_all(s.fl, BETA, 31, NBATCH, group, n_groups, comm, theta, adam,
                                         &ap, &st), EMF_SUCCESS, "Adam step");
@@ -276,7 +306,7 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
     check_int(adam->t, NTRAIN, "Adam steps counted");
     adam_free(adam);
     for (int c = 0; c < 2; c++)
-      for (int j = 0; j < 4; j++) r->a[c * 4 + j] = s.q[c].a[j];
+      for (int j = 0; j < npar; j++) r->a[c * npar + j] = s.par[c][j];
     flow_lat_samples_t smp;
     ode_adaptive_t par = {1e-8, 0.0, 0.0, 0};
     if (check_int(flow_lat_sample_all(s.fl, BETA, 8, 0, NSMP, &par, 0.0, group, n_groups, comm,
@@ -291,20 +321,18 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, train_t *r)
   MPI_Comm_free(&dom);
 }
 
-int main(int argc, char **argv)
+static void grid_checks(int lin)
 {
   int rank, np, one[EMF_DMAX] = {1, 1, 1, 1};
+  const char *kind = lin ? "linear" : "quadratic";
   MPI_Comm self;
   train_t ref, run;
-  MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &np);
-  fd_checks(MPI_COMM_WORLD);
-
   memset(&ref, 0, sizeof ref);
   MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
   if (rank == 0) {
-    train(self, 1, one, &ref);
+    train(self, 1, one, lin, &ref);
     MPI_Comm_free(&self);
   }
   MPI_Bcast(&ref, (int)(sizeof ref / sizeof(double)), MPI_DOUBLE, 0, MPI_COMM_WORLD);
@@ -321,24 +349,38 @@ int main(int argc, char **argv)
       int grid[EMF_DMAX] = {g0, nd / g0, 1, 1};
       nlay++;
       memset(&run, 0, sizeof run);
-      train(MPI_COMM_WORLD, ngr, grid, &run);
+      train(MPI_COMM_WORLD, ngr, grid, lin, &run);
       check_bits(run.grad, ref.grad, sizeof ref.grad,
-                 "%d groups x grid %dx%d: gradient bit-identical", ngr, grid[0], grid[1]);
-      check_bits(run.loss, ref.loss, sizeof ref.loss, "%d groups x grid %dx%d: losses bit-identical",
-                 ngr, grid[0], grid[1]);
-      check_bits(run.std, ref.std, sizeof ref.std, "%d groups x grid %dx%d: loss std bit-identical",
-                 ngr, grid[0], grid[1]);
-      check_bits(run.ess, ref.ess, sizeof ref.ess, "%d groups x grid %dx%d: ESS bit-identical",
-                 ngr, grid[0], grid[1]);
+                 "%s F: %d groups x grid %dx%d: gradient bit-identical", kind, ngr, grid[0],
+                 grid[1]);
+      check_bits(run.loss, ref.loss, sizeof ref.loss,
+                 "%s F: %d groups x grid %dx%d: losses bit-identical", kind, ngr, grid[0],
+                 grid[1]);
+      check_bits(run.std, ref.std, sizeof ref.std,
+                 "%s F: %d groups x grid %dx%d: loss std bit-identical", kind, ngr, grid[0],
+                 grid[1]);
+      check_bits(run.ess, ref.ess, sizeof ref.ess,
+                 "%s F: %d groups x grid %dx%d: ESS bit-identical", kind, ngr, grid[0], grid[1]);
       check_bits(run.norm, ref.norm, sizeof ref.norm,
-                 "%d groups x grid %dx%d: gradient norms bit-identical", ngr, grid[0], grid[1]);
+                 "%s F: %d groups x grid %dx%d: gradient norms bit-identical", kind, ngr,
+                 grid[0], grid[1]);
       check_bits(run.a, ref.a, sizeof ref.a,
-                 "%d groups x grid %dx%d: trained parameters bit-identical", ngr, grid[0], grid[1]);
-      check_true(run.ess[0] > 0 && run.ess[0] <= 1, "ESS in (0, 1]: %g", run.ess[0]);
+                 "%s F: %d groups x grid %dx%d: trained parameters bit-identical", kind, ngr,
+                 grid[0], grid[1]);
+      check_true(run.ess[0] > 0 && run.ess[0] <= 1, "%s F: ESS in (0, 1]: %g", kind, run.ess[0]);
       check_bits(run.smp, ref.smp, sizeof ref.smp,
-                 "%d groups x grid %dx%d: samples of the trained flow (log q, S, plaquette) "
-                 "bit-identical", ngr, grid[0], grid[1]);
+                 "%s F: %d groups x grid %dx%d: samples of the trained flow (log q, S, plaquette) "
+                 "bit-identical", kind, ngr, grid[0], grid[1]);
     }
+  }
+}
+
+int main(int argc, char **argv)
+{
+  MPI_Init(&argc, &argv);
+  for (int lin = 0; lin < 2; lin++) {
+    fd_checks(MPI_COMM_WORLD, lin);
+    grid_checks(lin);
   }
   int f = check_finish_mpi("check_lat_grad", MPI_COMM_WORLD);
   MPI_Finalize();

@@ -12,7 +12,8 @@
  * reference's link of the same global index bit for bit (memcmp), log q
  * too, and the adaptive runs must take the same number of steps.
  * Cases: 2D 8x8 SU(3) and 4D 4^4 SU(2), terms plaquette + rectangle with
- * quadratic F's (K = 2).
+ * quadratic F's (K = 2); 2D 8x8 SU(3) again with linear F's (flow_linf,
+ * K = 2, 3 time functions).
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
@@ -46,19 +47,34 @@ static void random_quad(pot_quad_t *q, int K, uint64_t key)
   }
 }
 
+static void random_lin(double *th, int n, uint64_t key)
+{
+  rng_stream_t rs;
+  rng_stream_init(&rs, 778, RNG_TEST, key, 0);
+  for (int i = 0; i < n; i++) th[i] = 0.05 * rng_gaussian(&rs);
+}
+
 /* Runs the three flows on comm with grid; res holds this rank's owned links
  * (owned order) when compare == 0, else they are compared with res. */
 static void run(MPI_Comm comm, const char *name, int D, const int *L, const int *grid, int N,
-                int nb, result_t *ref, int compare)
+                int lin, int nb, result_t *ref, int compare)
 {
   char msg[640] = "";
   pot_quad_t q[2];
   pot_func_t F[2];
+  flow_linf_t lc[2];
+  double th[2][4 * 3];
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
-  random_quad(&q[0], 2, 1);
-  random_quad(&q[1], 2, 2);
-  pot_func_quad(&F[0], &q[0]);
-  pot_func_quad(&F[1], &q[1]);
+  for (int c = 0; c < 2; c++) {
+    if (lin) {
+      random_lin(th[c], 4 * 3, (uint64_t)c + 1);
+      flow_linf_init(&F[c], &lc[c], 2, 3);
+      flow_linf_set(&lc[c], th[c], NULL);
+    } else {
+      random_quad(&q[c], 2, (uint64_t)c + 1);
+      pot_func_quad(&F[c], &q[c]);
+    }
+  }
   geom_t *g = geom_alloc(comm, D, L, grid, flow_lat_depth(D, 2, terms), msg, sizeof msg);
   if (!check_true(g != NULL, "%s geom: %s", name, msg)) return;
   flow_lat_t *fl = flow_lat_alloc(g, N, 2, terms, nb, 3, "rkf45", msg, sizeof msg);
@@ -134,7 +150,7 @@ static int grids(int D, const int *L, int np, int depth, int out[3][EMF_DMAX])
   return n;
 }
 
-static void run_case(const char *name, int D, const int *L, int N)
+static void run_case(const char *name, int D, const int *L, int N, int lin)
 {
   int rank, np, one[EMF_DMAX] = {1, 1, 1, 1}, gl[3][EMF_DMAX];
   MPI_Comm self;
@@ -147,7 +163,7 @@ static void run_case(const char *name, int D, const int *L, int N)
   nlg *= D;
   MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
   if (rank == 0) {
-    run(self, name, D, L, one, N, 5, &ref, 0);
+    run(self, name, D, L, one, N, lin, 5, &ref, 0);
     MPI_Comm_free(&self);
   } else {
     ref.prior = malloc((size_t)nlg * nn * sizeof(cplx_t));
@@ -166,7 +182,7 @@ static void run_case(const char *name, int D, const int *L, int N)
     char nm[128];
     snprintf(nm, sizeof nm, "%s grid %d.%d.%d.%d", name, gl[i][0], gl[i][1],
              D > 2 ? gl[i][2] : 1, D > 3 ? gl[i][3] : 1);
-    run(MPI_COMM_WORLD, nm, D, L, gl[i], N, 3, &ref, 1);
+    run(MPI_COMM_WORLD, nm, D, L, gl[i], N, lin, 3, &ref, 1);
   }
   free(ref.prior);
   free(ref.fixed);
@@ -177,8 +193,9 @@ int main(int argc, char **argv)
 {
   int L2[2] = {8, 8}, L4[4] = {4, 4, 4, 4};
   MPI_Init(&argc, &argv);
-  run_case("2D 8x8 SU(3)", 2, L2, 3);
-  run_case("4D 4^4 SU(2)", 4, L4, 2);
+  run_case("2D 8x8 SU(3)", 2, L2, 3, 0);
+  run_case("4D 4^4 SU(2)", 4, L4, 2, 0);
+  run_case("2D 8x8 SU(3) linear F", 2, L2, 3, 1);
   int f = check_finish_mpi("check_lat_grid", MPI_COMM_WORLD);
   MPI_Finalize();
   return f;

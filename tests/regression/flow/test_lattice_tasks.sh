@@ -28,6 +28,14 @@
 #    (train.resumed_from = 15);
 #  - compare without a sample result in the summary ends with exit 2 and a
 #    message naming sample.
+#  - the linear model (flow.model = "linear", init "lo", plaquette +
+#    rectangle, K = 1, 3 time functions: 12 parameters), tasks train and
+#    sample: parameters bit-identical at np = 1 and EMF_NP, train.model =
+#    "linear", train.init = "lo", sample.ess > 0.5, IMH and reweighted
+#    plaquette within 3 standard errors of exact;
+#  - a model.h5 of the linear model is refused (exit 3, message naming
+#    flow.model) by the sample task and by a resumed train task of the mlp
+#    model.
 set -u
 root=${EMF_ROOT:-$(pwd)}
 bin=${EMF_BIN:-$root/bin/emflow-lqft}
@@ -133,6 +141,37 @@ PY
 else
   bad "resume runs exit $rc1 $rc2 $rc3 ($(tail -n 2 "$tmp/r2.log"))"
 fi
+# the linear model
+LIN='--set flow.model="linear" --set flow.init="lo" --set flow.shapes=["plaquette","rectangle"]'
+# shellcheck disable=SC2086
+run 1 "$tmp/l1" $LIN --set 'run.tasks=["train","sample"]'; rc1=$?
+# shellcheck disable=SC2086
+run "$np" "$tmp/l2" $LIN --set 'run.tasks=["train","sample"]'; rc2=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]; then
+  /usr/bin/python3 - "$tmp/l1" "$tmp/l2" <<'PY' && ok "linear model: physics and layout identity" || bad "linear model"
+import json, sys, h5py, numpy as np
+A = json.load(open(sys.argv[1] + "/summary.json"))
+t, s = A["train"], A["sample"]
+assert t["model"] == "linear" and t["init"] == "lo" and t["parameters"] == 12, t
+assert 0.5 < s["ess"] <= 1, s["ess"]
+ex = s["observables"]["plaquette"]["exact"]
+imh, rw = s["imh"]["plaquette"], s["observables"]["plaquette"]
+assert abs(imh["mean"] - ex) < 3 * imh["error"], ("IMH", imh, ex)
+assert abs(rw["mean"] - ex) < 3 * rw["error"], ("reweighted", rw, ex)
+a = np.array(h5py.File(sys.argv[1] + "/model.h5", "r")["theta"])
+b = np.array(h5py.File(sys.argv[2] + "/model.h5", "r")["theta"])
+assert a.tobytes() == b.tobytes(), "linear parameters differ between layouts"
+assert json.load(open(sys.argv[2] + "/summary.json"))["sample"]["ess"] == s["ess"]
+PY
+else
+  bad "linear model runs exit $rc1 $rc2 ($(tail -n 2 "$tmp/l1.log"))"
+fi
+run 1 "$tmp/l1" --set 'run.tasks=["sample"]'; rc=$?
+[ $rc -eq 3 ] && grep -q "flow.model" "$tmp/l1.log" && ok "mlp sample of a linear model.h5 refused" \
+  || bad "mlp sample of a linear model.h5: exit $rc ($(tail -n 2 "$tmp/l1.log"))"
+run 1 "$tmp/l1" --set 'run.tasks=["train"]' --set run.resume=true; rc=$?
+[ $rc -eq 3 ] && grep -q "flow.model" "$tmp/l1.log" && ok "mlp resume of a linear model.h5 refused" \
+  || bad "mlp resume of a linear model.h5: exit $rc ($(tail -n 2 "$tmp/l1.log"))"
 run 1 "$tmp/d" --set 'run.tasks=["compare"]'; rc=$?
 [ $rc -eq 2 ] && grep -q "sample" "$tmp/d.log" && ok "compare without sample refused (exit 2)" \
   || bad "compare without sample: exit $rc ($(tail -n 2 "$tmp/d.log"))"

@@ -12,7 +12,8 @@
  * rounding; the adaptive controller's per-coordinate error norm is not
  * Ad-invariant, so there only the tolerance applies (checked to 1e-8).
  * Cases: D = 2 (4x3) and D = 4 (3^4), N = 2, 3, terms plaquette +
- * rectangle with random quadratic F (K = 2) per term.  Also: the flow moves
+ * rectangle with random quadratic F (K = 2) per term, and the same with
+ * random linear F's (flow_linf, K = 2, 3 time functions).  Also: the flow moves
  * the links (|log q| > 1e-2), the links stay in SU(N) (unitarity < 1e-13),
  * and refusals with a message: rectangles on a 2x2 lattice (a loop passes
  * a link twice), an unknown shape, F's with different K, a shallow halo.
@@ -39,6 +40,13 @@ static void random_quad(pot_quad_t *q, int K, uint64_t key)
     q->e[j] = 0.05 * rng_gaussian(&rs);
     for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.02 * rng_gaussian(&rs);
   }
+}
+
+static void random_lin(double *th, int n, uint64_t key)
+{
+  rng_stream_t rs;
+  rng_stream_init(&rs, 4243, RNG_TEST, key, 0);
+  for (int i = 0; i < n; i++) th[i] = 0.15 * rng_gaussian(&rs);
 }
 
 /* u'(x, mu) = g(x) u g(x+mu)^+ on the owned links, g from global sites */
@@ -70,19 +78,27 @@ static double max_diff(long n, const cplx_t *a, const cplx_t *b)
   return d;
 }
 
-static void run_case(int D, const int *L, int N)
+static void run_case(int D, const int *L, int N, int lin)
 {
   char name[64], msg[640];
   int grid[EMF_DMAX] = {1, 1, 1, 1};
   pot_quad_t q[2];
   pot_func_t F[2];
+  flow_linf_t lc[2];
+  double th[2][4 * 3];
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
-  snprintf(name, sizeof name, "D=%d N=%d", D, N);
+  snprintf(name, sizeof name, "D=%d N=%d %s F", D, N, lin ? "linear" : "quadratic");
   msg[0] = 0;
-  random_quad(&q[0], 2, 1);
-  random_quad(&q[1], 2, 2);
-  pot_func_quad(&F[0], &q[0]);
-  pot_func_quad(&F[1], &q[1]);
+  for (int c = 0; c < 2; c++) {
+    if (lin) {
+      random_lin(th[c], 4 * 3, (uint64_t)c + 1);
+      flow_linf_init(&F[c], &lc[c], 2, 3);
+      flow_linf_set(&lc[c], th[c], NULL);
+    } else {
+      random_quad(&q[c], 2, (uint64_t)c + 1);
+      pot_func_quad(&F[c], &q[c]);
+    }
+  }
   int depth = flow_lat_depth(D, 2, terms);
   check_int(depth, 2, "%s depth", name);
   geom_t *g = geom_alloc(MPI_COMM_SELF, D, L, grid, depth, msg, sizeof msg);
@@ -177,10 +193,11 @@ int main(int argc, char **argv)
   int L2[2] = {4, 3}, L4[4] = {3, 3, 3, 3};
   MPI_Init(&argc, &argv);
   refusals();
-  for (int N = 2; N <= 3; N++) {
-    run_case(2, L2, N);
-    run_case(4, L4, N);
-  }
+  for (int N = 2; N <= 3; N++)
+    for (int lin = 0; lin < 2; lin++) {
+      run_case(2, L2, N, lin);
+      run_case(4, L4, N, lin);
+    }
   int f = check_finish("test_lat_equiv");
   MPI_Finalize();
   return f;

@@ -13,7 +13,9 @@
  * adaptive flow (exact divergence integrated as an extra component).
  * Cases: 2x2 SU(2) with plaquettes (8 links, 24 coordinates) and 3x3 SU(2)
  * with plaquettes + rectangles (18 links, 54 coordinates), random quadratic
- * F (K = 2) per term (log q = 9.3 and 21.6).  Tolerance |log q +
+ * F (K = 2) per term (log q = 9.3 and 21.6); 2x2 SU(2) plaquettes and 3x3
+ * plaquettes + rectangles again with random linear F's (flow_linf, K = 2,
+ * 3 time functions).  Tolerance |log q +
  * log|det J|| <= 1e-7 (measured 8e-11 and 8e-10; the stencil error scales
  * as h^4, 1.6e-6 -> 1e-7 from h = 1e-3 to 5e-4 for a 4x stronger flow).
  * The fixed-step log q (32 RK4 steps) must agree with the adaptive one to
@@ -46,18 +48,33 @@ static void random_quad(pot_quad_t *q, int K, uint64_t key, double scale)
   }
 }
 
-static void run_case(const char *name, const int *L, int n_terms, double scale)
+static void random_lin(double *th, int n, uint64_t key, double scale)
+{
+  rng_stream_t rs;
+  rng_stream_init(&rs, 5152, RNG_TEST, key, 0);
+  for (int i = 0; i < n; i++) th[i] = 0.3 * scale * rng_gaussian(&rs);
+}
+
+static void run_case(const char *name, const int *L, int n_terms, double scale, int lin)
 {
   const int N = 2, nn = 4, ngen = 3, D = 2;
   char msg[640] = "";
   int grid[EMF_DMAX] = {1, 1, 1, 1};
   pot_quad_t q[2];
   pot_func_t F[2];
+  flow_linf_t lc[2];
+  double th[2][4 * 3];
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
-  random_quad(&q[0], 2, 1, scale);
-  random_quad(&q[1], 2, 2, scale);
-  pot_func_quad(&F[0], &q[0]);
-  pot_func_quad(&F[1], &q[1]);
+  for (int c = 0; c < 2; c++) {
+    if (lin) {
+      random_lin(th[c], 4 * 3, (uint64_t)c + 1, scale);
+      flow_linf_init(&F[c], &lc[c], 2, 3);
+      flow_linf_set(&lc[c], th[c], NULL);
+    } else {
+      random_quad(&q[c], 2, (uint64_t)c + 1, scale);
+      pot_func_quad(&F[c], &q[c]);
+    }
+  }
   geom_t *g = geom_alloc(MPI_COMM_SELF, D, L, grid, flow_lat_depth(D, n_terms, terms), msg,
                          sizeof msg);
   if (!check_true(g != NULL, "%s geom: %s", name, msg)) return;
@@ -126,8 +143,10 @@ int main(int argc, char **argv)
   MPI_Init(&argc, &argv);
   if (getenv("JH")) H = atof(getenv("JH"));
   if (getenv("JS")) SC = atof(getenv("JS"));
-  run_case("2x2 SU(2) plaquettes", L2, 1, 1.0);
-  run_case("3x3 SU(2) plaquettes + rectangles", L3, 2, SC);
+  run_case("2x2 SU(2) plaquettes", L2, 1, 1.0, 0);
+  run_case("3x3 SU(2) plaquettes + rectangles", L3, 2, SC, 0);
+  run_case("2x2 SU(2) plaquettes, linear F", L2, 1, 1.0, 1);
+  run_case("3x3 SU(2) plaquettes + rectangles, linear F", L3, 2, SC, 1);
   int f = check_finish("test_lat_jacobian");
   MPI_Finalize();
   return f;
