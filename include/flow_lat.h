@@ -231,8 +231,9 @@ int flow_lat_train_all(flow_lat_t *fl, double beta, uint64_t seed, long batch,
                        const adam_parms_t *ap, long n_train, long every,
                        flow_lat_batch_t *st);
 /* Progress line into buf: step/of, loss +- std, ESS, elapsed and estimated
- * remaining time (linear in steps).  Local. */
-void flow_lat_progress(char *buf, int len, long step, long n_steps,
+ * remaining time (linear in the steps first+1..step that elapsed covers;
+ * first > 0 for a resumed run).  Local. */
+void flow_lat_progress(char *buf, int len, long step, long n_steps, long first,
                        const flow_lat_batch_t *st, double elapsed);
 
 /* Samples of the flow for IMH and reweighting. */

@@ -38,10 +38,13 @@
  *   (message(), rank 0 of the error communicator) every `every` steps.
  *
  * void flow_lat_progress(char *buf, int len, long step, long n_steps,
- *                        const flow_lat_batch_t *st, double elapsed)
+ *                        long first, const flow_lat_batch_t *st,
+ *                        double elapsed)
  *   "train 12/200: loss 3.141593 +- 0.5, ESS 0.412, |grad| 0.8, lr 0.001,
  *   10.2 s, 160.0 s left" (gradient norm and learning rate only when
- *   st->lr > 0, i.e. for optimizer steps).
+ *   st->lr > 0, i.e. for optimizer steps); elapsed covers steps
+ *   first+1..step (first > 0 for a resumed run), the time left is
+ *   extrapolated from them.
  *
  * int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
  *                         uint64_t first, long n, const ode_adaptive_t *par,
@@ -188,17 +191,17 @@ int flow_lat_train_all(flow_lat_t *fl, double beta, uint64_t seed, long batch,
       char line[256];
       double el = wtime() - t0;
       MPI_Allreduce(MPI_IN_PLACE, &el, 1, MPI_DOUBLE, MPI_MAX, comm);
-      flow_lat_progress(line, sizeof line, k, n_train, st, el);
+      flow_lat_progress(line, sizeof line, k, n_train, 0, st, el);
       message("%s", line);
     }
   }
   return s;
 }
 
-void flow_lat_progress(char *buf, int len, long step, long n_steps,
+void flow_lat_progress(char *buf, int len, long step, long n_steps, long first,
                        const flow_lat_batch_t *st, double elapsed)
 {
-  double left = step > 0 ? elapsed * (double)(n_steps - step) / (double)step : 0.0;
+  double left = step > first ? elapsed * (double)(n_steps - step) / (double)(step - first) : 0.0;
   if (st->lr > 0.0)
     snprintf(buf, (size_t)len,
              "train %ld/%ld: loss %.6f +- %.4g, ESS %.3f, |grad| %.3g, lr %.3g, %.1f s, %.1f s left",

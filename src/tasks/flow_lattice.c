@@ -303,7 +303,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
       n_neg++;
     }
     if (k % p->train.log_every == 0 || k + 1 == p->train.steps) {
-      flow_lat_progress(line, (int)sizeof line, k + 1, p->train.steps, &st, wtime() - t0);
+      flow_lat_progress(line, (int)sizeof line, k + 1, p->train.steps, start, &st,
+                        wtime() - t0);
       message("%s", line);
       if (nh < maxh) {
         hist[nh] = (double)k;

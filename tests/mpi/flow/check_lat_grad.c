@@ -299,7 +299,7 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int lin, train_t
       r->norm[k] = st.grad_norm;
       if (getenv("CHECK_VERBOSE") != NULL && rank == 0) {
         char line[256];
-        flow_lat_progress(line, sizeof line, k + 1, NTRAIN, &st, 0.1 * (k + 1));
+        flow_lat_progress(line, sizeof line, k + 1, NTRAIN, 0, &st, 0.1 * (k + 1));
         printf("  %s\n", line);
       }
     }
