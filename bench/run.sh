@@ -61,4 +61,10 @@ for src in bench/*.c; do
     mpirun -np "$n" "$b" $args 2>&1 | tee "$logdir/$name.np$n.log" || status=1
   done
 done
+# Issue 4's time-to-ESS aim (ESS >= 0.99 within 60 s on 2 cores): trains and
+# samples the six single-matrix targets (about 5 minutes); full mode only.
+if [ "$mode" != quick ]; then
+  echo "== ess_time (train + sample 16384, 2 ranks)"
+  sh bench/ess_time.sh "" 2 2>&1 | tee "$logdir/ess_time.log" || status=1
+fi
 exit $status
