@@ -42,6 +42,7 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
+#include "testutil.h"
 
 #define NB 2        /* samples per batch */
 #define NSTEP 4     /* RK4 steps */
@@ -62,26 +63,12 @@ typedef struct {
   cplx_t *u;
 } setup_t;
 
-static void random_quad(pot_quad_t *q, int K, uint64_t key)
-{
-  rng_stream_t rs;
-  int m = 2 * K;
-  rng_stream_init(&rs, 99, RNG_TEST, key, 0);
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = 0.02 * rng_gaussian(&rs);
-    q->e[j] = 0.03 * rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.02 * rng_gaussian(&rs);
-  }
-}
-
 static int setup(setup_t *s, MPI_Comm comm, const int *grid)
 {
   char msg[640] = "";
   memset(s, 0, sizeof *s);
-  random_quad(&s->q[0], 2, 1);
-  random_quad(&s->q[1], 2, 2);
+  tu_random_quad_key(&s->q[0], 2, 99, 1, 0.02, 0.03, 0.02);
+  tu_random_quad_key(&s->q[1], 2, 99, 2, 0.02, 0.03, 0.02);
   for (int c = 0; c < 2; c++) {
     s->q[c].da = s->da[c];
     pot_func_quad(&s->F[c], &s->q[c]);

@@ -29,22 +29,9 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
+#include "testutil.h"
 
 static double H = 1e-3, SC = 0.5;
-
-static void random_quad(pot_quad_t *q, int K, uint64_t key, double scale)
-{
-  rng_stream_t rs;
-  int m = 2 * K;
-  rng_stream_init(&rs, 5151, RNG_TEST, key, 0);
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = 0.3 * scale * rng_gaussian(&rs);
-    q->e[j] = 0.2 * scale * rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.05 * scale * rng_gaussian(&rs);
-  }
-}
 
 static void run_case(const char *name, const int *L, int n_terms, double scale)
 {
@@ -54,8 +41,8 @@ static void run_case(const char *name, const int *L, int n_terms, double scale)
   pot_quad_t q[2];
   pot_func_t F[2];
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
-  random_quad(&q[0], 2, 1, scale);
-  random_quad(&q[1], 2, 2, scale);
+  tu_random_quad_key(&q[0], 2, 5151, 1, 0.3 * scale, 0.2 * scale, 0.05 * scale);
+  tu_random_quad_key(&q[1], 2, 5151, 2, 0.3 * scale, 0.2 * scale, 0.05 * scale);
   pot_func_quad(&F[0], &q[0]);
   pot_func_quad(&F[1], &q[1]);
   geom_t *g = geom_alloc(MPI_COMM_SELF, D, L, grid, flow_lat_depth(D, n_terms, terms), msg,
