@@ -27,7 +27,7 @@
  * Context: the _all functions are collective over u->g->comm.
  ******************************************************************************/
 #include <string.h>
-#include "action.h"
+#include "action_int.h"
 
 const action_type_t *action_type_get(const char *name)
 {
@@ -67,12 +67,33 @@ int action_eval_all(const action_t *a, gauge_t *u, double *s)
 
 int action_force_all(const action_t *terms, int n, gauge_t *u, double *f)
 {
+  return action_force_ws_all(terms, n, u, f, NULL);
+}
+
+action_ws_t *action_ws_alloc(const gauge_t *u)
+{
+  return wilson_su3_ws_alloc(u);
+}
+
+void action_ws_free(action_ws_t *ws)
+{
+  wilson_su3_ws_free(ws);
+}
+
+int action_force_ws_all(const action_t *terms, int n, gauge_t *u, double *f,
+                        action_ws_t *ws)
+{
   if (n < 1) return EMF_EINVAL;
   for (int k = 0; k < n; k++)
     if (u->g->depth < terms[k].type->halo_depth) return EMF_EINVAL;
   gauge_exchange(u);
   int st = EMF_SUCCESS;
-  for (int k = 0; k < n && st == EMF_SUCCESS; k++)
-    st = terms[k].type->force(&terms[k], u, f, k > 0);
+  for (int k = 0; k < n && st == EMF_SUCCESS; k++) {
+    const action_type_t *t = terms[k].type;
+    if (ws != NULL && t->force_ws != NULL)
+      st = t->force_ws(&terms[k], u, f, k > 0, ws);
+    else
+      st = t->force(&terms[k], u, f, k > 0);
+  }
   return agree(st, u->g->comm);
 }

@@ -137,6 +137,14 @@ int action_wilson_value_force_all(gauge_t *u, double beta, double *value, double
   return EMF_SUCCESS;
 }
 
-static const action_type_t wilson_type = {"wilson", 1, wilson_eval, wilson_force};
+static int wilson_force_ws(const action_t *a, const gauge_t *u, double *f, int add,
+                           action_ws_t *ws)
+{
+  if (u->n == 3) return wilson_force_su3_ws(a, u, f, add, ws);
+  return wilson_force(a, u, f, add);
+}
+
+static const action_type_t wilson_type = {"wilson", 1, wilson_eval, wilson_force,
+                                          wilson_force_ws};
 
 const action_type_t *const action_wilson = &wilson_type;

@@ -239,3 +239,357 @@ int wilson_value_force_su3(const gauge_t *u, double beta, qsum_t *s, double *f)
   force_loop(u, beta / 6.0, f, 0, s, -beta / 3.0);
   return EMF_SUCCESS;
 }
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* ---- site-vectorised (SoA) path: 4 sites per AVX2 register ------------- */
+
+typedef __m256d v4;
+
+#define ISQRT3_SOA 0.57735026918962576451 /* 1/sqrt(3), as in sun_su3.c */
+
+/* s * sum_{k=0,1,2} a_k b_k, s = -1 if neg: first product rounded (then
+ * negated, exactly), then two FMAs (fnmadd when neg).  This is, lane by
+ * lane, the operation sequence of one element of m3_mul above (where the
+ * sign comes from a conjugated or negated operand: (-a) b = -(a b) and
+ * fma(-a, b, t) = fnmadd(a, b, t) exactly, zeros included). */
+static inline __attribute__((always_inline)) v4 chain3(const int neg, v4 a0, v4 b0, v4 a1,
+                                                       v4 b1, v4 a2, v4 b2)
+{
+  v4 t = _mm256_mul_pd(a0, b0);
+  if (neg) {
+    t = _mm256_xor_pd(t, _mm256_set1_pd(-0.0));
+    t = _mm256_fnmadd_pd(a1, b1, t);
+    return _mm256_fnmadd_pd(a2, b2, t);
+  }
+  t = _mm256_fmadd_pd(a1, b1, t);
+  return _mm256_fmadd_pd(a2, b2, t);
+}
+
+/* c (+)= op(a) op(b) for 4 sites at once (18 vectors per matrix, element
+ * (i,j) at 2(3i+j) (re) and 2(3i+j)+1 (im)).  Per lane bit-identical to
+ * m3_mul(.., da, db, acc): with op(a)_ik = (ar, sa ai), op(b)_kj = (br, sb bi)
+ *   re = sum ar br - [sa sb] sum ai bi,   im = [sb] sum ar bi + [sa] sum ai br
+ * (each sum a chain3 in k order 0, 1, 2), then c + z when acc. */
+static inline __attribute__((always_inline)) void
+v3_mul(v4 *restrict c, const v4 *restrict a, const v4 *restrict b, const int da,
+       const int db, const int acc)
+{
+#pragma GCC unroll 3
+  for (int i = 0; i < 3; i++) {
+    /* a fresh copy of b per row: the compiler then reads b's entries as
+     * memory operands instead of keeping (and spilling) them across rows;
+     * op(a)'s row stays in registers */
+    const v4 *bq = b;
+    __asm__("" : "+r"(bq));
+#pragma GCC unroll 3
+    for (int j = 0; j < 3; j++) {
+      const int a0 = 2 * (da ? i : 3 * i), a1 = 2 * (da ? 3 + i : 3 * i + 1),
+                a2 = 2 * (da ? 6 + i : 3 * i + 2);
+      const int b0 = 2 * (db ? 3 * j : j), b1 = 2 * (db ? 3 * j + 1 : 3 + j),
+                b2 = 2 * (db ? 3 * j + 2 : 6 + j);
+      const v4 xrr = chain3(0, a[a0], bq[b0], a[a1], bq[b1], a[a2], bq[b2]);
+      const v4 xri = chain3(db, a[a0], bq[b0 + 1], a[a1], bq[b1 + 1], a[a2], bq[b2 + 1]);
+      const v4 yir = chain3(da, a[a0 + 1], bq[b0], a[a1 + 1], bq[b1], a[a2 + 1], bq[b2]);
+      const v4 yii = chain3(da ^ db, a[a0 + 1], bq[b0 + 1], a[a1 + 1], bq[b1 + 1],
+                            a[a2 + 1], bq[b2 + 1]);
+      v4 re = _mm256_sub_pd(xrr, yii), im = _mm256_add_pd(xri, yir);
+      const int o = 2 * (3 * i + j);
+      if (acc) {
+        re = _mm256_add_pd(re, c[o]);
+        im = _mm256_add_pd(im, c[o + 1]);
+      }
+      c[o] = re;
+      c[o + 1] = im;
+    }
+  }
+}
+
+/* 4x4 transpose: d[k] lane i = r_i[k] */
+static inline __attribute__((always_inline)) void tr4(v4 *d, v4 r0, v4 r1, v4 r2, v4 r3)
+{
+  const v4 t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+  const v4 t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+  d[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+  d[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+  d[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+  d[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+struct action_ws {
+  const geom_t *g;   /* geometry the workspace was built for */
+  int D, c;          /* dimensions; chunk length l[0] / 4 */
+  int E[EMF_DMAX];   /* box extents: c (direction 0), l[mu] + 2 (1 for mu >= D) */
+  long es[EMF_DMAX]; /* strides of the extended (AoS) box of g */
+  long npl;          /* blocks per plane c E2 E3 */
+  v4 *w;             /* ring of 3 planes [3][npl][D][18] */
+};
+
+int wilson_su3_ws_usable(const gauge_t *u)
+{
+  const geom_t *g = u->g;
+  return u->n == 3 && g->D >= 2 && g->depth >= 1 && g->l[0] % 4 == 0;
+}
+
+action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
+{
+  if (!wilson_su3_ws_usable(u)) return NULL;
+  const geom_t *g = u->g;
+  action_ws_t *w = acalloc(1, sizeof *w);
+  if (w == NULL) return NULL;
+  w->g = g;
+  w->D = g->D;
+  w->c = g->l[0] / 4;
+  for (int mu = 0; mu < EMF_DMAX; mu++)
+    w->E[mu] = mu >= g->D ? 1 : (mu == 0 ? w->c : g->l[mu] + 2);
+  for (int mu = 0; mu < EMF_DMAX; mu++) w->es[mu] = 0;
+  w->es[g->D - 1] = 1;
+  for (int mu = g->D - 2; mu >= 0; mu--) w->es[mu] = w->es[mu + 1] * g->e[mu + 1];
+  w->npl = (long)w->c * w->E[2] * w->E[3];
+  w->w = amalloc((size_t)3 * w->npl * g->D * 18 * sizeof(v4));
+  if (w->w == NULL) {
+    afree(w);
+    return NULL;
+  }
+  return w;
+}
+
+void wilson_su3_ws_free(action_ws_t *w)
+{
+  if (w == NULL) return;
+  afree(w->w);
+  afree(w);
+}
+
+/* AoS (extended) index of the site of lane 0 of block (x0, x1..x3), box
+ * coordinates: x0 in [0, c) (lane k: y0 = depth + k c + x0), x_mu in
+ * [0, l_mu + 2) for mu >= 1 (y_mu = depth - 1 + x_mu).  x0 may be -1 or c
+ * (a neighbour across a chunk boundary). */
+static inline long aos_site(const action_ws_t *w, int x0, const int *x)
+{
+  const int d = w->g->depth;
+  long is = (long)(d + x0) * w->es[0];
+  for (int mu = 1; mu < w->D; mu++) is += (long)(d - 1 + x[mu]) * w->es[mu];
+  return is;
+}
+
+static inline v4 *plane(const action_ws_t *w, int x1)
+{
+  return w->w + (size_t)(x1 % 3) * w->npl * w->D * 18;
+}
+
+/* The SoA copy of plane x1 (box coordinate): for every block (x0, x2, x3)
+ * of the plane, halos in directions 2, 3 included, lane k holds the D
+ * links of the extended site y0 = depth + k c + x0, y_mu = depth - 1 + x_mu
+ * (4x4 transposes of the sites' D*18 doubles). */
+static void soa_plane(const action_ws_t *w, const gauge_t *u, int x1)
+{
+  const int D = w->D, nd = D * 18, c = w->c;
+  const long lane = (long)c * w->es[0] * nd;
+  const double *base = (const double *)u->u;
+  v4 *d = plane(w, x1);
+  int x[EMF_DMAX] = {0, x1, 0, 0};
+  for (x[2] = 0; x[2] < w->E[2]; x[2]++)
+    for (x[3] = 0; x[3] < w->E[3]; x[3]++) {
+      const double *s0 = base + aos_site(w, 0, x) * nd;
+      for (int x0 = 0; x0 < c; x0++, s0 += w->es[0] * nd, d += nd) {
+        const double *s1 = s0 + lane, *s2 = s1 + lane, *s3 = s2 + lane;
+        int k = 0;
+        for (; k + 4 <= nd; k += 4)
+          tr4(d + k, _mm256_loadu_pd(s0 + k), _mm256_loadu_pd(s1 + k),
+              _mm256_loadu_pd(s2 + k), _mm256_loadu_pd(s3 + k));
+        for (; k < nd; k++) d[k] = _mm256_set_pd(s3[k], s2[k], s1[k], s0[k]);
+      }
+    }
+}
+
+/* Links around one owned block: direct pointers into the plane ring, or,
+ * across a chunk boundary in direction 0, a lane rotation of the block at
+ * the other end of the chunk with the missing lane taken from the AoS halo
+ * (exact copies either way). */
+typedef struct {
+  const v4 *P;          /* plane of the block (middle of the ring) */
+  const double *U;      /* AoS links */
+  long ib;              /* block offset in its plane (in v4) */
+  long is;              /* AoS site of lane 0 of the block */
+  long offp[EMF_DMAX];  /* v4 offset of the neighbour block in +d */
+  long offm[EMF_DMAX];  /* ... in -d */
+  long es[EMF_DMAX];    /* AoS site strides */
+  long rotp, rotm;      /* v4 offset of the block at the other end of the chunk */
+  long hp;              /* AoS site offset, lane 3 of a block at x0 = c-1 -> +0 */
+  int x0, c1;           /* x0 of the block; c - 1 */
+  int nd;               /* D * 18 */
+  int ntmp;
+  v4 tmp[8][18];        /* rotated links */
+} nbr_t;
+
+/* U_mu(x + e_up - e_dn) (up, dn: a direction or -1). */
+static inline __attribute__((always_inline)) const v4 *nlink(nbr_t *n, int up, int dn,
+                                                             int mu)
+{
+  long off = n->ib + mu * 18;
+  if (up >= 0) off += up == 0 && n->x0 == n->c1 ? n->rotp : n->offp[up];
+  if (dn >= 0) off += dn == 0 && n->x0 == 0 ? n->rotm : n->offm[dn];
+  const v4 *src = n->P + off;
+  const int rot = (up == 0 && n->x0 == n->c1) ? 1 : ((dn == 0 && n->x0 == 0) ? -1 : 0);
+  if (rot == 0) return src;
+  /* +1: lane k <- lane k + 1, lane 3 <- the AoS site after the local box
+   * in direction 0; -1: lane k <- lane k - 1, lane 0 <- the site before */
+  long is = n->is + (rot > 0 ? n->hp : -n->es[0]);
+  if (up > 0) is += n->es[up];
+  if (dn > 0) is -= n->es[dn];
+  const double *h = n->U + is * n->nd + mu * 18;
+  v4 *t = n->tmp[n->ntmp++];
+  if (rot > 0)
+    for (int k = 0; k < 18; k++)
+      t[k] = _mm256_blend_pd(_mm256_permute4x64_pd(src[k], 0x39), _mm256_broadcast_sd(h + k),
+                             0x8);
+  else
+    for (int k = 0; k < 18; k++)
+      t[k] = _mm256_blend_pd(_mm256_permute4x64_pd(src[k], 0x93), _mm256_broadcast_sd(h + k),
+                             0x1);
+  return t;
+}
+
+/* X[mu] for the D links of the block of n: site_su3 lane by lane (same
+ * products, same order, same additions).  D is a constant at each
+ * (inlined) call, so the loops unroll. */
+static inline __attribute__((always_inline)) void site_soa(nbr_t *n, v4 (*X)[18], const int D)
+{
+  v4 a[18], bb[18], p[18], lo[18];
+  n->ntmp = 0;
+  for (int mu = 0; mu < D; mu++) {
+    for (int nu = mu + 1; nu < D; nu++) {
+      v3_mul(a, nlink(n, -1, -1, mu), nlink(n, mu, -1, nu), 0, 0, 0);
+      v3_mul(bb, nlink(n, -1, -1, nu), nlink(n, nu, -1, mu), 0, 0, 0);
+      v3_mul(p, a, bb, 0, 1, 0);
+      if (nu == mu + 1 && mu == 0)
+        for (int k = 0; k < 18; k++) X[mu][k] = p[k];
+      else
+        for (int k = 0; k < 18; k++) X[mu][k] = _mm256_add_pd(X[mu][k], p[k]);
+      if (mu == 0)
+        for (int k = 0; k < 18; k++) X[nu][k] = _mm256_xor_pd(p[k], _mm256_set1_pd(-0.0));
+      else
+        for (int k = 0; k < 18; k++) X[nu][k] = _mm256_sub_pd(X[nu][k], p[k]);
+      n->ntmp = 0;
+    }
+  }
+  for (int mu = 0; mu < D; mu++) {
+    const int nu0 = mu == 0 ? 1 : 0;
+    v3_mul(a, nlink(n, -1, nu0, mu), nlink(n, mu, nu0, nu0), 0, 0, 0);
+    v3_mul(lo, a, nlink(n, -1, nu0, nu0), 1, 0, 0);
+    n->ntmp = 0;
+    for (int nu = nu0 + 1; nu < D; nu++) {
+      if (nu == mu) continue;
+      v3_mul(a, nlink(n, -1, nu, mu), nlink(n, mu, nu, nu), 0, 0, 0);
+      v3_mul(lo, a, nlink(n, -1, nu, nu), 1, 0, 1);
+      n->ntmp = 0;
+    }
+    v3_mul(X[mu], nlink(n, -1, -1, mu), lo, 0, 0, 1);
+  }
+}
+
+int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
+                        action_ws_t *w)
+{
+  const geom_t *g = u->g;
+  if (w == NULL || w->g != g || u->n != 3) return wilson_force_su3(a, u, f, add);
+  const int D = g->D, c = w->c, nd = D * 18;
+  const double cf = a->beta / 6.0;
+  const v4 vc = _mm256_set1_pd(cf), is3 = _mm256_set1_pd(ISQRT3_SOA),
+           two = _mm256_set1_pd(2.0);
+  const long l1 = g->l[1], l2 = D > 2 ? g->l[2] : 1, l3 = D > 3 ? g->l[3] : 1;
+  const long lane = (long)c * l1 * l2 * l3;  /* owned-index distance of lanes */
+  const int lo2 = D > 2 ? 1 : 0, lo3 = D > 3 ? 1 : 0;
+  const long s3 = (long)c * nd, s2 = s3 * w->E[3];
+  nbr_t n;
+  v4 X[EMF_DMAX][18];
+  n.U = (const double *)u->u;
+  n.c1 = c - 1;
+  n.nd = nd;
+  for (int d = 0; d < EMF_DMAX; d++) n.es[d] = w->es[d];
+  n.offp[0] = nd;
+  n.offm[0] = -nd;
+  n.offp[2] = s2;
+  n.offm[2] = -s2;
+  n.offp[3] = s3;
+  n.offm[3] = -s3;
+  n.rotp = -(long)(c - 1) * nd;
+  n.rotm = (long)(c - 1) * nd;
+  n.hp = (long)(4 * c - (c - 1)) * w->es[0];
+  soa_plane(w, u, 0);
+  soa_plane(w, u, 1);
+  for (int x1 = 1; x1 <= l1; x1++) {
+    soa_plane(w, u, x1 + 1);
+    n.P = plane(w, x1);
+    n.offp[1] = plane(w, x1 + 1) - n.P;
+    n.offm[1] = plane(w, x1 - 1) - n.P;
+    int x[EMF_DMAX] = {0, x1, 0, 0};
+    for (x[2] = lo2; x[2] < lo2 + l2; x[2]++)
+      for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
+        for (int x0 = 0; x0 < c; x0++) {
+          n.x0 = x0;
+          n.ib = (((long)x[2] * w->E[3] + x[3]) * c + x0) * nd;
+          n.is = aos_site(w, x0, x);
+          if (D == 4)
+            site_soa(&n, X, 4);
+          else if (D == 3)
+            site_soa(&n, X, 3);
+          else
+            site_soa(&n, X, 2);
+          const long oi = (((long)x0 * l1 + x1 - 1) * l2 + x[2] - lo2) * l3 + x[3] - lo3;
+          for (int mu = 0; mu < D; mu++) {
+            const v4 *m = X[mu];
+            v4 y[8], t[8];
+            /* su3_to_alg, then c x */
+            y[0] = _mm256_add_pd(m[3], m[7]);
+            y[1] = _mm256_sub_pd(m[2], m[6]);
+            y[2] = _mm256_sub_pd(m[1], m[9]);
+            y[3] = _mm256_add_pd(m[5], m[13]);
+            y[4] = _mm256_sub_pd(m[4], m[12]);
+            y[5] = _mm256_add_pd(m[11], m[15]);
+            y[6] = _mm256_sub_pd(m[10], m[14]);
+            y[7] = _mm256_mul_pd(is3, _mm256_sub_pd(_mm256_add_pd(m[1], m[9]),
+                                                    _mm256_mul_pd(two, m[17])));
+            for (int k = 0; k < 8; k++) y[k] = _mm256_mul_pd(vc, y[k]);
+            tr4(t, y[0], y[1], y[2], y[3]);
+            tr4(t + 4, y[4], y[5], y[6], y[7]);
+            for (int k = 0; k < 4; k++) {
+              double *fl = f + ((size_t)(oi + k * lane) * D + mu) * 8;
+              v4 lo4 = t[k], hi4 = t[4 + k];
+              if (add) {
+                lo4 = _mm256_add_pd(_mm256_loadu_pd(fl), lo4);
+                hi4 = _mm256_add_pd(_mm256_loadu_pd(fl + 4), hi4);
+              }
+              _mm256_storeu_pd(fl, lo4);
+              _mm256_storeu_pd(fl + 4, hi4);
+            }
+          }
+        }
+  }
+  return EMF_SUCCESS;
+}
+
+#else
+
+int wilson_su3_ws_usable(const gauge_t *u)
+{
+  (void)u;
+  return 0;
+}
+
+action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
+{
+  (void)u;
+  return NULL;
+}
+
+void wilson_su3_ws_free(action_ws_t *w) { (void)w; }
+
+int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
+                        action_ws_t *w)
+{
+  (void)w;
+  return wilson_force_su3(a, u, f, add);
+}
+
+#endif

@@ -105,6 +105,7 @@ hmc_t *hmc_alloc(const hmc_parms_t *parms, const action_t *terms, int n_terms,
   h->f = amalloc(nfb);
   h->p0 = amalloc(nfb);
   h->u0 = amalloc(link_bytes(u));
+  h->ws = action_ws_alloc(u); /* NULL is fine: the plain kernels, same bits */
   int bad = h->p == NULL || h->f == NULL || h->p0 == NULL || h->u0 == NULL;
   if (parms->check_reversibility) {
     h->p1 = amalloc(nfb);
@@ -127,6 +128,7 @@ void hmc_free(hmc_t *h)
   afree(h->p1);
   afree(h->u0);
   afree(h->u1);
+  action_ws_free(h->ws);
   afree(h);
 }
 
@@ -170,7 +172,7 @@ int hmc_hamiltonian_all(hmc_t *h, gauge_t *u, const double *p, qsum_t *H)
 int hmc_md_force(hmc_t *h, gauge_t *u)
 {
   h->n_force++;
-  return action_force_all(h->terms, h->n_terms, u, h->f);
+  return action_force_ws_all(h->terms, h->n_terms, u, h->f, h->ws);
 }
 
 void hmc_md_kick(hmc_t *h, double *p, double c)
@@ -191,14 +193,24 @@ int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
   const geom_t *g = u->g;
   const sun_type_t *su = u->su;
   const int D = g->D, ngen = su->ngen;
+  const long nl = g->n_owned * D; /* owned links, in the order of p */
   int st = EMF_SUCCESS;
   (void)h;
-  for (long i = 0; i < g->n_owned; i++) {
-    const long is = g->owned[i];
-    for (int mu = 0; mu < D; mu++) {
-      int st1 = su->exp_mul(gauge_link(u, is, mu), p + ((size_t)i * D + mu) * ngen, c);
-      if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
+  long k = 0;
+  for (; k + 4 <= nl; k += 4) {
+    cplx_t *ul[4];
+    const double *pl[4];
+    for (int l = 0; l < 4; l++) {
+      ul[l] = gauge_link(u, g->owned[(k + l) / D], (int)((k + l) % D));
+      pl[l] = p + (size_t)(k + l) * ngen;
     }
+    int st1 = su->exp_mul4(ul, pl, c);
+    if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
+  }
+  for (; k < nl; k++) {
+    int st1 = su->exp_mul(gauge_link(u, g->owned[k / D], (int)(k % D)),
+                          p + (size_t)k * ngen, c);
+    if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
   }
   return agree(st, g->comm);
 }
