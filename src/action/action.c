@@ -84,9 +84,12 @@ int action_force_ws_all(const action_t *terms, int n, gauge_t *u, double *f,
                         action_ws_t *ws)
 {
   if (n < 1) return EMF_EINVAL;
-  for (int k = 0; k < n; k++)
+  int self_halo = wilson_su3_ws_self_halo(ws, u);
+  for (int k = 0; k < n; k++) {
     if (u->g->depth < terms[k].type->halo_depth) return EMF_EINVAL;
-  gauge_exchange(u);
+    self_halo &= terms[k].type == action_wilson;
+  }
+  if (!self_halo) gauge_exchange(u);
   int st = EMF_SUCCESS;
   for (int k = 0; k < n && st == EMF_SUCCESS; k++) {
     const action_type_t *t = terms[k].type;

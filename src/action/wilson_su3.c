@@ -321,6 +321,7 @@ struct action_ws {
   int E[EMF_DMAX];   /* box extents: c (direction 0), l[mu] + 2 (1 for mu >= D) */
   long es[EMF_DMAX]; /* strides of the extended (AoS) box of g */
   long npl;          /* blocks per plane c E2 E3 */
+  int wrap;          /* 1: no direction split, periodic images read directly */
   v4 *w;             /* ring of 3 planes [3][npl][D][18] */
 };
 
@@ -345,12 +346,19 @@ action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
   w->es[g->D - 1] = 1;
   for (int mu = g->D - 2; mu >= 0; mu--) w->es[mu] = w->es[mu + 1] * g->e[mu + 1];
   w->npl = (long)w->c * w->E[2] * w->E[3];
+  w->wrap = 1;
+  for (int mu = 0; mu < g->D; mu++) w->wrap &= g->grid[mu] == 1;
   w->w = amalloc((size_t)3 * w->npl * g->D * 18 * sizeof(v4));
   if (w->w == NULL) {
     afree(w);
     return NULL;
   }
   return w;
+}
+
+int wilson_su3_ws_self_halo(const action_ws_t *w, const gauge_t *u)
+{
+  return w != NULL && w->g == u->g && u->n == 3 && w->wrap;
 }
 
 void wilson_su3_ws_free(action_ws_t *w)
@@ -361,14 +369,29 @@ void wilson_su3_ws_free(action_ws_t *w)
 }
 
 /* AoS (extended) index of the site of lane 0 of block (x0, x1..x3), box
- * coordinates: x0 in [0, c) (lane k: y0 = depth + k c + x0), x_mu in
- * [0, l_mu + 2) for mu >= 1 (y_mu = depth - 1 + x_mu).  x0 may be -1 or c
- * (a neighbour across a chunk boundary). */
+ * coordinates: x0 in [-1, c] (lane k: y0 = depth + k c + x0; -1 and c only
+ * for lane 0 and lane 3: the sites before and after the local box), x_mu in
+ * [0, l_mu + 2) for mu >= 1 (y_mu = depth - 1 + x_mu).  With w->wrap (no
+ * direction split over ranks) the halo coordinates are replaced by the
+ * periodic images in the owned box, so no halo is read. */
 static inline long aos_site(const action_ws_t *w, int x0, const int *x)
 {
-  const int d = w->g->depth;
-  long is = (long)(d + x0) * w->es[0];
-  for (int mu = 1; mu < w->D; mu++) is += (long)(d - 1 + x[mu]) * w->es[mu];
+  const geom_t *g = w->g;
+  const int d = g->depth;
+  int y0 = d + x0;
+  if (w->wrap) {
+    if (x0 < 0) y0 = d + g->l[0] - 1;
+    if (x0 == 4 * w->c) y0 = d;
+  }
+  long is = (long)y0 * w->es[0];
+  for (int mu = 1; mu < w->D; mu++) {
+    int y = d - 1 + x[mu];
+    if (w->wrap) {
+      if (x[mu] == 0) y = d + g->l[mu] - 1;
+      if (x[mu] == g->l[mu] + 1) y = d;
+    }
+    is += (long)y * w->es[mu];
+  }
   return is;
 }
 
@@ -410,12 +433,11 @@ typedef struct {
   const v4 *P;          /* plane of the block (middle of the ring) */
   const double *U;      /* AoS links */
   long ib;              /* block offset in its plane (in v4) */
-  long is;              /* AoS site of lane 0 of the block */
   long offp[EMF_DMAX];  /* v4 offset of the neighbour block in +d */
   long offm[EMF_DMAX];  /* ... in -d */
-  long es[EMF_DMAX];    /* AoS site strides */
   long rotp, rotm;      /* v4 offset of the block at the other end of the chunk */
-  long hp;              /* AoS site offset, lane 3 of a block at x0 = c-1 -> +0 */
+  const action_ws_t *w;
+  int x[EMF_DMAX];      /* box coordinates of the block (x[0] unused) */
   int x0, c1;           /* x0 of the block; c - 1 */
   int nd;               /* D * 18 */
   int ntmp;
@@ -434,10 +456,10 @@ static inline __attribute__((always_inline)) const v4 *nlink(nbr_t *n, int up, i
   if (rot == 0) return src;
   /* +1: lane k <- lane k + 1, lane 3 <- the AoS site after the local box
    * in direction 0; -1: lane k <- lane k - 1, lane 0 <- the site before */
-  long is = n->is + (rot > 0 ? n->hp : -n->es[0]);
-  if (up > 0) is += n->es[up];
-  if (dn > 0) is -= n->es[dn];
-  const double *h = n->U + is * n->nd + mu * 18;
+  int xs[EMF_DMAX] = {0, n->x[1], n->x[2], n->x[3]};
+  if (up > 0) xs[up]++;
+  if (dn > 0) xs[dn]--;
+  const double *h = n->U + aos_site(n->w, rot > 0 ? 4 * n->w->c : -1, xs) * n->nd + mu * 18;
   v4 *t = n->tmp[n->ntmp++];
   if (rot > 0)
     for (int k = 0; k < 18; k++)
@@ -506,7 +528,7 @@ int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
   n.U = (const double *)u->u;
   n.c1 = c - 1;
   n.nd = nd;
-  for (int d = 0; d < EMF_DMAX; d++) n.es[d] = w->es[d];
+  n.w = w;
   n.offp[0] = nd;
   n.offm[0] = -nd;
   n.offp[2] = s2;
@@ -515,7 +537,6 @@ int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
   n.offm[3] = -s3;
   n.rotp = -(long)(c - 1) * nd;
   n.rotm = (long)(c - 1) * nd;
-  n.hp = (long)(4 * c - (c - 1)) * w->es[0];
   soa_plane(w, u, 0);
   soa_plane(w, u, 1);
   for (int x1 = 1; x1 <= l1; x1++) {
@@ -524,12 +545,14 @@ int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
     n.offp[1] = plane(w, x1 + 1) - n.P;
     n.offm[1] = plane(w, x1 - 1) - n.P;
     int x[EMF_DMAX] = {0, x1, 0, 0};
+    n.x[1] = x1;
     for (x[2] = lo2; x[2] < lo2 + l2; x[2]++)
       for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
         for (int x0 = 0; x0 < c; x0++) {
           n.x0 = x0;
           n.ib = (((long)x[2] * w->E[3] + x[3]) * c + x0) * nd;
-          n.is = aos_site(w, x0, x);
+          n.x[2] = x[2];
+          n.x[3] = x[3];
           if (D == 4)
             site_soa(&n, X, 4);
           else if (D == 3)
@@ -584,6 +607,13 @@ action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
 }
 
 void wilson_su3_ws_free(action_ws_t *w) { (void)w; }
+
+int wilson_su3_ws_self_halo(const action_ws_t *w, const gauge_t *u)
+{
+  (void)w;
+  (void)u;
+  return 0;
+}
 
 int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
                         action_ws_t *w)
