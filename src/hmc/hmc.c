@@ -193,23 +193,26 @@ int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
   const geom_t *g = u->g;
   const sun_type_t *su = u->su;
   const int D = g->D, ngen = su->ngen;
-  const long nl = g->n_owned * D; /* owned links, in the order of p */
   int st = EMF_SUCCESS;
   (void)h;
-  long k = 0;
-  for (; k + 4 <= nl; k += 4) {
-    cplx_t *ul[4];
-    const double *pl[4];
-    for (int l = 0; l < 4; l++) {
-      ul[l] = gauge_link(u, g->owned[(k + l) / D], (int)((k + l) % D));
-      pl[l] = p + (size_t)(k + l) * ngen;
+  cplx_t *ul[4];
+  const double *pl[4];
+  int n4 = 0;
+  /* groups of four consecutive owned links (p order), the rest one by one */
+  for (long i = 0; i < g->n_owned; i++) {
+    const long is = g->owned[i];
+    for (int mu = 0; mu < D; mu++) {
+      ul[n4] = gauge_link(u, is, mu);
+      pl[n4] = p + ((size_t)i * D + mu) * ngen;
+      if (++n4 == 4) {
+        int st1 = su->exp_mul4(ul, pl, c);
+        if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
+        n4 = 0;
+      }
     }
-    int st1 = su->exp_mul4(ul, pl, c);
-    if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
   }
-  for (; k < nl; k++) {
-    int st1 = su->exp_mul(gauge_link(u, g->owned[k / D], (int)(k % D)),
-                          p + (size_t)k * ngen, c);
+  for (int l = 0; l < n4; l++) {
+    int st1 = su->exp_mul(ul[l], pl[l], c);
     if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
   }
   return agree(st, g->comm);

@@ -349,24 +349,22 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
     c1 = ADD(c1, MUL(y[a], y[a]));
   }
   c1 = MUL(c1, V(0.25));
-  double c1s[4];
-  _mm256_storeu_pd(c1s, c1);
-  int K[4], Kmax = 0;
-  for (int k = 0; k < 4; k++) {
-    if (!(c1s[k] < taylor_c1[10])) { /* not finite or closed form: per link */
-      int st = EMF_SUCCESS;
-      for (int l = 0; l < 4; l++) {
-        int st1 = su3_exp_mul(u[l], x[l], c);
-        if (st == EMF_SUCCESS) st = st1;
-      }
-      return st;
+  if (_mm256_movemask_pd(_mm256_cmp_pd(c1, V(taylor_c1[10]), _CMP_LT_OQ)) != 0xF) {
+    /* not finite, or the closed form: link by link */
+    int st = EMF_SUCCESS;
+    for (int l = 0; l < 4; l++) {
+      int st1 = su3_exp_mul(u[l], x[l], c);
+      if (st == EMF_SUCCESS) st = st1;
     }
-    K[k] = 8;
-    while (c1s[k] >= taylor_c1[K[k] - 8]) K[k]++;
-    K[k] += K[k] & 1;
-    if (K[k] > Kmax) Kmax = K[k];
+    return st;
   }
-  const v4 vK = _mm256_set_pd(K[3], K[2], K[1], K[0]);
+  /* the degree of su3_exp_coeffs per lane without branches: K = 8 + the
+   * number of thresholds taylor_c1[j] <= c1 (increasing table), rounded
+   * up to even; the pair of terms (k, k + 1), k odd, is added while
+   * k < K_even, i.e. while k <= K (k is odd) */
+  v4 vK = V(8.0);
+  for (int j = 0; j < 10; j++)
+    vK = ADD(vK, _mm256_and_pd(_mm256_cmp_pd(c1, V(taylor_c1[j]), _CMP_GE_OQ), V(1.0)));
   const double h3 = 0.5 * ISQRT3;
   const v4 q00 = ADD(MUL(V(0.5), y[2]), MUL(V(h3), y[7]));
   const v4 q11 = ADD(MUL(V(-0.5), y[2]), MUL(V(h3), y[7]));
@@ -389,8 +387,9 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
    * their sums (blend), so each lane adds exactly its own terms */
   v4 a = V(1.0), b = V(0.0), d = V(0.0);
   v4 r0 = V(1.0), r1 = V(0.0), r2 = V(0.0), i0 = V(0.0), i1 = V(0.0), i2 = V(0.0);
-  for (int k = 1; k < Kmax; k += 2) {
-    const v4 m = _mm256_cmp_pd(V((double)k), vK, _CMP_LT_OQ);
+  for (int k = 1;; k += 2) {
+    const v4 m = _mm256_cmp_pd(V((double)k), vK, _CMP_LE_OQ);
+    if (_mm256_movemask_pd(m) == 0) break;
     v4 an = MUL(c0, d), bn = ADD(a, MUL(c1, d));
     d = b;
     a = an;
