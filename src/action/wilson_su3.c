@@ -416,11 +416,14 @@ static void soa_plane(const action_ws_t *w, const gauge_t *u, int x1)
       const double *s0 = base + aos_site(w, 0, x) * nd;
       for (int x0 = 0; x0 < c; x0++, s0 += w->es[0] * nd, d += nd) {
         const double *s1 = s0 + lane, *s2 = s1 + lane, *s3 = s2 + lane;
-        int k = 0;
-        for (; k + 4 <= nd; k += 4)
-          tr4(d + k, _mm256_loadu_pd(s0 + k), _mm256_loadu_pd(s1 + k),
-              _mm256_loadu_pd(s2 + k), _mm256_loadu_pd(s3 + k));
-        for (; k < nd; k++) d[k] = _mm256_set_pd(s3[k], s2[k], s1[k], s0[k]);
+        /* pairs of doubles: (lane 0, lane 2) and (lane 1, lane 3) halves,
+         * then unpack: d[k] = (s0[k], s1[k], s2[k], s3[k]) */
+        for (int k = 0; k < nd; k += 2) {
+          const v4 t02 = _mm256_loadu2_m128d(s2 + k, s0 + k),
+                   t13 = _mm256_loadu2_m128d(s3 + k, s1 + k);
+          d[k] = _mm256_unpacklo_pd(t02, t13);
+          d[k + 1] = _mm256_unpackhi_pd(t02, t13);
+        }
       }
     }
 }

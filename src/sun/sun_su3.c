@@ -435,14 +435,12 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
   double *u0 = (double *)u[0], *u1 = (double *)u[1], *u2 = (double *)u[2],
          *u3 = (double *)u[3];
   v4 m[18], o[18];
-  for (int k = 0; k < 16; k += 4)
-    tr4(m + k, _mm256_loadu_pd(u0 + k), _mm256_loadu_pd(u1 + k), _mm256_loadu_pd(u2 + k),
-        _mm256_loadu_pd(u3 + k));
-  {
-    const v4 s02 = _mm256_loadu2_m128d(u2 + 16, u0 + 16),
-             s13 = _mm256_loadu2_m128d(u3 + 16, u1 + 16);
-    m[16] = _mm256_unpacklo_pd(s02, s13);
-    m[17] = _mm256_unpackhi_pd(s02, s13);
+  /* transposes by pairs of doubles: (lane 0, lane 2) and (lane 1, lane 3) */
+  for (int k = 0; k < 18; k += 2) {
+    const v4 s02 = _mm256_loadu2_m128d(u2 + k, u0 + k),
+             s13 = _mm256_loadu2_m128d(u3 + k, u1 + k);
+    m[k] = _mm256_unpacklo_pd(s02, s13);
+    m[k + 1] = _mm256_unpackhi_pd(s02, s13);
   }
 #pragma GCC unroll 3
   for (int i = 0; i < 3; i++)
@@ -457,18 +455,10 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
       o[2 * (3 * i + j)] = SUB(xrr, yii);
       o[2 * (3 * i + j) + 1] = ADD(xri, yir);
     }
-  for (int k = 0; k < 16; k += 4) {
-    v4 r[4];
-    tr4(r, o[k], o[k + 1], o[k + 2], o[k + 3]);
-    _mm256_storeu_pd(u0 + k, r[0]);
-    _mm256_storeu_pd(u1 + k, r[1]);
-    _mm256_storeu_pd(u2 + k, r[2]);
-    _mm256_storeu_pd(u3 + k, r[3]);
-  }
-  {
-    const v4 lo = _mm256_unpacklo_pd(o[16], o[17]), hi = _mm256_unpackhi_pd(o[16], o[17]);
-    _mm256_storeu2_m128d(u2 + 16, u0 + 16, lo);
-    _mm256_storeu2_m128d(u3 + 16, u1 + 16, hi);
+  for (int k = 0; k < 18; k += 2) {
+    const v4 lo = _mm256_unpacklo_pd(o[k], o[k + 1]), hi = _mm256_unpackhi_pd(o[k], o[k + 1]);
+    _mm256_storeu2_m128d(u2 + k, u0 + k, lo);
+    _mm256_storeu2_m128d(u3 + k, u1 + k, hi);
   }
   return EMF_SUCCESS;
 }
