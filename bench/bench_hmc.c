@@ -13,7 +13,9 @@
  *   - an MD step: leapfrog steps of eps = 0.05 (one force with its halo
  *     exchange, one drift U <- exp(eps P) U, one kick), from
  *     hmc_leapfrog->integrate;
- *   - the force alone (action_force_all, exchange included), the drift alone
+ *   - the force alone (hmc_md_force: the site-vectorised SU(3) kernel
+ *     where the local extent allows it, exchange included unless the grid
+ *     splits no direction), the drift alone
  *     and the link halo exchange alone;
  * each REPS = 5 times (the best time is kept: the host may be shared),
  * and prints seconds per MD step per lattice site (wall clock of the whole
@@ -209,6 +211,10 @@ static void run_case(const case_t *c, int quick, double peak, double bw)
   printf_root("%dD SU(%d) %d^%d  np=%d grid=%dx%dx%dx%d  steps=%d x %d\n", c->D, c->N, c->L,
               c->D, np, grid[0], grid[1], c->D > 2 ? grid[2] : 1, c->D > 3 ? grid[3] : 1,
               REPS, m);
+  int vec = h->ws != NULL, allvec;
+  MPI_Allreduce(&vec, &allvec, 1, MPI_INT, MPI_MIN, g->comm);
+  printf_root("  force kernel: %s\n", allvec ? "site-vectorised (4 sites per AVX2 register)"
+                                             : "plain (site by site) on some rank");
   printf_root("  MD step    %8.4f us/site wall  %8.4f us/site CPU  (%8.4f us/site/core)\n",
               t_step * us, c_step * us, per_core * 1e6);
   printf_root("  force      %8.4f us/site wall  %8.4f CPU   (exchange %.4f wall %.4f CPU)\n",

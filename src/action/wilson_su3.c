@@ -1,6 +1,8 @@
 /*******************************************************************************
  * wilson_su3.c: the Wilson force specialised to SU(3) (the HMC hot path and
- * the only SU(3) Wilson kernel: pot_wilson_eval calls it too).
+ * the only SU(3) Wilson kernel: pot_wilson_eval calls it too), in two
+ * implementations that give the same bits: the plain one, site by site,
+ * and the site-vectorised one (4 sites per AVX2 register) that HMC uses.
  *
  * int wilson_force_su3(const action_t *a, const gauge_t *u, double *f, int add)
  *   Same contract as the "force" entry of the "wilson" type (wilson.c),
@@ -9,16 +11,23 @@
  *   plaquettes P based at the site (U_mu(x) times the upper staple of
  *   plane nu is P; for U_nu(x) it is P^+, whose projection is -x_a(P)),
  *   the lower staples are summed per link; 46 products per site in 4D
- *   instead of 52.  Per link the terms are summed in a fixed order
- *   (planes lexicographic, then lower staples nu ascending).  The 3x3
- *   complex products are inlined: AVX2/FMA intrinsics (rows of the right
- *   factor in registers, adjoints folded into the loads) when the build
- *   targets AVX2 and FMA (the default -march=x86-64-v3), else
+ *   instead of 52.  Sum order per link (fixed by the lattice, never by the
+ *   grid or the code path):
+ *     X_mu = sum over planes (m, n), m < n, lexicographic, of +P (mu = m)
+ *            or -P (mu = n), the first term assigned, then
+ *     lo = sum_{nu != mu, ascending} [U_mu(x-nu) U_nu(x-nu+mu)]^+ U_nu(x-nu)
+ *            (the first term assigned), X_mu += U_mu(x) lo,
+ *     f = c x(X_mu) (or f + c x(X_mu)), x as in su3_to_alg.
+ *   The 3x3 complex products are inlined: AVX2/FMA intrinsics (rows of the
+ *   right factor in registers, adjoints folded into the loads) when the
+ *   build targets AVX2 and FMA (the default -march=x86-64-v3), else
  *   straight-line real arithmetic with explicit fma() (the -std=c11 build
- *   does not contract a*b+c by itself).  Nothing is allocated.  Every owned
- *   link is computed by the same instruction sequence from the same inputs
- *   (all at its own site or in the depth-1 halo), so the bits do not depend
- *   on the grid.  Returns EMF_SUCCESS.
+ *   does not contract a*b+c by itself).  Per element of a product the
+ *   AVX2 version computes re = (ar0 br0 + ar1 br1 + ar2 br2) -
+ *   (ai0 bi0 + ai1 bi1 + ai2 bi2), im = (ar0 bi0 + ...) + (ai0 br0 + ...),
+ *   each sum a product and two FMAs in k order, signs of conjugation folded
+ *   in exactly; the vectorised kernel repeats exactly these operations.
+ *   Nothing is allocated.  Returns EMF_SUCCESS.
  *
  * int wilson_value_force_su3(const gauge_t *u, double beta, qsum_t *s, double *f)
  *   The same pass for action_wilson_value_force_all: *s += -(beta/3) times
@@ -26,8 +35,38 @@
  *   qsum_add per site) if s != NULL; f = the force if f != NULL.  Returns
  *   EMF_SUCCESS.
  *
- * Context: local; link halos (depth >= 1) must be current.  Called through
- * wilson.c when u->n == 3.
+ * int wilson_su3_ws_usable(const gauge_t *u)
+ * action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
+ * void wilson_su3_ws_free(action_ws_t *w)
+ * int wilson_su3_ws_self_halo(const action_ws_t *w, const gauge_t *u)
+ * int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f,
+ *                         int add, action_ws_t *w)
+ *   The site-vectorised force (AVX2/FMA builds; elsewhere ws_alloc returns
+ *   NULL and the force is wilson_force_su3).  Usable for N = 3, D >= 2 and
+ *   a local extent l[0] that is a multiple of 4.  Layout ("virtual
+ *   nodes", as in Grid): direction 0 of the local box is cut into 4 chunks
+ *   of c = l[0]/4 sites; lane k of a block holds the site x0 + k c, so a
+ *   block is (x0 < c, x1, x2, x3) and every neighbour is the same lane of
+ *   the neighbouring block, except across a chunk end in direction 0,
+ *   where it is a lane rotation of the block at the other end of the chunk
+ *   with the missing lane taken from the link halo.  The links are copied
+ *   into this structure-of-arrays form (18 vectors per link: entry (i,j)
+ *   re, im of the 4 lanes) plane by plane (x1) into a ring of three planes
+ *   (with their halos in directions 2 and 3), just ahead of the plane being
+ *   computed, so the copy stays in the cache; the force is written back to
+ *   f in the order of g->owned.  Per lane the vector code does exactly the
+ *   operations of wilson_force_su3 (same products, same chains of
+ *   mul/FMA, same additions in the same order), so the result is the same
+ *   bits on any grid and on either path (tests/mpi/action/check_force_simd
+ *   compares them with memcmp).  ws_self_halo: on a grid that splits no
+ *   direction the copy reads the periodic images of the halo sites in the
+ *   owned box, so action_force_ws_all skips the halo exchange.
+ *   ws_alloc returns NULL when not usable or out of memory; force_su3_ws
+ *   with w NULL or made for another geometry calls wilson_force_su3.
+ *
+ * Context: local; link halos (depth >= 1) must be current, except for the
+ * vectorised force when ws_self_halo is 1.  Called through wilson.c when
+ * u->n == 3.
  ******************************************************************************/
 #include <math.h>
 #include "action_int.h"

@@ -8,7 +8,8 @@
  *                  int n_terms, gauge_t *u)
  *   Workspaces for HMC of the sum of the n_terms action terms on fields
  *   shaped like u (momenta, force, start links; end links and momenta when
- *   parms->check_reversibility).  The terms are not copied: they must
+ *   parms->check_reversibility; the vectorised-force workspace of
+ *   action_ws_alloc, NULL where none applies).  The terms are not copied: they must
  *   outlive h.  The trajectory counter starts at 0.  Returns NULL for
  *   invalid parameters (n_steps < 1, tau <= 0 or not finite, no integrator,
  *   n_terms < 1, a halo shallower than a term needs) or when out of memory.
@@ -27,15 +28,19 @@
  *   halos.  Returns the status of the action evaluation.  Collective.
  *
  * int hmc_md_force(hmc_t *h, gauge_t *u)
- *   h->f = gradient of S at u (action_force_all); counts h->n_force.
+ *   h->f = gradient of S at u (action_force_ws_all with h->ws: the same
+ *   bits as action_force_all); counts h->n_force.
  *   Collective.
  *
  * void hmc_md_kick(hmc_t *h, double *p, double c)
  *   p -= c h->f.  Local.
  *
  * int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
- *   U <- exp(c P) U on every owned link with the sun_type_t entry exp_mul
- *   (exact in the group; fused exp and product for N = 3).  Halos become stale (the next force exchanges
+ *   U <- exp(c P) U on every owned link: consecutive owned links (in the
+ *   order of p) four at a time with the sun_type_t entry exp_mul4 (for
+ *   SU(3) with AVX2 one link per vector lane), the remaining n_owned D mod
+ *   4 with exp_mul; both give the bits of exp_mul (exact in the group;
+ *   fused exp and product for N = 3).  Halos become stale (the next force exchanges
  *   them).  Returns EMF_SUCCESS or the exp's status (EMF_EDOM for
  *   non-finite momenta; such links are left as they were), agreed over the
  *   ranks (one MPI_Allreduce), so that every rank stops together.

@@ -28,6 +28,16 @@
  *   of u in AVX2 registers (portable fma() version without AVX2/FMA).
  *   EMF_EDOM (u untouched) if c x is not finite.
  *
+ * int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
+ *   su3_exp_mul on the four links u[l] with x[l], l = 0..3, bit for bit:
+ *   with AVX2/FMA one link per vector lane (the exponential and the
+ *   product u <- e u written lane by lane with the operations of
+ *   su3_exp_mat and su3_lmul; the Taylor degree is per lane, the lanes
+ *   that reached theirs keep their sums by a blend), so the drift of HMC
+ *   costs about half.  A quadruple with a lane outside the Taylor branch
+ *   (c1 >= 0.76) or not finite is done link by link with su3_exp_mul.
+ *   Returns EMF_EDOM if any c x[l] is not finite (those links untouched).
+ *
  * void su3_to_alg(double *x, const cplx_t *m)     x_a = -2 Re tr(T_a m)
  * void su3_from_alg(cplx_t *m, const double *x)   m = sum_a x_a T_a
  *

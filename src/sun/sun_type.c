@@ -5,7 +5,8 @@
  *   The kernel table for SU(n): "su2" and "su3" hold the straight-line
  *   kernels of sun_su2.c and sun_su3.c; for 4 <= n <= EMF_NMAX the table is
  *   named "sun" and its entries call the generic sun_* functions with that
- *   n (exp_mul: exp, product and copy).  Returns NULL unless
+ *   n (exp_mul: exp, product and copy).  exp_mul4 (four links) is
+ *   su3_exp_mul4 for SU(3) and four exp_mul calls for the others.  Returns NULL unless
  *   2 <= n <= EMF_NMAX.  The tables are static and
  *   read-only; callers look one up once and keep the pointer.
  *
