@@ -54,7 +54,17 @@
  *   re, im of the 4 lanes) plane by plane (x1) into a ring of three planes
  *   (with their halos in directions 2 and 3), just ahead of the plane being
  *   computed, so the copy stays in the cache; the force is written back to
- *   f in the order of g->owned.  Per lane the vector code does exactly the
+ *   f in the order of g->owned.  The lower staple of link (x, mu) in plane
+ *   nu starts with L_{mu,nu}(x-nu) = U_mu(x-nu) U_nu(x-nu+mu), one of the
+ *   12 L-shaped products the block x - nu forms for its plaquettes; these
+ *   are kept (the L_{., nu} of a plane for nu = 1, of a row for nu = 2, of
+ *   a cell of c blocks for nu = 3 and 0) and reused, so a 4D site costs
+ *   12 L + 6 plaquette + 12 staple + 4 products = 34 instead of 46 (plus
+ *   the L_{., nu} of the halo blocks just below the box: about 1 more per
+ *   site at 8^4).  Two passes per cell: L products, plaquettes and X for
+ *   its c blocks, then their lower staples (the block x0 = 0 takes the
+ *   L_{., 0} of x0 = c-1 rotated by one lane, lane 0 from the plain
+ *   product at the site before the local box).  Per lane the vector code does exactly the
  *   operations of wilson_force_su3 (same products, same chains of
  *   mul/FMA, same additions in the same order), so the result is the same
  *   bits on any grid and on either path (tests/mpi/action/check_force_simd
@@ -362,6 +372,15 @@ struct action_ws {
   long npl;          /* blocks per plane c E2 E3 */
   int wrap;          /* 1: no direction split, periodic images read directly */
   v4 *w;             /* ring of 3 planes [3][npl][D][18] */
+  /* the L-shaped products L_{mu,nu}(y) = U_mu(y) U_nu(y+mu), mu != nu,
+   * [D-1][18] per block and nu (index mu, or mu - 1 if mu > nu), kept
+   * until the block at y + nu has used them for its lower staples:
+   * direction 1: a plane, 2: a row, 3: a cell (x0 = 0..c-1), each double
+   * buffered (previous, current); direction 0: the current cell */
+  long nL;           /* v4 per block and direction: (D-1) 18 */
+  v4 *Lp, *Lr, *Lc, *L0;
+  v4 *X;             /* [c][D][18] the cell's X_mu between the two passes */
+  v4 *buf;           /* allocation holding Lp .. X */
 };
 
 int wilson_su3_ws_usable(const gauge_t *u)
@@ -388,10 +407,22 @@ action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
   w->wrap = 1;
   for (int mu = 0; mu < g->D; mu++) w->wrap &= g->grid[mu] == 1;
   w->w = amalloc((size_t)3 * w->npl * g->D * 18 * sizeof(v4));
-  if (w->w == NULL) {
+  const long c = w->c, l2 = g->D > 2 ? g->l[2] : 1, l3 = g->D > 3 ? g->l[3] : 1;
+  w->nL = (long)(g->D - 1) * 18;
+  const long np = 2 * l2 * l3 * c * w->nL, nr = 2 * l3 * c * w->nL, nc = 2 * c * w->nL,
+             n0 = c * w->nL, nx = c * g->D * 18;
+  w->buf = amalloc((size_t)(np + nr + nc + n0 + nx) * sizeof(v4));
+  if (w->w == NULL || w->buf == NULL) {
+    afree(w->w);
+    afree(w->buf);
     afree(w);
     return NULL;
   }
+  w->Lp = w->buf;
+  w->Lr = w->Lp + np;
+  w->Lc = w->Lr + nr;
+  w->L0 = w->Lc + nc;
+  w->X = w->L0 + n0;
   return w;
 }
 
@@ -404,6 +435,7 @@ void wilson_su3_ws_free(action_ws_t *w)
 {
   if (w == NULL) return;
   afree(w->w);
+  afree(w->buf);
   afree(w);
 }
 
@@ -479,6 +511,7 @@ typedef struct {
   long offm[EMF_DMAX];  /* ... in -d */
   long rotp, rotm;      /* v4 offset of the block at the other end of the chunk */
   const action_ws_t *w;
+  const gauge_t *u;
   int x[EMF_DMAX];      /* box coordinates of the block (x[0] unused) */
   int x0, c1;           /* x0 of the block; c - 1 */
   int nd;               /* D * 18 */
@@ -514,18 +547,49 @@ static inline __attribute__((always_inline)) const v4 *nlink(nbr_t *n, int up, i
   return t;
 }
 
-/* X[mu] for the D links of the block of n: site_su3 lane by lane (same
- * products, same order, same additions).  D is a constant at each
- * (inlined) call, so the loops unroll. */
-static inline __attribute__((always_inline)) void site_soa(nbr_t *n, v4 (*X)[18], const int D)
+static inline int lidx(int mu, int nu) { return mu < nu ? mu : mu - 1; }
+
+/* Where L_{., nu} of block x0 of the current cell is stored (par: the
+ * parity of the plane, row or cell). */
+static inline v4 *lstore(const action_ws_t *w, int nu, int par, long cell, long x3i, int x0)
 {
-  v4 a[18], bb[18], p[18], lo[18];
-  n->ntmp = 0;
+  const long c = w->c, nL = w->nL;
+  switch (nu) {
+  case 0: return w->L0 + x0 * nL;
+  case 1: {
+    const long half = (w->Lr - w->Lp) / 2;
+    return w->Lp + par * half + (cell * c + x0) * nL;
+  }
+  case 2: {
+    const long half = (w->Lc - w->Lr) / 2;
+    return w->Lr + par * half + (x3i * c + x0) * nL;
+  }
+  default: return w->Lc + (par * c + x0) * nL;
+  }
+}
+
+/* L_{mu,nu}(y) for the mu != nu of the block of n, into dst[lidx] */
+static inline __attribute__((always_inline)) void lprod(nbr_t *n, int nu, v4 *dst,
+                                                        const int D)
+{
+  for (int mu = 0; mu < D; mu++) {
+    if (mu == nu) continue;
+    v3_mul(dst + lidx(mu, nu) * 18, nlink(n, -1, -1, mu), nlink(n, mu, -1, nu), 0, 0, 0);
+    n->ntmp = 0;
+  }
+}
+
+/* First pass over a block: all its L products (stored for the blocks at
+ * x + nu), the plaquettes P = L_{mu,nu} L_{nu,mu}^+ and X[mu] = sum of
+ * +-P, in the order of site_su3. */
+static inline __attribute__((always_inline)) void
+site_pass1(nbr_t *n, v4 *const *Ls, v4 (*X)[18], const int D)
+{
+  v4 p[18];
+  for (int nu = 0; nu < D; nu++) lprod(n, nu, Ls[nu], D);
   for (int mu = 0; mu < D; mu++) {
     for (int nu = mu + 1; nu < D; nu++) {
-      v3_mul(a, nlink(n, -1, -1, mu), nlink(n, mu, -1, nu), 0, 0, 0);
-      v3_mul(bb, nlink(n, -1, -1, nu), nlink(n, nu, -1, mu), 0, 0, 0);
-      v3_mul(p, a, bb, 0, 1, 0);
+      v3_mul(p, Ls[nu] + lidx(mu, nu) * 18, Ls[mu] + lidx(nu, mu) * 18, 0, 1, 0);
       if (nu == mu + 1 && mu == 0)
         for (int k = 0; k < 18; k++) X[mu][k] = p[k];
       else
@@ -534,43 +598,117 @@ static inline __attribute__((always_inline)) void site_soa(nbr_t *n, v4 (*X)[18]
         for (int k = 0; k < 18; k++) X[nu][k] = _mm256_xor_pd(p[k], _mm256_set1_pd(-0.0));
       else
         for (int k = 0; k < 18; k++) X[nu][k] = _mm256_sub_pd(X[nu][k], p[k]);
-      n->ntmp = 0;
     }
-  }
-  for (int mu = 0; mu < D; mu++) {
-    const int nu0 = mu == 0 ? 1 : 0;
-    v3_mul(a, nlink(n, -1, nu0, mu), nlink(n, mu, nu0, nu0), 0, 0, 0);
-    v3_mul(lo, a, nlink(n, -1, nu0, nu0), 1, 0, 0);
-    n->ntmp = 0;
-    for (int nu = nu0 + 1; nu < D; nu++) {
-      if (nu == mu) continue;
-      v3_mul(a, nlink(n, -1, nu, mu), nlink(n, mu, nu, nu), 0, 0, 0);
-      v3_mul(lo, a, nlink(n, -1, nu, nu), 1, 0, 1);
-      n->ntmp = 0;
-    }
-    v3_mul(X[mu], nlink(n, -1, -1, mu), lo, 0, 0, 1);
   }
 }
 
-int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
-                        action_ws_t *w)
+/* Second pass: the lower staples lo = sum_nu L_{mu,nu}(x-nu)^+ U_nu(x-nu)
+ * (nu ascending), X[mu] += U_mu(x) lo.  Lm[nu] points to the L_{., nu}
+ * of the block x - nu (NULL for nu = 0 at x0 = 0: then the L_{., 0} of
+ * x0 = c-1 of the cell, rotated by one lane, with lane 0 from the AoS
+ * product of the site before the local box, bit-identical by m3_mul). */
+static inline __attribute__((always_inline)) void
+site_pass2(nbr_t *n, v4 *const *Lm, v4 (*X)[18], const int D)
 {
-  const geom_t *g = u->g;
-  if (w == NULL || w->g != g || u->n != 3) return wilson_force_su3(a, u, f, add);
-  const int D = g->D, c = w->c, nd = D * 18;
-  const double cf = a->beta / 6.0;
+  v4 lo[18], rl[18];
+  for (int mu = 0; mu < D; mu++) {
+    const int nu0 = mu == 0 ? 1 : 0;
+    for (int nu = nu0; nu < D; nu++) {
+      if (nu == mu) continue;
+      const v4 *A;
+      if (Lm[nu] != NULL) {
+        A = Lm[nu] + lidx(mu, nu) * 18;
+      } else {
+        /* nu == 0, x0 == 0 */
+        const action_ws_t *w = n->w;
+        int xs[EMF_DMAX] = {0, n->x[1], n->x[2], n->x[3]}, xm[EMF_DMAX];
+        for (int d = 0; d < EMF_DMAX; d++) xm[d] = xs[d];
+        xm[mu]++;
+        double h[18];
+        m3_mul(h, (const double *)gauge_link(n->u, aos_site(w, -1, xs), mu),
+               (const double *)gauge_link(n->u, aos_site(w, -1, xm), 0), 0, 0, 0);
+        const v4 *src = w->L0 + (w->c - 1) * w->nL + lidx(mu, 0) * 18;
+        for (int k = 0; k < 18; k++)
+          rl[k] = _mm256_blend_pd(_mm256_permute4x64_pd(src[k], 0x93),
+                                  _mm256_broadcast_sd(h + k), 0x1);
+        A = rl;
+      }
+      v3_mul(lo, A, nlink(n, -1, nu, nu), 1, 0, nu != nu0);
+      n->ntmp = 0;
+    }
+    v3_mul(X[mu], nlink(n, -1, -1, mu), lo, 0, 0, 1);
+    n->ntmp = 0;
+  }
+}
+
+/* f (+)= c x(X[mu]) for the 4 lane sites (owned index oi + k lane) */
+static inline __attribute__((always_inline)) void
+force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, int add)
+{
   const v4 vc = _mm256_set1_pd(cf), is3 = _mm256_set1_pd(ISQRT3_SOA),
            two = _mm256_set1_pd(2.0);
+  for (int mu = 0; mu < D; mu++) {
+    const v4 *m = X[mu];
+    v4 y[8], t[8];
+    /* su3_to_alg, then c x */
+    y[0] = _mm256_add_pd(m[3], m[7]);
+    y[1] = _mm256_sub_pd(m[2], m[6]);
+    y[2] = _mm256_sub_pd(m[1], m[9]);
+    y[3] = _mm256_add_pd(m[5], m[13]);
+    y[4] = _mm256_sub_pd(m[4], m[12]);
+    y[5] = _mm256_add_pd(m[11], m[15]);
+    y[6] = _mm256_sub_pd(m[10], m[14]);
+    y[7] = _mm256_mul_pd(is3, _mm256_sub_pd(_mm256_add_pd(m[1], m[9]),
+                                            _mm256_mul_pd(two, m[17])));
+    for (int k = 0; k < 8; k++) y[k] = _mm256_mul_pd(vc, y[k]);
+    tr4(t, y[0], y[1], y[2], y[3]);
+    tr4(t + 4, y[4], y[5], y[6], y[7]);
+    for (int k = 0; k < 4; k++) {
+      double *fl = f + ((size_t)(oi + k * lane) * D + mu) * 8;
+      v4 lo4 = t[k], hi4 = t[4 + k];
+      if (add) {
+        lo4 = _mm256_add_pd(_mm256_loadu_pd(fl), lo4);
+        hi4 = _mm256_add_pd(_mm256_loadu_pd(fl + 4), hi4);
+      }
+      _mm256_storeu_pd(fl, lo4);
+      _mm256_storeu_pd(fl + 4, hi4);
+    }
+  }
+}
+
+static inline void nbr_block(nbr_t *n, const action_ws_t *w, int x0, const int *x)
+{
+  n->x0 = x0;
+  n->x[2] = x[2];
+  n->x[3] = x[3];
+  n->ib = (((long)x[2] * w->E[3] + x[3]) * w->c + x0) * w->D * 18;
+}
+
+static inline void nbr_plane(nbr_t *n, const action_ws_t *w, int x1)
+{
+  n->x[1] = x1;
+  n->P = plane(w, x1);
+  n->offp[1] = plane(w, x1 + 1) - n->P;
+  n->offm[1] = plane(w, x1 + 2) - n->P; /* (x1 - 1) mod 3 */
+}
+
+/* The whole force for a constant D (inlined per D). */
+static inline __attribute__((always_inline)) void
+force_soa(action_ws_t *w, const gauge_t *u, double *f, int add, double cf, const int D)
+{
+  const geom_t *g = u->g;
+  const int c = w->c, nd = D * 18;
   const long l1 = g->l[1], l2 = D > 2 ? g->l[2] : 1, l3 = D > 3 ? g->l[3] : 1;
-  const long lane = (long)c * l1 * l2 * l3;  /* owned-index distance of lanes */
+  const long lane = (long)c * l1 * l2 * l3; /* owned-index distance of lanes */
   const int lo2 = D > 2 ? 1 : 0, lo3 = D > 3 ? 1 : 0;
   const long s3 = (long)c * nd, s2 = s3 * w->E[3];
+  v4 (*X)[D][18] = (v4 (*)[D][18])w->X;
   nbr_t n;
-  v4 X[EMF_DMAX][18];
+  n.w = w;
+  n.u = u;
   n.U = (const double *)u->u;
   n.c1 = c - 1;
   n.nd = nd;
-  n.w = w;
   n.offp[0] = nd;
   n.offm[0] = -nd;
   n.offp[2] = s2;
@@ -579,58 +717,81 @@ int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
   n.offm[3] = -s3;
   n.rotp = -(long)(c - 1) * nd;
   n.rotm = (long)(c - 1) * nd;
+  n.x[0] = 0;
+  n.ntmp = 0;
   soa_plane(w, u, 0);
   soa_plane(w, u, 1);
-  for (int x1 = 1; x1 <= l1; x1++) {
-    soa_plane(w, u, x1 + 1);
-    n.P = plane(w, x1);
-    n.offp[1] = plane(w, x1 + 1) - n.P;
-    n.offm[1] = plane(w, x1 - 1) - n.P;
-    int x[EMF_DMAX] = {0, x1, 0, 0};
-    n.x[1] = x1;
+  soa_plane(w, u, 2);
+  /* the halo plane x1 = 0: its L_{., 1} (parity 0) */
+  {
+    int x[EMF_DMAX] = {0, 0, 0, 0};
+    nbr_plane(&n, w, 0);
     for (x[2] = lo2; x[2] < lo2 + l2; x[2]++)
       for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
         for (int x0 = 0; x0 < c; x0++) {
-          n.x0 = x0;
-          n.ib = (((long)x[2] * w->E[3] + x[3]) * c + x0) * nd;
-          n.x[2] = x[2];
-          n.x[3] = x[3];
-          if (D == 4)
-            site_soa(&n, X, 4);
-          else if (D == 3)
-            site_soa(&n, X, 3);
-          else
-            site_soa(&n, X, 2);
-          const long oi = (((long)x0 * l1 + x1 - 1) * l2 + x[2] - lo2) * l3 + x[3] - lo3;
-          for (int mu = 0; mu < D; mu++) {
-            const v4 *m = X[mu];
-            v4 y[8], t[8];
-            /* su3_to_alg, then c x */
-            y[0] = _mm256_add_pd(m[3], m[7]);
-            y[1] = _mm256_sub_pd(m[2], m[6]);
-            y[2] = _mm256_sub_pd(m[1], m[9]);
-            y[3] = _mm256_add_pd(m[5], m[13]);
-            y[4] = _mm256_sub_pd(m[4], m[12]);
-            y[5] = _mm256_add_pd(m[11], m[15]);
-            y[6] = _mm256_sub_pd(m[10], m[14]);
-            y[7] = _mm256_mul_pd(is3, _mm256_sub_pd(_mm256_add_pd(m[1], m[9]),
-                                                    _mm256_mul_pd(two, m[17])));
-            for (int k = 0; k < 8; k++) y[k] = _mm256_mul_pd(vc, y[k]);
-            tr4(t, y[0], y[1], y[2], y[3]);
-            tr4(t + 4, y[4], y[5], y[6], y[7]);
-            for (int k = 0; k < 4; k++) {
-              double *fl = f + ((size_t)(oi + k * lane) * D + mu) * 8;
-              v4 lo4 = t[k], hi4 = t[4 + k];
-              if (add) {
-                lo4 = _mm256_add_pd(_mm256_loadu_pd(fl), lo4);
-                hi4 = _mm256_add_pd(_mm256_loadu_pd(fl + 4), hi4);
-              }
-              _mm256_storeu_pd(fl, lo4);
-              _mm256_storeu_pd(fl + 4, hi4);
-            }
-          }
+          nbr_block(&n, w, x0, x);
+          lprod(&n, 1, lstore(w, 1, 0, (x[2] - lo2) * l3 + x[3] - lo3, 0, x0), D);
         }
   }
+  for (int x1 = 1; x1 <= l1; x1++) {
+    if (x1 > 1) soa_plane(w, u, x1 + 1);
+    int x[EMF_DMAX] = {0, x1, 0, 0};
+    nbr_plane(&n, w, x1);
+    const int pp = x1 & 1;
+    if (D > 2) { /* the halo row x2 = 0: its L_{., 2} (parity 0) */
+      x[2] = 0;
+      for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
+        for (int x0 = 0; x0 < c; x0++) {
+          nbr_block(&n, w, x0, x);
+          lprod(&n, 2, lstore(w, 2, 0, 0, x[3] - lo3, x0), D);
+        }
+    }
+    for (x[2] = lo2; x[2] < lo2 + l2; x[2]++) {
+      const int pr = x[2] & 1;
+      if (D > 3) { /* the halo cell x3 = 0: its L_{., 3} (parity 0) */
+        x[3] = 0;
+        for (int x0 = 0; x0 < c; x0++) {
+          nbr_block(&n, w, x0, x);
+          lprod(&n, 3, lstore(w, 3, 0, 0, 0, x0), D);
+        }
+      }
+      for (x[3] = lo3; x[3] < lo3 + l3; x[3]++) {
+        const int pc = x[3] & 1;
+        const long cell = (x[2] - lo2) * l3 + x[3] - lo3, x3i = x[3] - lo3;
+        for (int x0 = 0; x0 < c; x0++) {
+          v4 *Ls[EMF_DMAX];
+          for (int nu = 0; nu < D; nu++)
+            Ls[nu] = lstore(w, nu, nu == 1 ? pp : (nu == 2 ? pr : pc), cell, x3i, x0);
+          nbr_block(&n, w, x0, x);
+          site_pass1(&n, Ls, X[x0], D);
+        }
+        const long oi0 = ((x1 - 1) * l2 + x[2] - lo2) * l3 + x[3] - lo3;
+        for (int x0 = 0; x0 < c; x0++) {
+          v4 *Lm[EMF_DMAX];
+          Lm[0] = x0 > 0 ? lstore(w, 0, 0, 0, 0, x0 - 1) : NULL;
+          for (int nu = 1; nu < D; nu++)
+            Lm[nu] = lstore(w, nu, nu == 1 ? !pp : (nu == 2 ? !pr : !pc), cell, x3i, x0);
+          nbr_block(&n, w, x0, x);
+          site_pass2(&n, Lm, X[x0], D);
+          force_out(X[x0], D, f, oi0 + (long)x0 * l1 * l2 * l3, lane, cf, add);
+        }
+      }
+    }
+  }
+}
+
+int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
+                        action_ws_t *w)
+{
+  const geom_t *g = u->g;
+  if (w == NULL || w->g != g || u->n != 3) return wilson_force_su3(a, u, f, add);
+  const double cf = a->beta / 6.0;
+  if (g->D == 4)
+    force_soa(w, u, f, add, cf, 4);
+  else if (g->D == 3)
+    force_soa(w, u, f, add, cf, 3);
+  else
+    force_soa(w, u, f, add, cf, 2);
   return EMF_SUCCESS;
 }
 
