@@ -101,10 +101,10 @@ int main(int argc, char **argv)
       action_ws_t *ws = action_ws_alloc(a);
       const size_t nf = action_force_len(a);
       double *f1 = malloc(nf * sizeof *f1), *f2 = malloc(nf * sizeof *f2);
-      const int want = g->l[0] % 4 == 0;
 #if defined(__AVX2__) && defined(__FMA__)
-      check_int(ws != NULL, want, "D=%d L0=%d grid %d %d %d %d: workspace iff l0 %% 4 == 0",
-                t->D, t->L[0], grid[0], grid[1], grid[2], grid[3]);
+      check_int(ws != NULL, g->l[0] % 4 == 0,
+                "D=%d L0=%d grid %d %d %d %d: workspace iff l0 %% 4 == 0", t->D, t->L[0],
+                grid[0], grid[1], grid[2], grid[3]);
 #else
       check_true(ws == NULL, "no workspace without AVX2/FMA");
 #endif
