@@ -440,9 +440,10 @@ void wilson_su3_ws_free(action_ws_t *w)
 }
 
 /* AoS (extended) index of the site of lane 0 of block (x0, x1..x3), box
- * coordinates: x0 in [-1, c] (lane k: y0 = depth + k c + x0; -1 and c only
- * for lane 0 and lane 3: the sites before and after the local box), x_mu in
- * [0, l_mu + 2) for mu >= 1 (y_mu = depth - 1 + x_mu).  With w->wrap (no
+ * coordinates: x0 in [0, c) (lane k: y0 = depth + k c + x0), or -1 or 4 c
+ * for the site before or after the local box in direction 0 (the missing
+ * lane of a rotated block); x_mu in [0, l_mu + 2) for mu >= 1 (y_mu =
+ * depth - 1 + x_mu).  With w->wrap (no
  * direction split over ranks) the halo coordinates are replaced by the
  * periodic images in the owned box, so no halo is read. */
 static inline long aos_site(const action_ws_t *w, int x0, const int *x)
