@@ -67,6 +67,7 @@ struct hmc {
   cplx_t *u1;              /* [n_ext*D*nn] end links (reversibility check) */
   double *p1;              /* [force_len] end momenta (reversibility check) */
   size_t nf;               /* force_len */
+  action_ws_t *ws;         /* vectorised-force workspace (NULL: none applies) */
   long n_force;            /* force evaluations so far */
   long traj;               /* next trajectory number */
   long n_accepted;         /* accepted trajectories so far */

@@ -44,6 +44,11 @@ typedef struct sun_type {
   /* u <- exp(c x) u in place (the HMC drift); EMF_EDOM, u untouched, if
    * c x is not finite */
   int (*exp_mul)(cplx_t *u, const double *x, double c);
+  /* exp_mul on four links at once: u[l] <- exp(c x[l]) u[l], l = 0..3,
+   * bit for bit what four exp_mul calls give (for N = 3 with AVX2 the four
+   * links share the registers); EMF_EDOM if any c x[l] is not finite
+   * (those links untouched) */
+  int (*exp_mul4)(cplx_t *const *u, const double *const *x, double c);
 } sun_type_t;
 
 /* sun_type.c */

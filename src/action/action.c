@@ -19,15 +19,29 @@
  *   As above, rounded to a double.
  *
  * int action_force_all(const action_t *terms, int n, gauge_t *u, double *f)
- *   Exchanges the link halos once and writes the summed gradient of the n
+ *   action_force_ws_all without a workspace: exchanges the link halos once and writes the summed gradient of the n
  *   terms into f (the first term overwrites, the others add, always in
  *   list order).  Returns EMF_EINVAL for n < 1 or a too shallow halo, else
  *   the first non-zero status of a term (agreed over the ranks).
  *
+ * action_ws_t *action_ws_alloc(const gauge_t *u)
+ * void action_ws_free(action_ws_t *ws)
+ *   Workspace of the vectorised kernels for fields shaped like u (now: the
+ *   SU(3) Wilson force, wilson_su3.c); NULL when none applies (N != 3,
+ *   l[0] not a multiple of 4, no AVX2/FMA) or out of memory.  NULL is
+ *   valid wherever a workspace is taken.  Local.
+ *
+ * int action_force_ws_all(const action_t *terms, int n, gauge_t *u,
+ *                         double *f, action_ws_t *ws)
+ *   action_force_all, each term through its force_ws entry when ws is not
+ *   NULL: the same bits.  The halo exchange is skipped when every term is
+ *   "wilson" and the workspace reads the periodic images itself (a grid
+ *   that splits no direction); the halos are then left as they were.
+ *
  * Context: the _all functions are collective over u->g->comm.
  ******************************************************************************/
 #include <string.h>
-#include "action.h"
+#include "action_int.h"
 
 const action_type_t *action_type_get(const char *name)
 {
@@ -67,12 +81,36 @@ int action_eval_all(const action_t *a, gauge_t *u, double *s)
 
 int action_force_all(const action_t *terms, int n, gauge_t *u, double *f)
 {
+  return action_force_ws_all(terms, n, u, f, NULL);
+}
+
+action_ws_t *action_ws_alloc(const gauge_t *u)
+{
+  return wilson_su3_ws_alloc(u);
+}
+
+void action_ws_free(action_ws_t *ws)
+{
+  wilson_su3_ws_free(ws);
+}
+
+int action_force_ws_all(const action_t *terms, int n, gauge_t *u, double *f,
+                        action_ws_t *ws)
+{
   if (n < 1) return EMF_EINVAL;
-  for (int k = 0; k < n; k++)
+  int self_halo = wilson_su3_ws_self_halo(ws, u);
+  for (int k = 0; k < n; k++) {
     if (u->g->depth < terms[k].type->halo_depth) return EMF_EINVAL;
-  gauge_exchange(u);
+    self_halo &= terms[k].type == action_wilson;
+  }
+  if (!self_halo) gauge_exchange(u);
   int st = EMF_SUCCESS;
-  for (int k = 0; k < n && st == EMF_SUCCESS; k++)
-    st = terms[k].type->force(&terms[k], u, f, k > 0);
+  for (int k = 0; k < n && st == EMF_SUCCESS; k++) {
+    const action_type_t *t = terms[k].type;
+    if (ws != NULL && t->force_ws != NULL)
+      st = t->force_ws(&terms[k], u, f, k > 0, ws);
+    else
+      st = t->force(&terms[k], u, f, k > 0);
+  }
   return agree(st, u->g->comm);
 }
