@@ -16,14 +16,154 @@
  * void flow_nnf_set(flow_nnf_t *c, const double *theta, double *dtheta)
  *   Sets the parameters used by forward and the gradient accumulator.
  *
+ * int flow_nnf_set_reduced(flow_nnf_t *c, const pot_loop_ws_t *lws)
+ *   lws != NULL: evaluation-only reduced mode.  forward (which must come
+ *   from pot_loop_forward on lws: f == lws->f, else EMF_EINVAL) computes per
+ *   loop the feature Jacobian Df from lws->pw (flow_nnf_jacobian), an
+ *   orthonormal basis V of its column span with r = min(N - 1, m) columns
+ *   and M = V^T G V (flow_nnf_basis), runs nn_forward_dir along V and
+ *   writes (F, V d, L): the field is unchanged (every column of Df lies in
+ *   span V, and X_a = g . Df_a) and L is exact (G = V M V^T).  With G = NULL
+ *   (no L wanted) M and h are zero.  backward returns EMF_EINVAL.  lws =
+ *   NULL: full jets (nn_forward / nn_backward).  Allocates the buffers of
+ *   the mode (once per r).  Returns EMF_SUCCESS, EMF_EINVAL (lws->K != m/2)
+ *   or EMF_ENOMEM (then back in full mode).
+ *
+ * void flow_nnf_jacobian(double *J, const sun_type_t *su, int K,
+ *                        const cplx_t *pw)
+ *   J (2K, ngen): J[j ngen + a] = D_{T_a} f_j with D_a tau_k = k tr(T_a W^k),
+ *   i.e. D_a Re tau_k = -(k/2) to_alg(W^k)_a and D_a Im tau_k =
+ *   -(k/2) to_alg(-i W^k)_a, from pw = W^1..W^K.
+ *
+ * int flow_nnf_basis(double *V, double *M, double *J, const double *G,
+ *                    int m, int n, int r)
+ *   V (m, r) orthonormal columns spanning the column space of J (m, n), by
+ *   modified Gram-Schmidt with column pivoting (largest residual first),
+ *   each new column orthogonalised a second time against the previous ones
+ *   (so that a column made of rounding noise, e.g. at equal eigenvalues,
+ *   still gives an orthonormal V).  A column whose residual norm^2 is <= DBL_MIN is
+ *   zero (W central: Df = 0).  M (r, r) = V^T G V, or zero for G = NULL.
+ *   J is overwritten.  Returns the number of non-zero columns of V.
+ *
  * Context: local; one adapter serves one thread.  Results of one loop do
  * not depend on the other loops of a batch only as far as the nn kernels
  * guarantee it; the flow therefore always calls F on the same fixed blocks
  * of samples (doc/flow.md, "Bit-identical splits").
  ******************************************************************************/
+#include <float.h>
+#include <math.h>
 #include <string.h>
 #include "flow.h"
 #include "util.h"
+
+void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw)
+{
+  const int nn = su->nn, ngen = su->ngen;
+  cplx_t mi[EMF_NMAX * EMF_NMAX];
+  for (int k = 1; k <= K; k++) {
+    const cplx_t *P = pw + (size_t)(k - 1) * nn;
+    double *jr = J + (size_t)(k - 1) * ngen, *ji = J + (size_t)(K + k - 1) * ngen;
+    for (int i = 0; i < nn; i++) mi[i] = CMPLX(cimag(P[i]), -creal(P[i]));  /* -i P */
+    su->to_alg(jr, P);
+    su->to_alg(ji, mi);
+    for (int a = 0; a < ngen; a++) {
+      jr[a] *= -0.5 * k;
+      ji[a] *= -0.5 * k;
+    }
+  }
+}
+
+int flow_nnf_basis(double *V, double *M, double *J, const double *G, int m,
+                   int n, int r)
+{
+  double q[POT_MMAX], nrm[EMF_NMAX * EMF_NMAX], dot[EMF_NMAX * EMF_NMAX];
+  int rank = 0;
+  for (int s = 0; s < r; s++) {
+    int p = -1;
+    double best = DBL_MIN, nq = 0.0;
+    /* pivot: the residual column of largest norm */
+    for (int a = 0; a < n; a++) nrm[a] = 0.0;
+    for (int j = 0; j < m; j++)
+      for (int a = 0; a < n; a++) nrm[a] += J[j * n + a] * J[j * n + a];
+    for (int a = 0; a < n; a++)
+      if (nrm[a] > best) {
+        best = nrm[a];
+        p = a;
+      }
+    if (p >= 0) {
+      /* the residual was orthogonalised once (below); once more, since it
+       * may be all rounding ("twice is enough") */
+      for (int j = 0; j < m; j++) q[j] = J[j * n + p];
+      for (int i = 0; i < s; i++) {
+        double d = 0.0;
+        for (int j = 0; j < m; j++) d += V[j * r + i] * q[j];
+        for (int j = 0; j < m; j++) q[j] -= d * V[j * r + i];
+      }
+      for (int j = 0; j < m; j++) nq += q[j] * q[j];
+    }
+    if (p < 0 || nq <= DBL_MIN) {
+      for (int j = 0; j < m; j++) V[j * r + s] = 0.0;
+      continue;
+    }
+    nq = 1.0 / sqrt(nq);
+    for (int j = 0; j < m; j++) V[j * r + s] = q[j] *= nq;
+    rank++;
+    if (s == r - 1) break;
+    for (int a = 0; a < n; a++) dot[a] = 0.0;
+    for (int j = 0; j < m; j++)
+      for (int a = 0; a < n; a++) dot[a] += q[j] * J[j * n + a];
+    for (int j = 0; j < m; j++)
+      for (int a = 0; a < n; a++) J[j * n + a] -= q[j] * dot[a];
+  }
+  for (int i = 0; i < r * r; i++) M[i] = 0.0;
+  if (G != NULL) {
+    double gv[POT_MMAX * POT_MMAX];   /* G V (m, r) */
+    for (int j = 0; j < m; j++)
+      for (int k = 0; k < r; k++) {
+        double t = 0.0;
+        for (int l = 0; l < m; l++) t += G[j * m + l] * V[l * r + k];
+        gv[j * r + k] = t;
+      }
+    for (int i = 0; i < r; i++)
+      for (int k = 0; k < r; k++) {
+        double t = 0.0;
+        for (int j = 0; j < m; j++) t += V[j * r + i] * gv[j * r + k];
+        M[i * r + k] = t;
+      }
+  }
+  return rank;
+}
+
+/* Reduced-mode forward: directions from the W^k that pot_loop_forward has
+ * just stored in c->lws, the network along them, g' = V d. */
+static int nnf_forward_reduced(flow_nnf_t *c, double *out, double t, int nb,
+                               const double *f, const double *G, const double *h)
+{
+  const pot_loop_ws_t *lw = c->lws;
+  const int m = c->m, r = c->r, K = m / 2, nn = lw->nn, ngen = lw->ngen;
+  int status;
+  if (f != lw->f || nb > lw->nb_max) return EMF_EINVAL;
+  if (h == NULL) h = c->zero + (size_t)c->nb_max * m * m;
+  for (int b = 0; b < nb; b++) {
+    flow_nnf_jacobian(c->J, lw->su, K, lw->pw + (size_t)b * K * nn);
+    flow_nnf_basis(c->V + (size_t)b * m * r, c->Mr + (size_t)b * r * r, c->J,
+                   G ? G + (size_t)b * m * m : NULL, m, ngen, r);
+  }
+  status = nn_forward_dir(c->outr, c->ws, c->net, c->theta, f, c->V, c->Mr, h, t, nb, r);
+  if (status != EMF_SUCCESS) return status;
+  for (int b = 0; b < nb; b++) {
+    const double *o = c->outr + (size_t)b * (r + 2), *Vb = c->V + (size_t)b * m * r;
+    double *ob = out + (size_t)b * (m + 2);
+    ob[0] = o[0];
+    for (int j = 0; j < m; j++) {
+      double s = 0.0;
+      for (int i = 0; i < r; i++) s += Vb[j * r + i] * o[1 + i];
+      ob[1 + j] = s;
+    }
+    ob[m + 1] = o[r + 1];
+  }
+  return EMF_SUCCESS;
+}
 
 static int nnf_forward(void *ctx, double *out, int shape, double t, int nb,
                        const double *f, const double *G, const double *h)
@@ -32,6 +172,7 @@ static int nnf_forward(void *ctx, double *out, int shape, double t, int nb,
   const size_t m = (size_t)c->m;
   (void)shape;
   if (nb > c->nb_max || c->theta == NULL) return EMF_EINVAL;
+  if (c->lws != NULL) return nnf_forward_reduced(c, out, t, nb, f, G, h);
   if (G == NULL) {
     G = c->zero;
     h = c->zero + (size_t)c->nb_max * m * m;
@@ -50,7 +191,7 @@ static int nnf_backward(void *ctx, double *df, double *dG, double *dh,
   (void)t;
   (void)f;
   (void)h;
-  if (nb > c->nb_max) return EMF_EINVAL;
+  if (nb > c->nb_max || c->lws != NULL) return EMF_EINVAL;
   if (G == NULL) G = c->zero;
   return nn_backward(dth, df, dG, dh, c->ws, c->net, c->theta, dout, G, nb);
 }
@@ -84,7 +225,47 @@ void flow_nnf_release(flow_nnf_t *c)
   nn_workspace_free(c->ws);
   afree(c->zero);
   afree(c->dscratch);
+  afree(c->V);
+  afree(c->Mr);
+  afree(c->outr);
+  afree(c->J);
   memset(c, 0, sizeof *c);
+}
+
+int flow_nnf_set_reduced(flow_nnf_t *c, const pot_loop_ws_t *lws)
+{
+  int r;
+  if (lws == NULL) {
+    c->lws = NULL;
+    return EMF_SUCCESS;
+  }
+  if (lws->K != c->m / 2) return EMF_EINVAL;
+  r = lws->n - 1 < c->m ? lws->n - 1 : c->m;
+  c->lws = NULL;
+  if (r != c->r_alloc) {
+    const size_t nb = (size_t)c->nb_max, m = (size_t)c->m;
+    afree(c->V);
+    afree(c->Mr);
+    afree(c->outr);
+    afree(c->J);
+    c->V = amalloc(nb * m * r * sizeof(double));
+    c->Mr = amalloc(nb * r * r * sizeof(double));
+    c->outr = amalloc(nb * (r + 2) * sizeof(double));
+    c->J = amalloc(m * (EMF_NMAX * EMF_NMAX - 1) * sizeof(double));
+    c->r_alloc = r;
+    if (!c->V || !c->Mr || !c->outr || !c->J) {
+      afree(c->V);
+      afree(c->Mr);
+      afree(c->outr);
+      afree(c->J);
+      c->V = c->Mr = c->outr = c->J = NULL;
+      c->r_alloc = 0;
+      return EMF_ENOMEM;
+    }
+  }
+  c->r = r;
+  c->lws = lws;
+  return EMF_SUCCESS;
 }
 
 void flow_nnf_set(flow_nnf_t *c, const double *theta, double *dtheta)
