@@ -9,11 +9,15 @@
  * matrices it prints the thread CPU time per matrix of
  *   field + div:  flow_single_field (X = grad F, r = -div X, want_L = 1)
  *   field only:   pot_loop_forward(want_L = 0) + pot_loop_gradient
- * the best of 5 repetitions of at least min_seconds / 5 each, one thread.
+ * the best of 5 repetitions of at least min_seconds / 5 each, one thread,
+ * for both network paths: the reduced jets along a basis of span(Df)
+ * (flow_single_set_reduced(fs, 1), the default for sampling) and the full
+ * jets (m + 2 channels, the training path), and their ratio.
  *
  * It also writes the reference file (default build/bench-logs/flow_ref.txt)
  * that the PyTorch side reads: the configuration, theta, the measured
- * times, and NV = 8 matrices with their X (8 per matrix) and div X, so
+ * times (reduced, then "full" and the full-jet times), and NV = 8 matrices
+ * with their X (8 per matrix) and div X from the reduced path, so
  * that both implementations are checked against each other on the same
  * parameters.  Never asserts on time; exits 1 only on a failed evaluation.
  *

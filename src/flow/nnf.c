@@ -73,8 +73,11 @@ void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw)
   }
 }
 
-int flow_nnf_basis(double *V, double *M, double *J, const double *G, int m,
-                   int n, int r)
+/* The body of flow_nnf_basis, inlined below with constant sizes for the
+ * common (m, n, r) so that the loops unroll and vectorise. */
+static inline __attribute__((always_inline)) int
+basis_core(double *V, double *M, double *J, const double *G, const int m, const int n,
+           const int r)
 {
   double q[POT_MMAX], nrm[EMF_NMAX * EMF_NMAX], dot[EMF_NMAX * EMF_NMAX];
   int rank = 0;
@@ -132,6 +135,22 @@ int flow_nnf_basis(double *V, double *M, double *J, const double *G, int m,
       }
   }
   return rank;
+}
+
+int flow_nnf_basis(double *V, double *M, double *J, const double *G, int m,
+                   int n, int r)
+{
+#define BASIS_CASE(M_, N_, R_) \
+  if (m == M_ && n == N_ && r == R_) return basis_core(V, M, J, G, M_, N_, R_)
+  BASIS_CASE(6, 8, 2);   /* SU(3), K = 3 */
+  BASIS_CASE(4, 8, 2);
+  BASIS_CASE(2, 8, 2);
+  BASIS_CASE(8, 8, 2);
+  BASIS_CASE(6, 3, 1);   /* SU(2) */
+  BASIS_CASE(4, 3, 1);
+  BASIS_CASE(2, 3, 1);
+#undef BASIS_CASE
+  return basis_core(V, M, J, G, m, n, r);
 }
 
 /* Reduced-mode forward: directions from the W^k that pot_loop_forward has
