@@ -45,7 +45,7 @@ typedef struct flow_nnf {
                                 (NULL: full jets, the default) */
   int r, r_alloc;         /* directions min(N - 1, m); buffers sized for r_alloc */
   double *V, *Mr, *outr;  /* (nb_max, m, r), (nb_max, r, r), (nb_max, r + 2) */
-  double *J;              /* (m, N^2 - 1) scratch */
+  double *J;              /* (1 + 4, m, N^2 - 1) Jacobian scratch */
 } flow_nnf_t;
 
 /* Points F at c, an adapter for batches of up to nb_max loops with
@@ -77,11 +77,11 @@ void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw)
  * orthogonalised a second time against the previous ones (a residual of
  * pure rounding, at equal eigenvalues, still gives an orthonormal column);
  * a column whose residual norm^2 is <= DBL_MIN is set to zero (span
- * exhausted, e.g. W central: Df = 0).  M (r, r) = V^T G V, or zeros if G is
- * NULL.  J is overwritten (residuals).  Returns the number of non-zero
- * columns. */
-int flow_nnf_basis(double *V, double *M, double *J, const double *G, int m,
-                   int n, int r);
+ * exhausted, e.g. W central: Df = 0).  M (r, r) = (V^T J)(V^T J)^T (= V^T G V
+ * for G = J J^T) if want_M, else zeros.  J is overwritten.  Returns the
+ * number of non-zero columns. */
+int flow_nnf_basis(double *V, double *M, double *J, int want_M, int m, int n,
+                   int r);
 
 /* ---- a block of single SU(N) matrices (single.c) ------------------------- */
 

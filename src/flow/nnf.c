@@ -21,7 +21,8 @@
  *   from pot_loop_forward on lws: f == lws->f, else EMF_EINVAL) computes per
  *   loop the feature Jacobian Df from lws->pw (flow_nnf_jacobian), an
  *   orthonormal basis V of its column span with r = min(N - 1, m) columns
- *   and M = V^T G V (flow_nnf_basis), runs nn_forward_dir along V and
+ *   and M = V^T Df Df^T V = V^T G V (flow_nnf_basis), runs nn_forward_dir
+ *   along V and
  *   writes (F, V d, L): the field is unchanged (every column of Df lies in
  *   span V, and X_a = g . Df_a) and L is exact (G = V M V^T).  With G = NULL
  *   (no L wanted) M and h are zero.  backward returns EMF_EINVAL.  lws =
@@ -35,15 +36,19 @@
  *   i.e. D_a Re tau_k = -(k/2) to_alg(W^k)_a and D_a Im tau_k =
  *   -(k/2) to_alg(-i W^k)_a, from pw = W^1..W^K.
  *
- * int flow_nnf_basis(double *V, double *M, double *J, const double *G,
- *                    int m, int n, int r)
+ * int flow_nnf_basis(double *V, double *M, double *J, int want_M, int m,
+ *                    int n, int r)
  *   V (m, r) orthonormal columns spanning the column space of J (m, n), by
  *   modified Gram-Schmidt with column pivoting (largest residual first),
  *   each new column orthogonalised a second time against the previous ones
  *   (so that a column made of rounding noise, e.g. at equal eigenvalues,
- *   still gives an orthonormal V).  A column whose residual norm^2 is <= DBL_MIN is
- *   zero (W central: Df = 0).  M (r, r) = V^T G V, or zero for G = NULL.
- *   J is overwritten.  Returns the number of non-zero columns of V.
+ *   still gives an orthonormal V).  A column whose residual norm^2 is
+ *   <= DBL_MIN is zero (W central: Df = 0).  M (r, r) = R R^T with
+ *   R = V^T J (= V^T G V for G = J J^T, the metric of the features) when
+ *   want_M, else zero.  J is overwritten.  Returns the number of non-zero
+ *   columns of V.  The adapter runs the same kernel on blocks of 4 samples
+ *   at once, one per vector lane (the results of a sample do not depend on
+ *   its block).
  *
  * Context: local; one adapter serves one thread.  Results of one loop do
  * not depend on the other loops of a batch only as far as the nn kernels
@@ -73,84 +78,145 @@ void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw)
   }
 }
 
-/* The body of flow_nnf_basis, inlined below with constant sizes for the
- * common (m, n, r) so that the loops unroll and vectorise. */
-static inline __attribute__((always_inline)) int
-basis_core(double *V, double *M, double *J, const double *G, const int m, const int n,
-           const int r)
+/* Samples per block of the basis kernel: the samples of a block sit in the
+ * lanes of one vector (structure of arrays), so that the short loops of
+ * Gram-Schmidt, the pivot choice (a select per lane) and the square roots
+ * run on all of them at once instead of as one long dependency chain each. */
+#define BL 4
+#define NGEN_MAX (EMF_NMAX * EMF_NMAX - 1)
+
+typedef double vb_t __attribute__((vector_size(BL * sizeof(double))));
+typedef long long vm_t __attribute__((vector_size(BL * sizeof(long long))));
+
+static inline vb_t ldb(const double *p)
 {
-  double q[POT_MMAX], nrm[EMF_NMAX * EMF_NMAX], dot[EMF_NMAX * EMF_NMAX];
-  int rank = 0;
-  for (int s = 0; s < r; s++) {
-    int p = -1;
-    double best = DBL_MIN, nq = 0.0;
-    /* pivot: the residual column of largest norm */
-    for (int a = 0; a < n; a++) nrm[a] = 0.0;
-    for (int j = 0; j < m; j++)
-      for (int a = 0; a < n; a++) nrm[a] += J[j * n + a] * J[j * n + a];
-    for (int a = 0; a < n; a++)
-      if (nrm[a] > best) {
-        best = nrm[a];
-        p = a;
-      }
-    if (p >= 0) {
-      /* the residual was orthogonalised once (below); once more, since it
-       * may be all rounding ("twice is enough") */
-      for (int j = 0; j < m; j++) q[j] = J[j * n + p];
-      for (int i = 0; i < s; i++) {
-        double d = 0.0;
-        for (int j = 0; j < m; j++) d += V[j * r + i] * q[j];
-        for (int j = 0; j < m; j++) q[j] -= d * V[j * r + i];
-      }
-      for (int j = 0; j < m; j++) nq += q[j] * q[j];
-    }
-    if (p < 0 || nq <= DBL_MIN) {
-      for (int j = 0; j < m; j++) V[j * r + s] = 0.0;
-      continue;
-    }
-    nq = 1.0 / sqrt(nq);
-    for (int j = 0; j < m; j++) V[j * r + s] = q[j] *= nq;
-    rank++;
-    if (s == r - 1) break;
-    for (int a = 0; a < n; a++) dot[a] = 0.0;
-    for (int j = 0; j < m; j++)
-      for (int a = 0; a < n; a++) dot[a] += q[j] * J[j * n + a];
-    for (int j = 0; j < m; j++)
-      for (int a = 0; a < n; a++) J[j * n + a] -= q[j] * dot[a];
-  }
-  for (int i = 0; i < r * r; i++) M[i] = 0.0;
-  if (G != NULL) {
-    double gv[POT_MMAX * POT_MMAX];   /* G V (m, r) */
-    for (int j = 0; j < m; j++)
-      for (int k = 0; k < r; k++) {
-        double t = 0.0;
-        for (int l = 0; l < m; l++) t += G[j * m + l] * V[l * r + k];
-        gv[j * r + k] = t;
-      }
-    for (int i = 0; i < r; i++)
-      for (int k = 0; k < r; k++) {
-        double t = 0.0;
-        for (int j = 0; j < m; j++) t += V[j * r + i] * gv[j * r + k];
-        M[i * r + k] = t;
-      }
-  }
-  return rank;
+  vb_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
 }
 
-int flow_nnf_basis(double *V, double *M, double *J, const double *G, int m,
-                   int n, int r)
+static inline void stb(double *p, vb_t v) { memcpy(p, &v, sizeof v); }
+
+static inline vb_t splat(double a) { return (vb_t){a, a, a, a}; }
+
+/* mask ? a : b per lane (mask lanes all ones or zeros) */
+static inline vb_t sel(vm_t mask, vb_t a, vb_t b)
+{
+  return (vb_t)((mask & (vm_t)a) | (~mask & (vm_t)b));
+}
+
+/* The basis of flow_nnf_basis for the nl <= BL samples of a block.
+ * Jt (m, n, BL): the Jacobians, lane l = sample l (lanes >= nl zero);
+ * overwritten.  V (nl, m, r), M (nl, r, r) (zero unless want_M), rank (nl)
+ * or NULL.  Inlined with constant sizes for the common (m, n, r). */
+static inline __attribute__((always_inline)) void
+basis_block(double *V, double *M, int *rank, double *Jt, int want_M, int nl,
+            const int m, const int n, const int r)
+{
+  vb_t q[POT_MMAX], vs[POT_MMAX][EMF_NMAX], R[EMF_NMAX][NGEN_MAX], nrm, d;
+  vm_t rk = {0};
+  double sc[BL];
+  for (int s = 0; s < r; s++) {
+    vb_t best = splat(DBL_MIN);
+    vm_t found = {0};
+    for (int j = 0; j < m; j++) q[j] = splat(0.0);
+    /* pivot per lane: the residual column of largest norm */
+    for (int a = 0; a < n; a++) {
+      vb_t col[POT_MMAX];
+      vm_t gt;
+      nrm = splat(0.0);
+      for (int j = 0; j < m; j++) {
+        col[j] = ldb(Jt + (size_t)(j * n + a) * BL);
+        nrm += col[j] * col[j];
+      }
+      gt = nrm > best;
+      best = sel(gt, nrm, best);
+      found |= gt;
+      for (int j = 0; j < m; j++) q[j] = sel(gt, col[j], q[j]);
+    }
+    /* the residual was orthogonalised once (below); once more, since it
+     * may be all rounding ("twice is enough") */
+    for (int i = 0; i < s; i++) {
+      d = splat(0.0);
+      for (int j = 0; j < m; j++) d += vs[j][i] * q[j];
+      for (int j = 0; j < m; j++) q[j] -= d * vs[j][i];
+    }
+    nrm = splat(0.0);
+    for (int j = 0; j < m; j++) nrm += q[j] * q[j];
+    {
+      vm_t ok = found & (nrm > splat(DBL_MIN));
+      stb(sc, nrm);
+      for (int l = 0; l < BL; l++) sc[l] = ok[l] ? 1.0 / sqrt(sc[l]) : 0.0;
+      rk -= ok;
+    }
+    d = ldb(sc);
+    for (int j = 0; j < m; j++) vs[j][s] = q[j] * d;
+    /* R_sa = V_s . J_a (against the residual columns: the same to rounding,
+     * V_s being orthogonal to the earlier directions), then the new
+     * direction is projected out of every column */
+    if (s == r - 1 && !want_M) break;
+    for (int a = 0; a < n; a++) {
+      d = splat(0.0);
+      for (int j = 0; j < m; j++) d += vs[j][s] * ldb(Jt + (size_t)(j * n + a) * BL);
+      R[s][a] = d;
+      if (s == r - 1) continue;
+      for (int j = 0; j < m; j++) {
+        double *p = Jt + (size_t)(j * n + a) * BL;
+        stb(p, ldb(p) - vs[j][s] * d);
+      }
+    }
+  }
+  for (int l = 0; l < nl; l++) {
+    double *Vl = V + (size_t)l * m * r, *Ml = M + (size_t)l * r * r;
+    for (int j = 0; j < m; j++)
+      for (int i = 0; i < r; i++) Vl[j * r + i] = vs[j][i][l];
+    if (rank) rank[l] = (int)rk[l];
+    if (!want_M)
+      for (int i = 0; i < r * r; i++) Ml[i] = 0.0;
+  }
+  if (want_M) {   /* M = R R^T = V^T J J^T V */
+    for (int i = 0; i < r; i++)
+      for (int k = 0; k < r; k++) {
+        vb_t t = splat(0.0);
+        for (int a = 0; a < n; a++) t += R[i][a] * R[k][a];
+        for (int l = 0; l < nl; l++) M[(size_t)l * r * r + i * r + k] = t[l];
+      }
+  }
+}
+
+static void basis_dispatch(double *V, double *M, int *rank, double *Jt, int want_M,
+                           int nl, int m, int n, int r)
 {
 #define BASIS_CASE(M_, N_, R_) \
-  if (m == M_ && n == N_ && r == R_) return basis_core(V, M, J, G, M_, N_, R_)
-  BASIS_CASE(6, 8, 2);   /* SU(3), K = 3 */
-  BASIS_CASE(4, 8, 2);
-  BASIS_CASE(2, 8, 2);
-  BASIS_CASE(8, 8, 2);
-  BASIS_CASE(6, 3, 1);   /* SU(2) */
-  BASIS_CASE(4, 3, 1);
-  BASIS_CASE(2, 3, 1);
+  if (m == M_ && n == N_ && r == R_) { \
+    basis_block(V, M, rank, Jt, want_M, nl, M_, N_, R_); \
+    return; \
+  }
+  BASIS_CASE(6, 8, 2)   /* SU(3), K = 3 */
+  BASIS_CASE(4, 8, 2)
+  BASIS_CASE(2, 8, 2)
+  BASIS_CASE(6, 3, 1)   /* SU(2) */
+  BASIS_CASE(4, 3, 1)
+  BASIS_CASE(2, 3, 1)
 #undef BASIS_CASE
-  return basis_core(V, M, J, G, m, n, r);
+  basis_block(V, M, rank, Jt, want_M, nl, m, n, r);
+}
+
+/* Jt (m, n, BL) lane l <- J (m, n) */
+static void to_lane(double *Jt, const double *J, int l, int mn)
+{
+  for (int i = 0; i < mn; i++) Jt[i * BL + l] = J[i];
+}
+
+int flow_nnf_basis(double *V, double *M, double *J, int want_M, int m, int n,
+                   int r)
+{
+  double Jt[POT_MMAX * NGEN_MAX * BL] = {0.0};
+  int rank;
+  to_lane(Jt, J, 0, m * n);
+  basis_dispatch(V, M, &rank, Jt, want_M, 1, m, n, r);
+  for (int i = 0; i < m * n; i++) J[i] = Jt[i * BL];
+  return rank;
 }
 
 /* Reduced-mode forward: directions from the W^k that pot_loop_forward has
@@ -163,10 +229,18 @@ static int nnf_forward_reduced(flow_nnf_t *c, double *out, double t, int nb,
   int status;
   if (f != lw->f || nb > lw->nb_max) return EMF_EINVAL;
   if (h == NULL) h = c->zero + (size_t)c->nb_max * m * m;
-  for (int b = 0; b < nb; b++) {
-    flow_nnf_jacobian(c->J, lw->su, K, lw->pw + (size_t)b * K * nn);
-    flow_nnf_basis(c->V + (size_t)b * m * r, c->Mr + (size_t)b * r * r, c->J,
-                   G ? G + (size_t)b * m * m : NULL, m, ngen, r);
+  for (int b0 = 0; b0 < nb; b0 += BL) {   /* blocks of BL samples, one per lane */
+    const int nl = nb - b0 < BL ? nb - b0 : BL;
+    double *Jt = c->J + (size_t)m * ngen;
+    for (int l = 0; l < BL; l++) {
+      if (l < nl)
+        flow_nnf_jacobian(c->J, lw->su, K, lw->pw + (size_t)(b0 + l) * K * nn);
+      else
+        memset(c->J, 0, (size_t)m * ngen * sizeof(double));
+      to_lane(Jt, c->J, l, m * ngen);
+    }
+    basis_dispatch(c->V + (size_t)b0 * m * r, c->Mr + (size_t)b0 * r * r, NULL, Jt,
+                   G != NULL, nl, m, ngen, r);
   }
   status = nn_forward_dir(c->outr, c->ws, c->net, c->theta, f, c->V, c->Mr, h, t, nb, r);
   if (status != EMF_SUCCESS) return status;
@@ -270,7 +344,7 @@ int flow_nnf_set_reduced(flow_nnf_t *c, const pot_loop_ws_t *lws)
     c->V = amalloc(nb * m * r * sizeof(double));
     c->Mr = amalloc(nb * r * r * sizeof(double));
     c->outr = amalloc(nb * (r + 2) * sizeof(double));
-    c->J = amalloc(m * (EMF_NMAX * EMF_NMAX - 1) * sizeof(double));
+    c->J = amalloc(m * NGEN_MAX * (1 + BL) * sizeof(double));   /* J, then Jt */
     c->r_alloc = r;
     if (!c->V || !c->Mr || !c->outr || !c->J) {
       afree(c->V);

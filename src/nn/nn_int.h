@@ -118,8 +118,20 @@ static inline vd_t vtanh(vd_t z)
   vd_t k = kd - magic;
   vd_t r = vfma(k, vbroadcast(-0x1.62e4200000000p-1), x);
   r = vfma(k, vbroadcast(-0x1.fdf473de6af28p-22), r);
-  vd_t p = vbroadcast(c[12]);
-  for (int i = 11; i >= 0; i--) p = vfma(p, r, vbroadcast(c[i]));
+  /* Estrin's scheme: a short dependency chain (the activation layers are
+   * latency-bound otherwise) */
+  vd_t r2 = r * r, r4 = r2 * r2, r8 = r4 * r4, p;
+  {
+    vd_t p01 = vfma(vbroadcast(c[1]), r, vbroadcast(c[0]));
+    vd_t p23 = vfma(vbroadcast(c[3]), r, vbroadcast(c[2]));
+    vd_t p45 = vfma(vbroadcast(c[5]), r, vbroadcast(c[4]));
+    vd_t p67 = vfma(vbroadcast(c[7]), r, vbroadcast(c[6]));
+    vd_t p89 = vfma(vbroadcast(c[9]), r, vbroadcast(c[8]));
+    vd_t pab = vfma(vbroadcast(c[11]), r, vbroadcast(c[10]));
+    vd_t q0 = vfma(p23, r2, p01), q1 = vfma(p67, r2, p45), q2 = vfma(pab, r2, p89);
+    vd_t s0 = vfma(q1, r4, q0), s1 = vfma(vbroadcast(c[12]), r4, q2);
+    p = vfma(s1, r8, s0);
+  }
   vi_t ki = (vi_t)kd - (vi_t)magic;
   vd_t scale = (vd_t)((ki + 1023) << 52);
   vd_t em = vfma(scale, p * r, scale - 1.0);

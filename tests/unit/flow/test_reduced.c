@@ -14,8 +14,9 @@
  *    is O(1e-8 |g|) and both paths carry absolute rounding O(eps |g|), hence
  *    the max|g| term; the relative error of X is printed.)
  * 2. The basis: V^T V = 1 on its non-zero columns (1e-14), rank
- *    min(N-1, 2K) on Haar matrices, 0 at the identity, and
- *    G = V M V^T (1e-13 max(max|G|, 1)), in every case above.
+ *    min(N-1, 2K) on Haar matrices, 0 at the identity, and V M V^T (M from
+ *    Df) equal to the engine's closed-form metric G (1e-13 max(max|G|, 1)),
+ *    in every case above.
  * 3. flow_nnf_jacobian against central finite differences of f(exp(s T_a) W)
  *    (step 1e-5, relative error < 1e-6, floor 1e-3 max|J|).
  * 4. The check can fail: with the second basis column turned by 1e-3 out of
@@ -160,7 +161,7 @@ static void test_paths(int N, int K, const netc_t *nc, uint64_t seed)
     const double *G = lf->G + b * m * m;
     int rank;
     flow_nnf_jacobian(J, lf->su, K, lf->pw + b * K * nn);
-    rank = flow_nnf_basis(V, M, J, G, m, ngen, r);
+    rank = flow_nnf_basis(V, M, J, 1, m, ngen, r);
     for (int i = 0; i < r; i++)
       for (int k = 0; k < r; k++) {
         double d = 0.0, n1 = 0.0, n2 = 0.0;
@@ -256,7 +257,7 @@ static void test_wrong_direction(int N, int K)
   pot_loop_gradient(lf, 1, xf);
   flow_nnf_jacobian(J0, lf->su, K, lf->pw);
   memcpy(J, J0, sizeof J);
-  flow_nnf_basis(V, M, J, lf->G, m, ngen, r);
+  flow_nnf_basis(V, M, J, 1, m, ngen, r);
   /* u: a unit vector orthogonal to span V (Gram-Schmidt of e_0 + e_1/2 + ...) */
   for (int j = 0; j < m; j++) u[j] = 1.0 / (1.0 + j);
   for (int pass = 0; pass < 2; pass++)
