@@ -22,9 +22,9 @@
  *   loop the feature Jacobian Df from lws->pw (flow_nnf_jacobian), an
  *   orthonormal basis V of its column span with r = min(N - 1, m) columns
  *   and M = V^T Df Df^T V = V^T G V (flow_nnf_basis), runs nn_forward_dir
- *   along V and
- *   writes (F, V d, L): the field is unchanged (every column of Df lies in
- *   span V, and X_a = g . Df_a) and L is exact (G = V M V^T).  With G = NULL
+ *   along V and writes (F, V d, L): the field is unchanged (every column
+ *   of Df lies in span V, and X_a = g . Df_a) and L is exact
+ *   (G = V M V^T; doc/flow.md, "Reduced jets").  With G = NULL
  *   (no L wanted) M and h are zero.  backward returns EMF_EINVAL.  lws =
  *   NULL: full jets (nn_forward / nn_backward).  Allocates the buffers of
  *   the mode (once per r).  Returns EMF_SUCCESS, EMF_EINVAL (lws->K != m/2)
@@ -53,7 +53,9 @@
  * Context: local; one adapter serves one thread.  Results of one loop do
  * not depend on the other loops of a batch only as far as the nn kernels
  * guarantee it; the flow therefore always calls F on the same fixed blocks
- * of samples (doc/flow.md, "Bit-identical splits").
+ * of samples (doc/flow.md, "Bit-identical splits").  (In reduced mode with
+ * the fused kernel of nn_forward_dir each loop's bits are independent of
+ * the batch.)
  ******************************************************************************/
 #include <float.h>
 #include <math.h>
