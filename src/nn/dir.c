@@ -28,8 +28,11 @@
  *   nn_forward's L for G.  Keeps no caches (a following nn_backward is
  *   refused); any n_batch >= 1.  tanh and silu networks whose width is a
  *   multiple of 2 NN_VL with r <= 3 run through a fused per-sample kernel
- *   (dense, activation and output layer in registers; each sample's bits
- *   do not depend on the rest of the batch); everything else through
+ *   (each dense layer in register tiles of r + 2 channels x 2 NN_VL units,
+ *   the activation jet unit by unit, the output layer contracted inside
+ *   the last activation; the scratch of one sample stays in L1, and each
+ *   sample's bits do not depend on the rest of the batch); everything
+ *   else through
  *   nn_forward_dir_ref.  Returns EMF_SUCCESS, or EMF_EINVAL for n_batch < 1
  *   or r outside 1..n_x (nothing computed).
  *
