@@ -45,7 +45,7 @@ typedef struct flow_nnf {
                                 (NULL: full jets, the default) */
   int r, r_alloc;         /* directions min(N - 1, m); buffers sized for r_alloc */
   double *V, *Mr, *outr;  /* (nb_max, m, r), (nb_max, r, r), (nb_max, r + 2) */
-  double *J;              /* (1 + 4, m, N^2 - 1) Jacobian scratch */
+  double *J;              /* (m, N^2 - 1, 4) Jacobians of a block of 4 */
 } flow_nnf_t;
 
 /* Points F at c, an adapter for batches of up to nb_max loops with
@@ -69,8 +69,11 @@ void flow_nnf_set(flow_nnf_t *c, const double *theta, double *dtheta);
  * > nb_max) or EMF_ENOMEM (the adapter then stays in full mode). */
 int flow_nnf_set_reduced(flow_nnf_t *c, const pot_loop_ws_t *lws);
 /* J (m, ngen), J[j*ngen + a] = D_{T_a} f_j, the Jacobian of the features
- * f = (Re tr W^k, Im tr W^k)_{k=1..K} from pw = W^1..W^K (K nn):
- * D_a Re tau_k = -(k/2) to_alg(W^k)_a, D_a Im tau_k = -(k/2) to_alg(-i W^k)_a. */
+ * f = (Re tr W^k, Im tr W^k)_{k=1..K} from pw = W^1..W^K (K nn), with
+ * D_T tr W^k = k tr(T W^k), in the orthonormal basis of su(N) (<T, T> =
+ * -2 tr T^2 = 1): i (E_ij + E_ji)/2 and (E_ij - E_ji)/2 for each pair i < j,
+ * then (i/2) sqrt(2/(l(l+1))) diag(1, .., 1, -l, 0, ..), l = 1..N-1 (the
+ * span of J's columns and J J^T = G do not depend on the basis). */
 void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw);
 /* Orthonormal basis V (m, r; row-major, V[j*r + i]) of the column span of
  * J (m, n) by column-pivoted modified Gram-Schmidt, each new column

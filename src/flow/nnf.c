@@ -32,9 +32,10 @@
  *
  * void flow_nnf_jacobian(double *J, const sun_type_t *su, int K,
  *                        const cplx_t *pw)
- *   J (2K, ngen): J[j ngen + a] = D_{T_a} f_j with D_a tau_k = k tr(T_a W^k),
- *   i.e. D_a Re tau_k = -(k/2) to_alg(W^k)_a and D_a Im tau_k =
- *   -(k/2) to_alg(-i W^k)_a, from pw = W^1..W^K.
+ *   J (2K, ngen): J[j ngen + a] = D_{T_a} f_j, D_T tau_k = k tr(T W^k), from
+ *   pw = W^1..W^K, in an orthonormal basis T_a of su(N) chosen for cheap
+ *   traces (below; not the Gell-Mann order of sun.h): the column span of J
+ *   and J J^T = G do not depend on the orthonormal basis.
  *
  * int flow_nnf_basis(double *V, double *M, double *J, int want_M, int m,
  *                    int n, int r)
@@ -63,21 +64,46 @@
 #include "flow.h"
 #include "util.h"
 
-void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw)
+/* The Jacobian of flow_nnf_jacobian, entry (j, a) at J[(j ngen + a) st]
+ * (st = 1: row-major; st = 4: one lane of a block).  Generators, each with
+ * <T, T> = -2 tr T^2 = 1: for every pair i < j, T = i (E_ij + E_ji)/2 and
+ * T' = (E_ij - E_ji)/2, then H_l = (i/2) c_l diag(1, .., 1, -l, 0, ..) with
+ * l ones, c_l = sqrt(2 / (l (l + 1))), l = 1..N-1.  tr(T P) = (i/2)(P_ij +
+ * P_ji), tr(T' P) = (P_ji - P_ij)/2, tr(H_l P) = (i/2) c_l (sum_{i<l} P_ii
+ * - l P_ll); D_T tau_k = k tr(T W^k) (doc/potential.md). */
+static inline void jacobian_st(double *J, int st, int n, int K, const cplx_t *pw)
 {
-  const int nn = su->nn, ngen = su->ngen;
-  cplx_t mi[EMF_NMAX * EMF_NMAX];
+  const int nn = n * n, ngen = nn - 1;
   for (int k = 1; k <= K; k++) {
     const cplx_t *P = pw + (size_t)(k - 1) * nn;
-    double *jr = J + (size_t)(k - 1) * ngen, *ji = J + (size_t)(K + k - 1) * ngen;
-    for (int i = 0; i < nn; i++) mi[i] = CMPLX(cimag(P[i]), -creal(P[i]));  /* -i P */
-    su->to_alg(jr, P);
-    su->to_alg(ji, mi);
-    for (int a = 0; a < ngen; a++) {
-      jr[a] *= -0.5 * k;
-      ji[a] *= -0.5 * k;
+    double *jr = J + (size_t)(k - 1) * ngen * st, *ji = J + (size_t)(K + k - 1) * ngen * st;
+    const double hk = 0.5 * k;
+    int a = 0;
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++, a += 2) {
+        const cplx_t sm = P[i * n + j] + P[j * n + i], df = P[j * n + i] - P[i * n + j];
+        jr[a * st] = -hk * cimag(sm);
+        ji[a * st] = hk * creal(sm);
+        jr[(a + 1) * st] = hk * creal(df);
+        ji[(a + 1) * st] = hk * cimag(df);
+      }
+    {
+      cplx_t part = 0;   /* sum_{i<l} P_ii */
+      for (int l = 1; l < n; l++, a++) {
+        const double cl = sqrt(2.0 / (l * (l + 1.0)));
+        cplx_t u;
+        part += P[(l - 1) * n + (l - 1)];
+        u = part - l * P[l * n + l];
+        jr[a * st] = -hk * cl * cimag(u);
+        ji[a * st] = hk * cl * creal(u);
+      }
     }
   }
+}
+
+void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw)
+{
+  jacobian_st(J, 1, su->n, K, pw);
 }
 
 /* Samples per block of the basis kernel: the samples of a block sit in the
@@ -233,14 +259,10 @@ static int nnf_forward_reduced(flow_nnf_t *c, double *out, double t, int nb,
   if (h == NULL) h = c->zero + (size_t)c->nb_max * m * m;
   for (int b0 = 0; b0 < nb; b0 += BL) {   /* blocks of BL samples, one per lane */
     const int nl = nb - b0 < BL ? nb - b0 : BL;
-    double *Jt = c->J + (size_t)m * ngen;
-    for (int l = 0; l < BL; l++) {
-      if (l < nl)
-        flow_nnf_jacobian(c->J, lw->su, K, lw->pw + (size_t)(b0 + l) * K * nn);
-      else
-        memset(c->J, 0, (size_t)m * ngen * sizeof(double));
-      to_lane(Jt, c->J, l, m * ngen);
-    }
+    double *Jt = c->J;
+    if (nl < BL) memset(Jt, 0, (size_t)m * ngen * BL * sizeof(double));
+    for (int l = 0; l < nl; l++)
+      jacobian_st(Jt + l, BL, lw->n, K, lw->pw + (size_t)(b0 + l) * K * nn);
     basis_dispatch(c->V + (size_t)b0 * m * r, c->Mr + (size_t)b0 * r * r, NULL, Jt,
                    G != NULL, nl, m, ngen, r);
   }
@@ -346,7 +368,7 @@ int flow_nnf_set_reduced(flow_nnf_t *c, const pot_loop_ws_t *lws)
     c->V = amalloc(nb * m * r * sizeof(double));
     c->Mr = amalloc(nb * r * r * sizeof(double));
     c->outr = amalloc(nb * (r + 2) * sizeof(double));
-    c->J = amalloc(m * NGEN_MAX * (1 + BL) * sizeof(double));   /* J, then Jt */
+    c->J = amalloc(m * NGEN_MAX * BL * sizeof(double));
     c->r_alloc = r;
     if (!c->V || !c->Mr || !c->outr || !c->J) {
       afree(c->V);

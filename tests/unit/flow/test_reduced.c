@@ -18,7 +18,8 @@
  *    Df) equal to the engine's closed-form metric G (1e-13 max(max|G|, 1)),
  *    in every case above.
  * 3. flow_nnf_jacobian against central finite differences of f(exp(s T_a) W)
- *    (step 1e-5, relative error < 1e-6, floor 1e-3 max|J|).
+ *    along its generators T_a (step 1e-5, relative error < 1e-6, floor
+ *    1e-3 max|J|); the generators orthonormal (-2 tr T_a T_b = delta_ab).
  * 4. The check can fail: with the second basis column turned by 1e-3 out of
  *    span(Df) (and M = V^T G V for that V), the field from g' = V V^T g
  *    differs from the full one by more than 1e-6 relative, while the correct
@@ -203,12 +204,33 @@ static void features(const sun_type_t *su, int K, const cplx_t *w, double *f)
   pot_features(K, tau, f);
 }
 
+/* The generators of flow_nnf_jacobian's basis as matrices (flow.h). */
+static void gen_matrix(int N, int a, cplx_t *X)
+{
+  int b = 0;
+  memset(X, 0, sizeof(cplx_t) * N * N);
+  for (int i = 0; i < N; i++)
+    for (int j = i + 1; j < N; j++, b += 2) {
+      if (a == b) X[i * N + j] = X[j * N + i] = 0.5 * I;
+      if (a == b + 1) {
+        X[i * N + j] = 0.5;
+        X[j * N + i] = -0.5;
+      }
+    }
+  for (int l = 1; l < N; l++, b++)
+    if (a == b) {
+      const double cl = sqrt(2.0 / (l * (l + 1.0)));
+      for (int i = 0; i < l; i++) X[i * N + i] = 0.5 * I * cl;
+      X[l * N + l] = -0.5 * I * cl * l;
+    }
+}
+
 static void test_jacobian(int N, int K)
 {
   const sun_type_t *su = sun_type_get(N);
   const int m = 2 * K, ngen = N * N - 1;
-  cplx_t w[NM], pw[POT_KMAX * NM], tau[2 * POT_KMAX + 1], e[NM], we[NM];
-  double J[POT_MMAX * NM], fp[POT_MMAX], fm[POT_MMAX], x[NM], err = 0.0;
+  cplx_t w[NM], pw[POT_KMAX * NM], tau[2 * POT_KMAX + 1], e[NM], we[NM], X[NM], Y[NM], XY[NM];
+  double J[POT_MMAX * NM], fp[POT_MMAX], fm[POT_MMAX], x[NM], err = 0.0, eo = 0.0;
   rng_stream_t s;
   rng_stream_init(&s, 5, RNG_TEST, (uint64_t)(100 + 10 * N + K), 0);
   rng_haar_sun(&s, N, w);
@@ -216,12 +238,18 @@ static void test_jacobian(int N, int K)
   flow_nnf_jacobian(J, su, K, pw);
   for (int a = 0; a < ngen; a++) {
     const double hs = 1e-5;
-    memset(x, 0, sizeof x);
-    x[a] = hs;
+    gen_matrix(N, a, X);
+    for (int b = 0; b < ngen; b++) {   /* orthonormal: -2 tr(X_a X_b) = delta_ab */
+      gen_matrix(N, b, Y);
+      sun_mul(N, XY, X, Y);
+      eo = fmax(eo, cabs(-2.0 * sun_trace(N, XY) - (a == b)));
+    }
+    sun_to_alg(N, x, X);   /* its coordinates in sun.h's basis */
+    for (int b = 0; b < ngen; b++) x[b] *= hs;
     su->exp_alg(e, x);
     su->mul(we, e, w);
     features(su, K, we, fp);
-    x[a] = -hs;
+    for (int b = 0; b < ngen; b++) x[b] = -x[b];
     su->exp_alg(e, x);
     su->mul(we, e, w);
     features(su, K, we, fm);
@@ -230,6 +258,7 @@ static void test_jacobian(int N, int K)
       err = fmax(err, fabs(fd - an) / fmax(fmax(fabs(fd), fabs(an)), 1e-3 * maxabs(J, m * ngen)));
     }
   }
+  check_abs(eo, 0.0, 1e-15, "N=%d: the Jacobian's generators are orthonormal (%.2e)", N, eo);
   check_abs(err, 0.0, 1e-6, "N=%d K=%d: flow_nnf_jacobian vs central FD (%.2e)", N, K, err);
 }
 
@@ -288,16 +317,24 @@ static void test_wrong_direction(int N, int K)
       gp[j] = 0.0;
       for (int i = 0; i < r; i++) gp[j] += Vp[j * r + i] * out[1 + i];
     }
-    for (int a = 0; a < ngen; a++) {
-      double xa = 0.0;
-      for (int j = 0; j < m; j++) xa += gp[j] * J0[j * ngen + a];
-      ex = fmax(ex, fabs(xa - xf[a]));
+    {   /* X = sum_a (g'.J_a) T_a in the Jacobian's basis, then in sun.h's */
+      cplx_t Xm[NM] = {0}, Ta[NM];
+      double xs[NM];
+      for (int a = 0; a < ngen; a++) {
+        double xa = 0.0;
+        for (int j = 0; j < m; j++) xa += gp[j] * J0[j * ngen + a];
+        gen_matrix(N, a, Ta);
+        sun_axpy(N, Xm, xa, Ta);
+      }
+      sun_to_alg(N, xs, Xm);
+      for (int a = 0; a < ngen; a++) ex = fmax(ex, fabs(xs[a] - xf[a]));
     }
     ex /= maxabs(xf, ngen);
     if (pass == 0) e_ok = ex;
     else e_bad = ex;
   }
-  check_abs(e_ok, 0.0, 1e-12, "N=%d K=%d: X from g' = V V^T g and Df (%.2e)", N, K, e_ok);
+  check_abs(e_ok, 0.0, 1e-12, "N=%d K=%d: X from g' = V V^T g and Df = the engine's X (%.2e)",
+            N, K, e_ok);
   check_true(e_bad > 1e-6, "N=%d K=%d: a direction turned 1e-3 out of span(Df) is detected (%.2e)",
              N, K, e_bad);
   flow_nnf_release(&cf);
