@@ -953,23 +953,27 @@ int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add
 
 int wilson_su3_box_drift(action_ws_t *w, const double *p, double c)
 {
-  const int D = w->D, cc = w->c;
-  const long l1 = w->lb[1], l2 = w->lb[2], l3 = w->lb[3];
-  const long lane = (long)cc * l1 * l2 * l3; /* owned-index distance of lanes */
+  const int D = w->D, cc = w->c, nd = D * 18;
+  const long ny = (long)w->lb[1] * w->lb[2] * w->lb[3];
+  const long lane = cc * ny; /* owned-index distance of lanes */
   int st = EMF_SUCCESS;
-  double *b = (double *)w->box;
-  for (long y1 = 0; y1 < l1; y1++)
-    for (long y2 = 0; y2 < l2; y2++)
-      for (long y3 = 0; y3 < l3; y3++)
-        for (long x0 = 0; x0 < cc; x0++) {
-          const long oi = ((x0 * l1 + y1) * l2 + y2) * l3 + y3;
-          for (int mu = 0; mu < D; mu++, b += 72) {
-            const double *x[4];
-            for (int k = 0; k < 4; k++) x[k] = p + ((oi + k * lane) * D + mu) * 8;
-            int st1 = sun_su3_exp_mul_lanes(b, x, c);
-            if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
-          }
+  /* tiles of 16 sites y = (y1, y2, y3), x0 inside: per lane the momenta
+   * are read in runs of 16 sites (p is ordered x0 first), the blocks of a
+   * tile are contiguous in the box */
+  for (long y0 = 0; y0 < ny; y0 += 16) {
+    const long y1 = y0 + 16 < ny ? y0 + 16 : ny;
+    for (long x0 = 0; x0 < cc; x0++)
+      for (long y = y0; y < y1; y++) {
+        const long oi = x0 * ny + y;
+        double *b = (double *)(w->box + (y * cc + x0) * nd);
+        for (int mu = 0; mu < D; mu++, b += 72) {
+          const double *x[4];
+          for (int k = 0; k < 4; k++) x[k] = p + ((oi + k * lane) * D + mu) * 8;
+          int st1 = sun_su3_exp_mul_lanes(b, x, c);
+          if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
         }
+      }
+  }
   return st;
 }
 

@@ -520,9 +520,8 @@ int sun_su3_exp_mul_lanes(double *u, const double *const *x, double c)
     }
     return st;
   }
-  v4 m[18], o[18];
-  for (int k = 0; k < 18; k++) m[k] = _mm256_load_pd(u + 4 * k);
-  lmul4(o, e, m);
+  v4 o[18];
+  lmul4(o, e, (const v4 *)u);
   for (int k = 0; k < 18; k++) _mm256_store_pd(u + 4 * k, o[k]);
   return EMF_SUCCESS;
 }
