@@ -733,8 +733,11 @@ force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, in
 /* owned coordinate of box coordinate x in direction mu (periodic) */
 static inline long bwrap(const action_ws_t *w, int x, int mu)
 {
-  const int l = w->lb[mu];
-  return ((x - 1) % l + l) % l;
+  const long l = w->lb[mu];
+  long y = x - 1;
+  while (y < 0) y += l;
+  while (y >= l) y -= l;
+  return y;
 }
 
 static inline void nbr_block(nbr_t *n, const action_ws_t *w, int x0, const int *x)
@@ -747,12 +750,19 @@ static inline void nbr_block(nbr_t *n, const action_ws_t *w, int x0, const int *
     return;
   }
   const long s3 = (long)w->c * n->nd, s2 = s3 * w->lb[3];
-  const long y2 = bwrap(w, x[2], 2), y3 = bwrap(w, x[3], 3);
-  n->ib = y2 * s2 + y3 * s3 + (long)x0 * n->nd;
-  n->offp[2] = (bwrap(w, x[2] + 1, 2) - y2) * s2;
-  n->offm[2] = (bwrap(w, x[2] - 1, 2) - y2) * s2;
-  n->offp[3] = (bwrap(w, x[3] + 1, 3) - y3) * s3;
-  n->offm[3] = (bwrap(w, x[3] - 1, 3) - y3) * s3;
+  n->ib = (long)x0 * n->nd;
+  if (w->D > 2) {
+    const long y2 = bwrap(w, x[2], 2);
+    n->ib += y2 * s2;
+    n->offp[2] = (bwrap(w, x[2] + 1, 2) - y2) * s2;
+    n->offm[2] = (bwrap(w, x[2] - 1, 2) - y2) * s2;
+  }
+  if (w->D > 3) {
+    const long y3 = bwrap(w, x[3], 3);
+    n->ib += y3 * s3;
+    n->offp[3] = (bwrap(w, x[3] + 1, 3) - y3) * s3;
+    n->offm[3] = (bwrap(w, x[3] - 1, 3) - y3) * s3;
+  }
 }
 
 static inline void nbr_plane(nbr_t *n, const action_ws_t *w, int x1)
