@@ -387,6 +387,7 @@ struct action_ws {
   int lb[EMF_DMAX];  /* local extents l[mu] (1 for mu >= D) */
   int slab;          /* rows (direction 2) per slab of the box force */
   v4 *box;
+  v4 *pbox;          /* the momenta of the box blocks, [..][c][D][8] */
 };
 
 int wilson_su3_ws_usable(const gauge_t *u)
@@ -445,7 +446,10 @@ action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
   w->slab = slab_rows(w);
   if (w->wrap) {
     w->box = amalloc((size_t)g->n_owned * g->D * 18 * sizeof(double));
-    if (w->box == NULL) {
+    w->pbox = amalloc((size_t)g->n_owned * g->D * 8 * sizeof(double));
+    if (w->box == NULL || w->pbox == NULL) {
+      afree(w->box);
+      afree(w->pbox);
       afree(w->w);
       afree(w->buf);
       afree(w);
@@ -471,6 +475,7 @@ void wilson_su3_ws_free(action_ws_t *w)
   afree(w->w);
   afree(w->buf);
   afree(w->box);
+  afree(w->pbox);
   afree(w);
 }
 
@@ -689,11 +694,11 @@ site_pass2(nbr_t *n, v4 *const *Lm, v4 (*X)[18], const int D)
 }
 
 /* f (+)= c x(X[mu]) for the 4 lane sites (owned index oi + k lane); add
- * 2: f holds momenta, f -= kc (c x(X[mu])) (the kick of hmc_md_kick with
- * the force not stored: the same operations) */
+ * 2: the kick pk -= kc (c x(X[mu])) on the block's momenta pk (lanes, as
+ * in the box; the operations of hmc_md_kick, the force not stored) */
 static inline __attribute__((always_inline)) void
 force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, int add,
-          double kc)
+          double kc, v4 *pk)
 {
   const v4 vc = _mm256_set1_pd(cf), is3 = _mm256_set1_pd(ISQRT3_SOA),
            two = _mm256_set1_pd(2.0);
@@ -711,16 +716,18 @@ force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, in
     y[7] = _mm256_mul_pd(is3, _mm256_sub_pd(_mm256_add_pd(m[1], m[9]),
                                             _mm256_mul_pd(two, m[17])));
     for (int k = 0; k < 8; k++) y[k] = _mm256_mul_pd(vc, y[k]);
+    if (add == 2) {
+      const v4 vk = _mm256_set1_pd(kc);
+      for (int k = 0; k < 8; k++)
+        pk[mu * 8 + k] = _mm256_sub_pd(pk[mu * 8 + k], _mm256_mul_pd(vk, y[k]));
+      continue;
+    }
     tr4(t, y[0], y[1], y[2], y[3]);
     tr4(t + 4, y[4], y[5], y[6], y[7]);
     for (int k = 0; k < 4; k++) {
       double *fl = f + ((size_t)(oi + k * lane) * D + mu) * 8;
       v4 lo4 = t[k], hi4 = t[4 + k];
-      if (add == 2) {
-        const v4 vk = _mm256_set1_pd(kc);
-        lo4 = _mm256_sub_pd(_mm256_loadu_pd(fl), _mm256_mul_pd(vk, lo4));
-        hi4 = _mm256_sub_pd(_mm256_loadu_pd(fl + 4), _mm256_mul_pd(vk, hi4));
-      } else if (add) {
+      if (add) {
         lo4 = _mm256_add_pd(_mm256_loadu_pd(fl), lo4);
         hi4 = _mm256_add_pd(_mm256_loadu_pd(fl + 4), hi4);
       }
@@ -871,7 +878,8 @@ force_soa(action_ws_t *w, const gauge_t *u, double *f, int add, double cf, doubl
               Lm[nu] = lstore(w, nu, nu == 1 ? !pp : (nu == 2 ? !pr : !pc), cell, x3i, x0);
             nbr_block(&n, w, x0, x);
             site_pass2(&n, Lm, X[x0], D);
-            force_out(X[x0], D, f, oi0 + (long)x0 * l1 * l2 * l3, lane, cf, add, kc);
+            v4 *pk = add == 2 ? w->pbox + (n.P - w->box + n.ib) / nd * D * 8 : NULL;
+            force_out(X[x0], D, f, oi0 + (long)x0 * l1 * l2 * l3, lane, cf, add, kc, pk);
           }
         }
       }
@@ -905,47 +913,56 @@ int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u)
   return w != NULL && w->g == u->g && u->n == 3 && w->box != NULL;
 }
 
-/* The owned links of u to or from w->box (dir 0: load, 1: store): per
- * block, lane k is the site x0 + k c (4x4 transposes of the D*18 doubles
- * of the four sites). */
-static void box_copy(action_ws_t *w, gauge_t *u, int dir)
+/* 4 sites s0 + k lane, n doubles each, to or from the lanes of d (dir 0:
+ * load, 1: store; 4x4 transposes by pairs of doubles) */
+static inline void lanes_copy(v4 *d, double *s0, long lane, int n, int dir)
 {
-  const int D = w->D, nd = D * 18, c = w->c;
-  const long lane = (long)c * w->es[0] * nd;
+  double *s1 = s0 + lane, *s2 = s1 + lane, *s3 = s2 + lane;
+  for (int k = 0; k < n; k += 2) {
+    if (dir == 0) {
+      const v4 t02 = _mm256_loadu2_m128d(s2 + k, s0 + k),
+               t13 = _mm256_loadu2_m128d(s3 + k, s1 + k);
+      d[k] = _mm256_unpacklo_pd(t02, t13);
+      d[k + 1] = _mm256_unpackhi_pd(t02, t13);
+    } else {
+      const v4 lo = _mm256_unpacklo_pd(d[k], d[k + 1]), hi = _mm256_unpackhi_pd(d[k], d[k + 1]);
+      _mm256_storeu2_m128d(s2 + k, s0 + k, lo);
+      _mm256_storeu2_m128d(s3 + k, s1 + k, hi);
+    }
+  }
+}
+
+/* The owned links of u and the momenta p (if not NULL; layout of action.h)
+ * to or from w->box and w->pbox (dir 0: load, 1: store): per block, lane k
+ * is the site x0 + k c. */
+static void box_copy(action_ws_t *w, gauge_t *u, double *p, int dir)
+{
+  const int D = w->D, nd = D * 18, np = D * 8, c = w->c;
+  const long ny = (long)w->lb[1] * w->lb[2] * w->lb[3];
+  const long lane = (long)c * w->es[0] * nd, lanep = c * ny * np;
   double *base = (double *)u->u;
-  v4 *d = w->box;
+  v4 *d = w->box, *dp = w->pbox;
   int x[EMF_DMAX] = {0, 1, 1, 1};
+  long y = 0;
   for (x[1] = 1; x[1] <= w->lb[1]; x[1]++)
     for (x[2] = 1; x[2] <= w->lb[2]; x[2]++)
-      for (x[3] = 1; x[3] <= w->lb[3]; x[3]++) {
+      for (x[3] = 1; x[3] <= w->lb[3]; x[3]++, y++) {
         double *s0 = base + aos_site(w, 0, x) * nd;
-        for (int x0 = 0; x0 < c; x0++, s0 += w->es[0] * nd, d += nd) {
-          double *s1 = s0 + lane, *s2 = s1 + lane, *s3 = s2 + lane;
-          for (int k = 0; k < nd; k += 2) {
-            if (dir == 0) {
-              const v4 t02 = _mm256_loadu2_m128d(s2 + k, s0 + k),
-                       t13 = _mm256_loadu2_m128d(s3 + k, s1 + k);
-              d[k] = _mm256_unpacklo_pd(t02, t13);
-              d[k + 1] = _mm256_unpackhi_pd(t02, t13);
-            } else {
-              const v4 lo = _mm256_unpacklo_pd(d[k], d[k + 1]),
-                       hi = _mm256_unpackhi_pd(d[k], d[k + 1]);
-              _mm256_storeu2_m128d(s2 + k, s0 + k, lo);
-              _mm256_storeu2_m128d(s3 + k, s1 + k, hi);
-            }
-          }
+        for (int x0 = 0; x0 < c; x0++, s0 += w->es[0] * nd, d += nd, dp += np) {
+          lanes_copy(d, s0, lane, nd, dir);
+          if (p != NULL) lanes_copy(dp, p + (x0 * ny + y) * np, lanep, np, dir);
         }
       }
 }
 
-void wilson_su3_box_load(action_ws_t *w, const gauge_t *u)
+void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p)
 {
-  box_copy(w, (gauge_t *)u, 0);
+  box_copy(w, (gauge_t *)u, (double *)p, 0);
 }
 
-void wilson_su3_box_store(action_ws_t *w, gauge_t *u)
+void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p)
 {
-  box_copy(w, u, 1);
+  box_copy(w, u, p, 1);
 }
 
 int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add,
@@ -961,28 +978,14 @@ int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add
   return EMF_SUCCESS;
 }
 
-int wilson_su3_box_drift(action_ws_t *w, const double *p, double c)
+int wilson_su3_box_drift(action_ws_t *w, double c)
 {
-  const int D = w->D, cc = w->c, nd = D * 18;
-  const long ny = (long)w->lb[1] * w->lb[2] * w->lb[3];
-  const long lane = cc * ny; /* owned-index distance of lanes */
+  const long nl = (long)w->g->n_owned / 4 * w->D; /* links per lane */
   int st = EMF_SUCCESS;
-  /* tiles of 16 sites y = (y1, y2, y3), x0 inside: per lane the momenta
-   * are read in runs of 16 sites (p is ordered x0 first), the blocks of a
-   * tile are contiguous in the box */
-  for (long y0 = 0; y0 < ny; y0 += 16) {
-    const long y1 = y0 + 16 < ny ? y0 + 16 : ny;
-    for (long x0 = 0; x0 < cc; x0++)
-      for (long y = y0; y < y1; y++) {
-        const long oi = x0 * ny + y;
-        double *b = (double *)(w->box + (y * cc + x0) * nd);
-        for (int mu = 0; mu < D; mu++, b += 72) {
-          const double *x[4];
-          for (int k = 0; k < 4; k++) x[k] = p + ((oi + k * lane) * D + mu) * 8;
-          int st1 = sun_su3_exp_mul_lanes(b, x, c);
-          if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
-        }
-      }
+  double *b = (double *)w->box, *x = (double *)w->pbox;
+  for (long l = 0; l < nl; l++, b += 72, x += 32) {
+    int st1 = sun_su3_exp_mul_lanes(b, x, c);
+    if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
   }
   return st;
 }
@@ -1030,16 +1033,18 @@ int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u)
   return 0;
 }
 
-void wilson_su3_box_load(action_ws_t *w, const gauge_t *u)
+void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p)
 {
   (void)w;
   (void)u;
+  (void)p;
 }
 
-void wilson_su3_box_store(action_ws_t *w, gauge_t *u)
+void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p)
 {
   (void)w;
   (void)u;
+  (void)p;
 }
 
 int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add,
@@ -1050,10 +1055,9 @@ int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add
   return add == 2 ? EMF_EINVAL : wilson_force_su3(a, u, f, add);
 }
 
-int wilson_su3_box_drift(action_ws_t *w, const double *p, double c)
+int wilson_su3_box_drift(action_ws_t *w, double c)
 {
   (void)w;
-  (void)p;
   (void)c;
   return EMF_EINVAL;
 }

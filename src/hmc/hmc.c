@@ -27,14 +27,16 @@
  *   reduced over the ranks (same bits on every rank).  Exchanges the link
  *   halos.  Returns the status of the action evaluation.  Collective.
  *
- * void hmc_md_begin(hmc_t *h, gauge_t *u)
- * void hmc_md_end(hmc_t *h, gauge_t *u)
- *   The bracket of an MD integration (integrators.c).  begin: where
- *   h->ws holds the links in its vector layout (action_ws_box_load: SU(3),
- *   only "wilson" terms, a grid that splits no direction), the links move
- *   there for the whole integration (h->in_box = 1): the forces and drifts
- *   below then act on them without copying the links per force, and end
- *   copies them back to u (halos stale).  Else both do nothing.  Local.
+ * void hmc_md_begin(hmc_t *h, gauge_t *u, const double *p)
+ * void hmc_md_end(hmc_t *h, gauge_t *u, double *p)
+ *   The bracket of an MD integration (integrators.c) with momenta p.
+ *   begin: where h->ws can hold the links and momenta in its vector
+ *   layout (action_ws_box_load: SU(3), one "wilson" term, a grid that
+ *   splits no direction), they move there for the whole integration
+ *   (h->in_box = 1): hmc_md_force_kick and hmc_md_drift (with this p) then
+ *   act on them without copies or transposes per step, and end copies
+ *   them back to u (halos stale) and p.  Else both do nothing.  Inside the
+ *   bracket p is stale and hmc_md_kick must not be called.  Local.
  *
  * int hmc_md_force(hmc_t *h, gauge_t *u)
  *   h->f = gradient of S at u (action_force_ws_all with h->ws, or
@@ -46,8 +48,9 @@
  *
  * int hmc_md_force_kick(hmc_t *h, gauge_t *u, double *p, double c)
  *   hmc_md_force then hmc_md_kick (what the integrators do), the same
- *   bits; inside a bracket with one term the kick is fused into the force
- *   (action_force_kick_box: h->f is then not written).  Collective.
+ *   bits; inside a bracket the kick is fused into the force and acts on
+ *   the momenta in the workspace (action_force_kick_box: h->f is then not
+ *   written).  Collective.
  *
  * int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
  *   U <- exp(c P) U on every owned link: consecutive owned links (in the
@@ -55,8 +58,8 @@
  *   SU(3) with AVX2 one link per vector lane), the remaining n_owned D mod
  *   4 with exp_mul; both give the bits of exp_mul (exact in the group;
  *   fused exp and product for N = 3).  Inside an hmc_md_begin/end bracket
- *   with h->in_box, action_ws_box_drift on the links in h->ws (the same
- *   bits).  Halos become stale (the next force exchanges
+ *   with h->in_box, action_ws_box_drift on the links and momenta in h->ws
+ *   (the same bits; p is then not read).  Halos become stale (the next force exchanges
  *   them).  Returns EMF_SUCCESS or the exp's status (EMF_EDOM for
  *   non-finite momenta; such links are left as they were), agreed over the
  *   ranks (one MPI_Allreduce), so that every rank stops together.
@@ -190,14 +193,14 @@ int hmc_hamiltonian_all(hmc_t *h, gauge_t *u, const double *p, qsum_t *H)
   return st;
 }
 
-void hmc_md_begin(hmc_t *h, gauge_t *u)
+void hmc_md_begin(hmc_t *h, gauge_t *u, const double *p)
 {
-  h->in_box = action_ws_box_load(h->ws, h->terms, h->n_terms, u);
+  h->in_box = h->n_terms == 1 && action_ws_box_load(h->ws, h->terms, h->n_terms, u, p);
 }
 
-void hmc_md_end(hmc_t *h, gauge_t *u)
+void hmc_md_end(hmc_t *h, gauge_t *u, double *p)
 {
-  if (h->in_box) action_ws_box_store(h->ws, u);
+  if (h->in_box) action_ws_box_store(h->ws, u, p);
   h->in_box = 0;
 }
 
@@ -216,9 +219,9 @@ void hmc_md_kick(hmc_t *h, double *p, double c)
 
 int hmc_md_force_kick(hmc_t *h, gauge_t *u, double *p, double c)
 {
-  if (h->in_box && h->n_terms == 1) {
+  if (h->in_box) {
     h->n_force++;
-    return action_force_kick_box(&h->terms[0], u, p, c, h->ws);
+    return action_force_kick_box(&h->terms[0], u, c, h->ws);
   }
   int st = hmc_md_force(h, u);
   if (st == EMF_SUCCESS) hmc_md_kick(h, p, c);
@@ -238,7 +241,7 @@ int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
   const sun_type_t *su = u->su;
   const int D = g->D, ngen = su->ngen;
   int st = EMF_SUCCESS;
-  if (h->in_box) return agree(action_ws_box_drift(h->ws, p, c), g->comm);
+  if (h->in_box) return agree(action_ws_box_drift(h->ws, c), g->comm);
   cplx_t *ul[4];
   const double *pl[4];
   int n4 = 0;

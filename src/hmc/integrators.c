@@ -58,17 +58,17 @@ static int omelyan2mn_steps(hmc_t *h, gauge_t *u, double *p, double eps, int n)
  * workspace where that applies; back in u on success and on error) */
 static int leapfrog(hmc_t *h, gauge_t *u, double *p, double eps, int n)
 {
-  hmc_md_begin(h, u);
+  hmc_md_begin(h, u, p);
   int st = leapfrog_steps(h, u, p, eps, n);
-  hmc_md_end(h, u);
+  hmc_md_end(h, u, p);
   return st;
 }
 
 static int omelyan2mn(hmc_t *h, gauge_t *u, double *p, double eps, int n)
 {
-  hmc_md_begin(h, u);
+  hmc_md_begin(h, u, p);
   int st = omelyan2mn_steps(h, u, p, eps, n);
-  hmc_md_end(h, u);
+  hmc_md_end(h, u, p);
   return st;
 }
 

@@ -38,12 +38,12 @@
  *   (c1 >= 0.76) or not finite is done link by link with su3_exp_mul.
  *   Returns EMF_EDOM if any c x[l] is not finite (those links untouched).
  *
- * int sun_su3_exp_mul_lanes(double *u, const double *const *x, double c)
+ * int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
  *   su3_exp_mul on four links held as vector lanes (the HMC drift on the
  *   site-vectorised links of wilson_su3.c): entry k (re, im of the 9
- *   complex entries, row-major) of link l at u[4 k + l], u 32-byte
- *   aligned; x[l] the coordinates of link l.  Bit for bit su3_exp_mul per
- *   lane (same code as su3_exp_mul4, without the transposes of u); a
+ *   complex entries, row-major) of link l at u[4 k + l], coordinate a of
+ *   its algebra element at x[4 a + l], both 32-byte aligned.  Bit for bit
+ *   su3_exp_mul per lane (same code as su3_exp_mul4, without transposes); a
  *   quadruple with a lane outside the Taylor branch or not finite goes
  *   lane by lane through su3_exp_mul.  Returns EMF_EDOM if any c x[l] is
  *   not finite (those lanes untouched), else EMF_SUCCESS.
@@ -329,13 +329,15 @@ int su3_exp_mul(cplx_t *u, const double *x, double c)
   return EMF_SUCCESS;
 }
 
-/* lane l of u (entry k at u[4k + l]) through su3_exp_mul */
+/* lane l of u (entry k at u[4k + l]) and x (coordinate a at x[4a + l])
+ * through su3_exp_mul */
 static int exp_mul_lane(double *u, const double *x, double c, int l)
 {
   cplx_t t[9];
-  double *td = (double *)t;
+  double *td = (double *)t, xl[8];
   for (int k = 0; k < 18; k++) td[k] = u[4 * k + l];
-  int st = su3_exp_mul(t, x, c);
+  for (int a = 0; a < 8; a++) xl[a] = x[4 * a + l];
+  int st = su3_exp_mul(t, xl, c);
   for (int k = 0; k < 18; k++) u[4 * k + l] = td[k];
   return st;
 }
@@ -366,17 +368,13 @@ static inline __attribute__((always_inline)) v4 chain3(v4 a0, v4 b0, v4 a1, v4 b
   return _mm256_fmadd_pd(a2, b2, _mm256_fmadd_pd(a1, b1, _mm256_mul_pd(a0, b0)));
 }
 
-/* e = exp(c X) for the four lanes of x (x[l]: the coordinates of lane l),
+/* e = exp(c X) for the four lanes of t (t[a]: coordinate a of the lanes),
  * lane by lane the operations of su3_exp_mat in its Taylor branch.
  * Returns 0 (e unset) if a lane is not finite or needs the closed form. */
-static inline __attribute__((always_inline)) int exp4(v4 *restrict e,
-                                                      const double *const *x, double c)
+static inline __attribute__((always_inline)) int exp4(v4 *restrict e, const v4 *t,
+                                                      double c)
 {
-  v4 y[8], t[8];
-  tr4(t, _mm256_loadu_pd(x[0]), _mm256_loadu_pd(x[1]), _mm256_loadu_pd(x[2]),
-      _mm256_loadu_pd(x[3]));
-  tr4(t + 4, _mm256_loadu_pd(x[0] + 4), _mm256_loadu_pd(x[1] + 4),
-      _mm256_loadu_pd(x[2] + 4), _mm256_loadu_pd(x[3] + 4));
+  v4 y[8];
   v4 c1 = V(0.0);
   for (int a = 0; a < 8; a++) {
     y[a] = MUL(V(c), t[a]);
@@ -480,8 +478,12 @@ static inline __attribute__((always_inline)) void lmul4(v4 *restrict o, const v4
 
 int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
 {
-  v4 e[18];
-  if (!exp4(e, x, c)) {
+  v4 e[18], t[8];
+  tr4(t, _mm256_loadu_pd(x[0]), _mm256_loadu_pd(x[1]), _mm256_loadu_pd(x[2]),
+      _mm256_loadu_pd(x[3]));
+  tr4(t + 4, _mm256_loadu_pd(x[0] + 4), _mm256_loadu_pd(x[1] + 4),
+      _mm256_loadu_pd(x[2] + 4), _mm256_loadu_pd(x[3] + 4));
+  if (!exp4(e, t, c)) {
     /* not finite, or the closed form: link by link */
     int st = EMF_SUCCESS;
     for (int l = 0; l < 4; l++) {
@@ -509,13 +511,13 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
   return EMF_SUCCESS;
 }
 
-int sun_su3_exp_mul_lanes(double *u, const double *const *x, double c)
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
 {
   v4 e[18];
-  if (!exp4(e, x, c)) {
+  if (!exp4(e, (const v4 *)x, c)) {
     int st = EMF_SUCCESS;
     for (int l = 0; l < 4; l++) {
-      int st1 = exp_mul_lane(u, x[l], c, l);
+      int st1 = exp_mul_lane(u, x, c, l);
       if (st == EMF_SUCCESS) st = st1;
     }
     return st;
@@ -542,11 +544,11 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
   return st;
 }
 
-int sun_su3_exp_mul_lanes(double *u, const double *const *x, double c)
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
 {
   int st = EMF_SUCCESS;
   for (int l = 0; l < 4; l++) {
-    int st1 = exp_mul_lane(u, x[l], c, l);
+    int st1 = exp_mul_lane(u, x, c, l);
     if (st == EMF_SUCCESS) st = st1;
   }
   return st;

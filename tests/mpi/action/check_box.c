@@ -15,12 +15,14 @@
  *   - action_force_box = action_force_all (memcmp), one term and two terms
  *     (the second adds), for several slab widths in direction 2 (1, 2, 3,
  *     widths that do not divide l[2], the whole box, the default);
- *   - action_force_kick_box: p - c F with F not stored = p[k] -= c f[k]
- *     on the plain force (memcmp);
+ *   - action_force_kick_box on the momenta in the workspace, then
+ *     action_ws_box_store: p - c F with F not stored = p[k] -= c f[k] on
+ *     the plain force (memcmp), the links come back unchanged;
  *   - action_ws_box_drift then action_ws_box_store = exp_mul of sun.h link
  *     by link (memcmp of the owned links), with momenta spanning the Taylor
  *     branch and the closed form and one link with a NaN momentum
- *     (EMF_EDOM, that link untouched); the halo links stay as they were.
+ *     (EMF_EDOM, that link untouched); the momenta come back unchanged and
+ *     the halo links stay as they were.
  * On the world communicator with np > 1 (a split grid) and for N = 2 no
  * box is used (box_load returns 0).
  ******************************************************************************/
@@ -81,7 +83,8 @@ static void one_lattice(const lat_t *t, MPI_Comm self)
       int st = action_force_all(terms, nt, a, f0);
       check_int(st, EMF_SUCCESS, "plain force status");
       spoil_halo(a);
-      int in = action_ws_box_load(ws, terms, nt, a);
+      for (size_t k = 0; k < nf; k++) p[k] = tu_gauss(&rs);
+      int in = action_ws_box_load(ws, terms, nt, a, p);
 #if defined(__AVX2__) && defined(__FMA__)
       check_int(in, 1, "D=%d L0=%d: box_load accepts %d wilson terms", t->D, t->L[0], nt);
 #else
@@ -100,12 +103,15 @@ static void one_lattice(const lat_t *t, MPI_Comm self)
       action_ws_set_slab(ws, 0);
       if (nt == 1) {
         const double c = 0.0731;
-        for (size_t k = 0; k < nf; k++) p[k] = p2[k] = tu_gauss(&rs);
         for (size_t k = 0; k < nf; k++) p1[k] = p[k] - c * f0[k];
-        st = action_force_kick_box(&terms[0], a, p2, c, ws);
+        st = action_force_kick_box(&terms[0], a, c, ws);
         check_int(st, EMF_SUCCESS, "kick status");
+        memcpy(b->u, a->u, lb);
+        action_ws_box_store(ws, a, p2);
         check_bits(p1, p2, nf * sizeof *p1, "D=%d L0=%d start %d: fused kick bits", t->D,
                    t->L[0], start);
+        check_bits(a->u, b->u, lb, "D=%d L0=%d start %d: links back unchanged (halos too)",
+                   t->D, t->L[0], start);
         /* drift: sizes spanning the Taylor degrees and the closed form,
          * one NaN momentum */
         const double c2 = 0.9;
@@ -125,12 +131,14 @@ static void one_lattice(const lat_t *t, MPI_Comm self)
             if (st_ref == EMF_SUCCESS) st_ref = s1;
           }
         check_int(st_ref, EMF_EDOM, "reference drift: EMF_EDOM for the NaN momentum");
-        st = action_ws_box_drift(ws, p, c2);
+        action_ws_box_load(ws, terms, 1, a, p);
+        st = action_ws_box_drift(ws, c2);
         check_int(st, EMF_EDOM, "D=%d L0=%d start %d: box drift EMF_EDOM", t->D, t->L[0],
                   start);
-        action_ws_box_store(ws, a);
+        action_ws_box_store(ws, a, p2);
         check_true(tu_owned_equal(a, b), "D=%d L0=%d start %d: box drift = exp_mul bits",
                    t->D, t->L[0], start);
+        check_bits(p, p2, nf * sizeof *p, "momenta back unchanged (NaN included)");
         /* halos untouched by the store (still NaN) */
         int halo_nan = 1;
         for (long is = 0; is < g->n_ext; is++)
@@ -165,7 +173,7 @@ int main(int argc, char **argv)
     ERROR_LOC(g == NULL, EMF_EXIT_INTERNAL, "geom_alloc: %s", msg);
     gauge_t *a = gauge_alloc(g, 3);
     action_ws_t *ws = action_ws_alloc(a);
-    check_int(action_ws_box_load(ws, &wil, 1, a), 0, "split grid: no box");
+    check_int(action_ws_box_load(ws, &wil, 1, a, NULL), 0, "split grid: no box");
     action_ws_free(ws);
     gauge_free(a);
     geom_free(g);
@@ -175,9 +183,9 @@ int main(int argc, char **argv)
     geom_t *g = geom_alloc(MPI_COMM_SELF, 4, L, ones, 1, msg, sizeof msg);
     gauge_t *a2 = gauge_alloc(g, 2), *a3 = gauge_alloc(g, 3);
     action_ws_t *ws2 = action_ws_alloc(a2), *ws3 = action_ws_alloc(a3);
-    check_int(action_ws_box_load(ws2, &wil, 1, a2), 0, "N = 2: no box");
-    check_int(action_ws_box_load(ws3, &wil, 0, a3), 0, "no terms: no box");
-    check_int(action_ws_box_load(ws3, &wil, 1, a2), 0, "workspace of another field: no box");
+    check_int(action_ws_box_load(ws2, &wil, 1, a2, NULL), 0, "N = 2: no box");
+    check_int(action_ws_box_load(ws3, &wil, 0, a3, NULL), 0, "no terms: no box");
+    check_int(action_ws_box_load(ws3, &wil, 1, a2, NULL), 0, "workspace of another field: no box");
     action_ws_free(ws2);
     action_ws_free(ws3);
     gauge_free(a2);
