@@ -74,6 +74,33 @@
  *   ws_alloc returns NULL when not usable or out of memory; force_su3_ws
  *   with w NULL or made for another geometry calls wilson_force_su3.
  *
+ * int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u)
+ * void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p)
+ * void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p)
+ * int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f,
+ *                          int add, double kc, action_ws_t *w)
+ * int wilson_su3_box_drift(action_ws_t *w, double c)
+ * void wilson_su3_ws_set_slab(action_ws_t *w, int rows)
+ *   The links and momenta kept in the vector layout over an MD integration
+ *   (HMC), on a grid that splits no direction (usable: w made for u's
+ *   geometry there; ws_alloc then also allocates the box, as much memory
+ *   as the owned links and momenta).  load copies u's owned links and the
+ *   momenta p (layout of action.h, NULL: none) into blocks (x0 < c, y1, y2,
+ *   y3) of the whole local box, [D][18] and [D][8] vectors per block;
+ *   store copies them back (halos untouched).  force_su3_box is the force
+ *   above read from the box: plane pointers into it, every neighbour by
+ *   periodic wrap (the halo L products of plane x1 = 0, of the row below a
+ *   slab and of the cell x3 = 0 are those of the wrapped blocks), across a
+ *   chunk end in direction 0 a pure lane rotation; direction 2 in slabs of
+ *   w->slab rows (slab_rows: three planes of a slab with its halo rows in
+ *   WILSON_SLAB_BYTES; set_slab overrides, rows < 1 the default), each
+ *   running x1 = 1..l1.  add 0, 1: f = or += the force; add 2: the kick
+ *   P -= kc force on the momenta in the box, f unused, the force not
+ *   stored (the operations of hmc_md_kick).  box_drift: U <- exp(c P) U on
+ *   the box, four links per call of sun_su3_exp_mul_lanes (EMF_EDOM if a
+ *   c P is not finite, those links untouched).  Same bits as the plain
+ *   kernels, force, kick and exp_mul (tests/mpi/action/check_box).
+ *
  * Context: local; link halos (depth >= 1) must be current, except for the
  * vectorised force when ws_self_halo is 1.  Called through wilson.c when
  * u->n == 3.

@@ -9,7 +9,9 @@
  *   Workspaces for HMC of the sum of the n_terms action terms on fields
  *   shaped like u (momenta, force, start links; end links and momenta when
  *   parms->check_reversibility; the vectorised-force workspace of
- *   action_ws_alloc, NULL where none applies).  The terms are not copied: they must
+ *   action_ws_alloc, NULL where none applies, which on a grid that splits
+ *   no direction also holds the links and momenta during an integration:
+ *   as much memory again as the owned links and momenta).  The terms are not copied: they must
  *   outlive h.  The trajectory counter starts at 0.  Returns NULL for
  *   invalid parameters (n_steps < 1, tau <= 0 or not finite, no integrator,
  *   n_terms < 1, a halo shallower than a term needs) or when out of memory.
