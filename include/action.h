@@ -91,7 +91,7 @@ int action_ws_box_drift(action_ws_t *ws, double c);
  * Local. */
 int action_force_kick_box(const action_t *a, const gauge_t *u, double c, action_ws_t *ws);
 /* Rows (direction 2) per slab of the box force (tests and tuning; the
- * default fits a slab in about the L2); rows < 1 restores the default.
+ * default: three planes of a slab within 2.75 MB); rows < 1 restores it.
  * The bits do not depend on it.  Local. */
 void action_ws_set_slab(action_ws_t *ws, int rows);
 

@@ -63,7 +63,7 @@
  *   EMF_SUCCESS.
  * void action_ws_set_slab(action_ws_t *ws, int rows)
  *   Rows in direction 2 per slab of the box force (tests, tuning); rows <
- *   1: the default (a slab's planes in about half the L2).  NULL is fine.
+ *   1: the default (three planes of a slab within 2.75 MB).  NULL is fine.
  * int action_ws_box_drift(action_ws_t *ws, double c)
  *   U <- exp(c P) U on the links and momenta in ws, bit for bit the
  *   exp_mul of sun.h per link.  EMF_EDOM if a c p is not
