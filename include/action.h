@@ -73,6 +73,28 @@ void action_ws_free(action_ws_t *ws);
 int action_force_ws_all(const action_t *terms, int n, gauge_t *u, double *f,
                         action_ws_t *ws);
 
+/* The links and momenta held in the workspace over an MD integration (HMC;
+ * grids that split no direction, every term "wilson", N = 3): box_load
+ * returns 1 after copying u's owned links and the momenta p (layout above)
+ * into ws (0: not applicable, nothing done); forces (action_force_box,
+ * same bits as action_force_all), kicks and drifts (action_ws_box_drift,
+ * bit for bit exp_mul per link) then act on them in ws until box_store
+ * copies them back to u (halos stale) and p.  Local. */
+int action_ws_box_load(action_ws_t *ws, const action_t *terms, int n, const gauge_t *u,
+                       const double *p);
+void action_ws_box_store(action_ws_t *ws, gauge_t *u, double *p);
+int action_force_box(const action_t *terms, int n, const gauge_t *u, double *f,
+                     action_ws_t *ws);
+int action_ws_box_drift(action_ws_t *ws, double c);
+/* P -= c F on the momenta in ws, F the force of the one term a on the links
+ * in ws (not stored): the bits of action_force_box then p[k] -= c f[k].
+ * Local. */
+int action_force_kick_box(const action_t *a, const gauge_t *u, double c, action_ws_t *ws);
+/* Rows (direction 2) per slab of the box force (tests and tuning; the
+ * default: three planes of a slab within 2.75 MB); rows < 1 restores it.
+ * The bits do not depend on it.  Local. */
+void action_ws_set_slab(action_ws_t *ws, int rows);
+
 /* wilson.c */
 /* Wilson action at coupling beta: *value = S (if value != NULL) and
  * f = its force (if f != NULL) in one pass over the links (SU(3)); exchanges

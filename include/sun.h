@@ -54,6 +54,12 @@ typedef struct sun_type {
 /* sun_type.c */
 const sun_type_t *sun_type_get(int n);   /* NULL if n is not supported */
 
+/* sun_su3.c: the SU(3) exp_mul on four links held as vector lanes (entry k
+ * of link l at u[4k + l], coordinate a of its x at x[4a + l], both 32-byte
+ * aligned), bit for bit exp_mul per link; EMF_EDOM if any c x of a lane is
+ * not finite (those links untouched) */
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c);
+
 /* sun_basic.c: generic N (2 <= n <= EMF_NMAX); c may not alias a or b */
 void sun_unit(int n, cplx_t *u);
 void sun_zero(int n, cplx_t *u);

@@ -38,7 +38,39 @@
  *   "wilson" and the workspace reads the periodic images itself (a grid
  *   that splits no direction); the halos are then left as they were.
  *
- * Context: the _all functions are collective over u->g->comm.
+ * int action_ws_box_load(action_ws_t *ws, const action_t *terms, int n,
+ *                        const gauge_t *u, const double *p)
+ *   Moves the links and the momenta p (layout of action.h) into the
+ *   workspace for an MD integration (HMC): if ws was made for u's geometry
+ *   on a grid that splits no direction and every term is "wilson" with
+ *   N = 3, copies u's owned links and p into ws's vector layout and
+ *   returns 1; else does nothing and returns 0.  Until
+ *   action_ws_box_store, the links and momenta in ws are the current
+ *   ones: forces by action_force_box, kicks by action_force_kick_box,
+ *   drifts by action_ws_box_drift.
+ * void action_ws_box_store(action_ws_t *ws, gauge_t *u, double *p)
+ *   Copies the links and momenta in ws back to u's owned links (halos
+ *   untouched, hence stale) and to p.
+ * int action_force_box(const action_t *terms, int n, const gauge_t *u,
+ *                      double *f, action_ws_t *ws)
+ *   action_force_all on the links in ws (loaded for these terms; u gives
+ *   the geometry only): the same bits.  Returns EMF_SUCCESS.
+ * int action_force_kick_box(const action_t *a, const gauge_t *u, double c,
+ *                           action_ws_t *ws)
+ *   The kick P -= c F on the momenta in ws, F the force of the single
+ *   term a on the links in ws (loaded for it), without storing F: the
+ *   bits of action_force_box followed by p[k] -= c f[k].  Returns
+ *   EMF_SUCCESS.
+ * void action_ws_set_slab(action_ws_t *ws, int rows)
+ *   Rows in direction 2 per slab of the box force (tests, tuning); rows <
+ *   1: the default (three planes of a slab within 2.75 MB).  NULL is fine.
+ * int action_ws_box_drift(action_ws_t *ws, double c)
+ *   U <- exp(c P) U on the links and momenta in ws, bit for bit the
+ *   exp_mul of sun.h per link.  EMF_EDOM if a c p is not
+ *   finite (those links untouched), else EMF_SUCCESS.
+ *
+ * Context: the _all functions are collective over u->g->comm; the box
+ * functions are local (their grid has one rank).
  ******************************************************************************/
 #include <string.h>
 #include "action_int.h"
@@ -113,4 +145,41 @@ int action_force_ws_all(const action_t *terms, int n, gauge_t *u, double *f,
       st = t->force(&terms[k], u, f, k > 0);
   }
   return agree(st, u->g->comm);
+}
+
+int action_ws_box_load(action_ws_t *ws, const action_t *terms, int n, const gauge_t *u,
+                       const double *p)
+{
+  if (n < 1 || !wilson_su3_box_usable(ws, u)) return 0;
+  for (int k = 0; k < n; k++)
+    if (terms[k].type != action_wilson) return 0;
+  wilson_su3_box_load(ws, u, p);
+  return 1;
+}
+
+void action_ws_box_store(action_ws_t *ws, gauge_t *u, double *p)
+{
+  wilson_su3_box_store(ws, u, p);
+}
+
+int action_force_box(const action_t *terms, int n, const gauge_t *u, double *f,
+                     action_ws_t *ws)
+{
+  for (int k = 0; k < n; k++) wilson_force_su3_box(&terms[k], u, f, k > 0, 0.0, ws);
+  return EMF_SUCCESS;
+}
+
+int action_force_kick_box(const action_t *a, const gauge_t *u, double c, action_ws_t *ws)
+{
+  return wilson_force_su3_box(a, u, NULL, 2, c, ws);
+}
+
+void action_ws_set_slab(action_ws_t *ws, int rows)
+{
+  wilson_su3_ws_set_slab(ws, rows);
+}
+
+int action_ws_box_drift(action_ws_t *ws, double c)
+{
+  return wilson_su3_box_drift(ws, c);
 }

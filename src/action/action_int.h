@@ -28,5 +28,23 @@ void wilson_su3_ws_free(action_ws_t *w);
 int wilson_su3_ws_self_halo(const action_ws_t *w, const gauge_t *u);
 int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
                         action_ws_t *w);
+/* wilson_su3.c: the links and momenta kept in w's vector layout over an
+ * MD trajectory (w made for u's geometry on a grid that splits no
+ * direction: box_usable 1).  box_load copies u's owned links and the
+ * momenta p (layout of action.h; NULL: none) into w, box_store back (halos
+ * untouched); force_su3_box is wilson_force_su3_ws on the links in w
+ * (bit-identical; u gives only the geometry), or with add = 2 the kick
+ * P -= kc force on the momenta in w (the force not stored, f unused);
+ * box_drift is the HMC drift U <- exp(c P) U on the links and momenta in
+ * w, bit for bit exp_mul per link (EMF_EDOM if a c p is not finite, those
+ * links untouched). */
+int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u);
+void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p);
+void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p);
+int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add,
+                         double kc, action_ws_t *w);
+int wilson_su3_box_drift(action_ws_t *w, double c);
+/* rows per slab of the box force (< 1: the default); w may be NULL */
+void wilson_su3_ws_set_slab(action_ws_t *w, int rows);
 
 #endif

@@ -74,6 +74,33 @@
  *   ws_alloc returns NULL when not usable or out of memory; force_su3_ws
  *   with w NULL or made for another geometry calls wilson_force_su3.
  *
+ * int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u)
+ * void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p)
+ * void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p)
+ * int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f,
+ *                          int add, double kc, action_ws_t *w)
+ * int wilson_su3_box_drift(action_ws_t *w, double c)
+ * void wilson_su3_ws_set_slab(action_ws_t *w, int rows)
+ *   The links and momenta kept in the vector layout over an MD integration
+ *   (HMC), on a grid that splits no direction (usable: w made for u's
+ *   geometry there; ws_alloc then also allocates the box, as much memory
+ *   as the owned links and momenta).  load copies u's owned links and the
+ *   momenta p (layout of action.h, NULL: none) into blocks (x0 < c, y1, y2,
+ *   y3) of the whole local box, [D][18] and [D][8] vectors per block;
+ *   store copies them back (halos untouched).  force_su3_box is the force
+ *   above read from the box: plane pointers into it, every neighbour by
+ *   periodic wrap (the halo L products of plane x1 = 0, of the row below a
+ *   slab and of the cell x3 = 0 are those of the wrapped blocks), across a
+ *   chunk end in direction 0 a pure lane rotation; direction 2 in slabs of
+ *   w->slab rows (slab_rows: three planes of a slab with its halo rows in
+ *   WILSON_SLAB_BYTES; set_slab overrides, rows < 1 the default), each
+ *   running x1 = 1..l1.  add 0, 1: f = or += the force; add 2: the kick
+ *   P -= kc force on the momenta in the box, f unused, the force not
+ *   stored (the operations of hmc_md_kick).  box_drift: U <- exp(c P) U on
+ *   the box, four links per call of sun_su3_exp_mul_lanes (EMF_EDOM if a
+ *   c P is not finite, those links untouched).  Same bits as the plain
+ *   kernels, force, kick and exp_mul (tests/mpi/action/check_box).
+ *
  * Context: local; link halos (depth >= 1) must be current, except for the
  * vectorised force when ws_self_halo is 1.  Called through wilson.c when
  * u->n == 3.
@@ -381,12 +408,36 @@ struct action_ws {
   v4 *Lp, *Lr, *Lc, *L0;
   v4 *X;             /* [c][D][18] the cell's X_mu between the two passes */
   v4 *buf;           /* allocation holding Lp .. X */
+  /* wrap only: the whole local box in the vector layout, blocks (x0 < c,
+   * y1, y2, y3) with y the owned coordinates, [l1][l2][l3][c][D][18]; HMC
+   * keeps the links here over a trajectory (wilson_su3_box_*) */
+  int lb[EMF_DMAX];  /* local extents l[mu] (1 for mu >= D) */
+  int slab;          /* rows (direction 2) per slab of the box force */
+  v4 *box;
+  v4 *pbox;          /* the momenta of the box blocks, [..][c][D][8] */
 };
 
 int wilson_su3_ws_usable(const gauge_t *u)
 {
   const geom_t *g = u->g;
   return u->n == 3 && g->D >= 2 && g->depth >= 1 && g->l[0] % 4 == 0;
+}
+
+#ifndef WILSON_SLAB_BYTES
+#define WILSON_SLAB_BYTES (11L << 18)
+#endif
+/* Rows per slab of the box force: the planes x1 - 1, x1, x1 + 1 of a slab
+ * with its two halo rows within WILSON_SLAB_BYTES (2.75 MB: slabs of 4
+ * rows on 16^4, whole planes on 8^4; measured on the development host
+ * with 2 MB of L2 per core, slabs of 2-4 rows were the fastest on 16^4),
+ * at least 1, the rows spread evenly over the slabs. */
+static int slab_rows(const action_ws_t *w)
+{
+  const long row = (long)w->c * w->lb[3] * w->D * 18 * sizeof(v4);
+  long b = WILSON_SLAB_BYTES / (3 * row) - 2;
+  if (b < 1) b = 1;
+  const long ns = (w->lb[2] + b - 1) / b;
+  return (int)((w->lb[2] + ns - 1) / ns);
 }
 
 action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
@@ -418,6 +469,20 @@ action_ws_t *wilson_su3_ws_alloc(const gauge_t *u)
     afree(w);
     return NULL;
   }
+  for (int mu = 0; mu < EMF_DMAX; mu++) w->lb[mu] = mu < g->D ? g->l[mu] : 1;
+  w->slab = slab_rows(w);
+  if (w->wrap) {
+    w->box = amalloc((size_t)g->n_owned * g->D * 18 * sizeof(double));
+    w->pbox = amalloc((size_t)g->n_owned * g->D * 8 * sizeof(double));
+    if (w->box == NULL || w->pbox == NULL) {
+      afree(w->box);
+      afree(w->pbox);
+      afree(w->w);
+      afree(w->buf);
+      afree(w);
+      return NULL;
+    }
+  }
   w->Lp = w->buf;
   w->Lr = w->Lp + np;
   w->Lc = w->Lr + nr;
@@ -436,6 +501,8 @@ void wilson_su3_ws_free(action_ws_t *w)
   if (w == NULL) return;
   afree(w->w);
   afree(w->buf);
+  afree(w->box);
+  afree(w->pbox);
   afree(w);
 }
 
@@ -516,6 +583,7 @@ typedef struct {
   int x[EMF_DMAX];      /* box coordinates of the block (x[0] unused) */
   int x0, c1;           /* x0 of the block; c - 1 */
   int nd;               /* D * 18 */
+  int bx;               /* 1: links from w->box (periodic, no AoS halo) */
   int ntmp;
   v4 tmp[8][18];        /* rotated links */
 } nbr_t;
@@ -530,13 +598,18 @@ static inline __attribute__((always_inline)) const v4 *nlink(nbr_t *n, int up, i
   const v4 *src = n->P + off;
   const int rot = (up == 0 && n->x0 == n->c1) ? 1 : ((dn == 0 && n->x0 == 0) ? -1 : 0);
   if (rot == 0) return src;
+  v4 *t = n->tmp[n->ntmp++];
+  if (n->bx) { /* the whole chunk is in the box: a pure rotation */
+    for (int k = 0; k < 18; k++)
+      t[k] = _mm256_permute4x64_pd(src[k], rot > 0 ? 0x39 : 0x93);
+    return t;
+  }
   /* +1: lane k <- lane k + 1, lane 3 <- the AoS site after the local box
    * in direction 0; -1: lane k <- lane k - 1, lane 0 <- the site before */
   int xs[EMF_DMAX] = {0, n->x[1], n->x[2], n->x[3]};
   if (up > 0) xs[up]++;
   if (dn > 0) xs[dn]--;
   const double *h = n->U + aos_site(n->w, rot > 0 ? 4 * n->w->c : -1, xs) * n->nd + mu * 18;
-  v4 *t = n->tmp[n->ntmp++];
   if (rot > 0)
     for (int k = 0; k < 18; k++)
       t[k] = _mm256_blend_pd(_mm256_permute4x64_pd(src[k], 0x39), _mm256_broadcast_sd(h + k),
@@ -620,18 +693,23 @@ site_pass2(nbr_t *n, v4 *const *Lm, v4 (*X)[18], const int D)
       if (Lm[nu] != NULL) {
         A = Lm[nu] + lidx(mu, nu) * 18;
       } else {
-        /* nu == 0, x0 == 0 */
+        /* nu == 0, x0 == 0: lane 0 is the site before the chunk, in the
+         * box (bx) lane 3 of x0 = c-1 (the site 4c - 1 = -1), else the
+         * plain product from the AoS links */
         const action_ws_t *w = n->w;
-        int xs[EMF_DMAX] = {0, n->x[1], n->x[2], n->x[3]}, xm[EMF_DMAX];
-        for (int d = 0; d < EMF_DMAX; d++) xm[d] = xs[d];
-        xm[mu]++;
-        double h[18];
-        m3_mul(h, (const double *)gauge_link(n->u, aos_site(w, -1, xs), mu),
-               (const double *)gauge_link(n->u, aos_site(w, -1, xm), 0), 0, 0, 0);
         const v4 *src = w->L0 + (w->c - 1) * w->nL + lidx(mu, 0) * 18;
-        for (int k = 0; k < 18; k++)
-          rl[k] = _mm256_blend_pd(_mm256_permute4x64_pd(src[k], 0x93),
-                                  _mm256_broadcast_sd(h + k), 0x1);
+        double h[18];
+        if (!n->bx) {
+          int xs[EMF_DMAX] = {0, n->x[1], n->x[2], n->x[3]}, xm[EMF_DMAX];
+          for (int d = 0; d < EMF_DMAX; d++) xm[d] = xs[d];
+          xm[mu]++;
+          m3_mul(h, (const double *)gauge_link(n->u, aos_site(w, -1, xs), mu),
+                 (const double *)gauge_link(n->u, aos_site(w, -1, xm), 0), 0, 0, 0);
+        }
+        for (int k = 0; k < 18; k++) {
+          const v4 r = _mm256_permute4x64_pd(src[k], 0x93);
+          rl[k] = n->bx ? r : _mm256_blend_pd(r, _mm256_broadcast_sd(h + k), 0x1);
+        }
         A = rl;
       }
       v3_mul(lo, A, nlink(n, -1, nu, nu), 1, 0, nu != nu0);
@@ -642,9 +720,12 @@ site_pass2(nbr_t *n, v4 *const *Lm, v4 (*X)[18], const int D)
   }
 }
 
-/* f (+)= c x(X[mu]) for the 4 lane sites (owned index oi + k lane) */
+/* f (+)= c x(X[mu]) for the 4 lane sites (owned index oi + k lane); add
+ * 2: the kick pk -= kc (c x(X[mu])) on the block's momenta pk (lanes, as
+ * in the box; the operations of hmc_md_kick, the force not stored) */
 static inline __attribute__((always_inline)) void
-force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, int add)
+force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, int add,
+          double kc, v4 *pk)
 {
   const v4 vc = _mm256_set1_pd(cf), is3 = _mm256_set1_pd(ISQRT3_SOA),
            two = _mm256_set1_pd(2.0);
@@ -662,6 +743,12 @@ force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, in
     y[7] = _mm256_mul_pd(is3, _mm256_sub_pd(_mm256_add_pd(m[1], m[9]),
                                             _mm256_mul_pd(two, m[17])));
     for (int k = 0; k < 8; k++) y[k] = _mm256_mul_pd(vc, y[k]);
+    if (add == 2) {
+      const v4 vk = _mm256_set1_pd(kc);
+      for (int k = 0; k < 8; k++)
+        pk[mu * 8 + k] = _mm256_sub_pd(pk[mu * 8 + k], _mm256_mul_pd(vk, y[k]));
+      continue;
+    }
     tr4(t, y[0], y[1], y[2], y[3]);
     tr4(t + 4, y[4], y[5], y[6], y[7]);
     for (int k = 0; k < 4; k++) {
@@ -677,25 +764,60 @@ force_out(v4 (*X)[18], const int D, double *f, long oi, long lane, double cf, in
   }
 }
 
+/* owned coordinate of box coordinate x in direction mu (periodic) */
+static inline long bwrap(const action_ws_t *w, int x, int mu)
+{
+  const long l = w->lb[mu];
+  long y = x - 1;
+  while (y < 0) y += l;
+  while (y >= l) y -= l;
+  return y;
+}
+
 static inline void nbr_block(nbr_t *n, const action_ws_t *w, int x0, const int *x)
 {
   n->x0 = x0;
   n->x[2] = x[2];
   n->x[3] = x[3];
-  n->ib = (((long)x[2] * w->E[3] + x[3]) * w->c + x0) * w->D * 18;
+  if (!n->bx) {
+    n->ib = (((long)x[2] * w->E[3] + x[3]) * w->c + x0) * w->D * 18;
+    return;
+  }
+  const long s3 = (long)w->c * n->nd, s2 = s3 * w->lb[3];
+  n->ib = (long)x0 * n->nd;
+  if (w->D > 2) {
+    const long y2 = bwrap(w, x[2], 2);
+    n->ib += y2 * s2;
+    n->offp[2] = (bwrap(w, x[2] + 1, 2) - y2) * s2;
+    n->offm[2] = (bwrap(w, x[2] - 1, 2) - y2) * s2;
+  }
+  if (w->D > 3) {
+    const long y3 = bwrap(w, x[3], 3);
+    n->ib += y3 * s3;
+    n->offp[3] = (bwrap(w, x[3] + 1, 3) - y3) * s3;
+    n->offm[3] = (bwrap(w, x[3] - 1, 3) - y3) * s3;
+  }
 }
 
 static inline void nbr_plane(nbr_t *n, const action_ws_t *w, int x1)
 {
   n->x[1] = x1;
-  n->P = plane(w, x1);
-  n->offp[1] = plane(w, x1 + 1) - n->P;
-  n->offm[1] = plane(w, x1 + 2) - n->P; /* (x1 - 1) mod 3 */
+  if (!n->bx) {
+    n->P = plane(w, x1);
+    n->offp[1] = plane(w, x1 + 1) - n->P;
+    n->offm[1] = plane(w, x1 + 2) - n->P; /* (x1 - 1) mod 3 */
+    return;
+  }
+  const long sp = (long)w->c * w->lb[2] * w->lb[3] * n->nd, y1 = bwrap(w, x1, 1);
+  n->P = w->box + y1 * sp;
+  n->offp[1] = (bwrap(w, x1 + 1, 1) - y1) * sp;
+  n->offm[1] = (bwrap(w, x1 - 1, 1) - y1) * sp;
 }
 
 /* The whole force for a constant D (inlined per D). */
 static inline __attribute__((always_inline)) void
-force_soa(action_ws_t *w, const gauge_t *u, double *f, int add, double cf, const int D)
+force_soa(action_ws_t *w, const gauge_t *u, double *f, int add, double cf, double kc,
+          const int D, const int bx)
 {
   const geom_t *g = u->g;
   const int c = w->c, nd = D * 18;
@@ -720,61 +842,72 @@ force_soa(action_ws_t *w, const gauge_t *u, double *f, int add, double cf, const
   n.rotm = (long)(c - 1) * nd;
   n.x[0] = 0;
   n.ntmp = 0;
-  soa_plane(w, u, 0);
-  soa_plane(w, u, 1);
-  soa_plane(w, u, 2);
-  /* the halo plane x1 = 0: its L_{., 1} (parity 0) */
-  {
-    int x[EMF_DMAX] = {0, 0, 0, 0};
-    nbr_plane(&n, w, 0);
-    for (x[2] = lo2; x[2] < lo2 + l2; x[2]++)
-      for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
-        for (int x0 = 0; x0 < c; x0++) {
-          nbr_block(&n, w, x0, x);
-          lprod(&n, 1, lstore(w, 1, 0, (x[2] - lo2) * l3 + x[3] - lo3, 0, x0), D);
-        }
+  n.bx = bx;
+  if (!bx) {
+    soa_plane(w, u, 0);
+    soa_plane(w, u, 1);
+    soa_plane(w, u, 2);
   }
-  for (int x1 = 1; x1 <= l1; x1++) {
-    if (x1 > 1) soa_plane(w, u, x1 + 1);
-    int x[EMF_DMAX] = {0, x1, 0, 0};
-    nbr_plane(&n, w, x1);
-    const int pp = x1 & 1;
-    if (D > 2) { /* the halo row x2 = 0: its L_{., 2} (parity 0) */
-      x[2] = 0;
-      for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
-        for (int x0 = 0; x0 < c; x0++) {
-          nbr_block(&n, w, x0, x);
-          lprod(&n, 2, lstore(w, 2, 0, 0, x[3] - lo3, x0), D);
-        }
+  /* slabs of w->slab rows in direction 2 (box only; the ring holds whole
+   * planes): the planes x1 of a slab, with their halo rows, stay in the
+   * cache while x1 runs */
+  const long B = bx ? w->slab : l2;
+  for (long sb = 0; sb < l2; sb += B) {
+    const long se = sb + B < l2 ? sb + B : l2;
+    /* the halo plane x1 = 0: its L_{., 1} (parity 0) */
+    {
+      int x[EMF_DMAX] = {0, 0, 0, 0};
+      nbr_plane(&n, w, 0);
+      for (x[2] = lo2 + sb; x[2] < lo2 + se; x[2]++)
+        for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
+          for (int x0 = 0; x0 < c; x0++) {
+            nbr_block(&n, w, x0, x);
+            lprod(&n, 1, lstore(w, 1, 0, (x[2] - lo2) * l3 + x[3] - lo3, 0, x0), D);
+          }
     }
-    for (x[2] = lo2; x[2] < lo2 + l2; x[2]++) {
-      const int pr = x[2] & 1;
-      if (D > 3) { /* the halo cell x3 = 0: its L_{., 3} (parity 0) */
-        x[3] = 0;
-        for (int x0 = 0; x0 < c; x0++) {
-          nbr_block(&n, w, x0, x);
-          lprod(&n, 3, lstore(w, 3, 0, 0, 0, x0), D);
-        }
+    for (int x1 = 1; x1 <= l1; x1++) {
+      if (x1 > 1 && !bx) soa_plane(w, u, x1 + 1);
+      int x[EMF_DMAX] = {0, x1, 0, 0};
+      nbr_plane(&n, w, x1);
+      const int pp = x1 & 1;
+      if (D > 2) { /* the halo row below the slab: its L_{., 2} */
+        x[2] = lo2 + sb - 1;
+        for (x[3] = lo3; x[3] < lo3 + l3; x[3]++)
+          for (int x0 = 0; x0 < c; x0++) {
+            nbr_block(&n, w, x0, x);
+            lprod(&n, 2, lstore(w, 2, x[2] & 1, 0, x[3] - lo3, x0), D);
+          }
       }
-      for (x[3] = lo3; x[3] < lo3 + l3; x[3]++) {
-        const int pc = x[3] & 1;
-        const long cell = (x[2] - lo2) * l3 + x[3] - lo3, x3i = x[3] - lo3;
-        for (int x0 = 0; x0 < c; x0++) {
-          v4 *Ls[EMF_DMAX];
-          for (int nu = 0; nu < D; nu++)
-            Ls[nu] = lstore(w, nu, nu == 1 ? pp : (nu == 2 ? pr : pc), cell, x3i, x0);
-          nbr_block(&n, w, x0, x);
-          site_pass1(&n, Ls, X[x0], D);
+      for (x[2] = lo2 + sb; x[2] < lo2 + se; x[2]++) {
+        const int pr = x[2] & 1;
+        if (D > 3) { /* the halo cell x3 = 0: its L_{., 3} (parity 0) */
+          x[3] = 0;
+          for (int x0 = 0; x0 < c; x0++) {
+            nbr_block(&n, w, x0, x);
+            lprod(&n, 3, lstore(w, 3, 0, 0, 0, x0), D);
+          }
         }
-        const long oi0 = ((x1 - 1) * l2 + x[2] - lo2) * l3 + x[3] - lo3;
-        for (int x0 = 0; x0 < c; x0++) {
-          v4 *Lm[EMF_DMAX];
-          Lm[0] = x0 > 0 ? lstore(w, 0, 0, 0, 0, x0 - 1) : NULL;
-          for (int nu = 1; nu < D; nu++)
-            Lm[nu] = lstore(w, nu, nu == 1 ? !pp : (nu == 2 ? !pr : !pc), cell, x3i, x0);
-          nbr_block(&n, w, x0, x);
-          site_pass2(&n, Lm, X[x0], D);
-          force_out(X[x0], D, f, oi0 + (long)x0 * l1 * l2 * l3, lane, cf, add);
+        for (x[3] = lo3; x[3] < lo3 + l3; x[3]++) {
+          const int pc = x[3] & 1;
+          const long cell = (x[2] - lo2) * l3 + x[3] - lo3, x3i = x[3] - lo3;
+          for (int x0 = 0; x0 < c; x0++) {
+            v4 *Ls[EMF_DMAX];
+            for (int nu = 0; nu < D; nu++)
+              Ls[nu] = lstore(w, nu, nu == 1 ? pp : (nu == 2 ? pr : pc), cell, x3i, x0);
+            nbr_block(&n, w, x0, x);
+            site_pass1(&n, Ls, X[x0], D);
+          }
+          const long oi0 = ((x1 - 1) * l2 + x[2] - lo2) * l3 + x[3] - lo3;
+          for (int x0 = 0; x0 < c; x0++) {
+            v4 *Lm[EMF_DMAX];
+            Lm[0] = x0 > 0 ? lstore(w, 0, 0, 0, 0, x0 - 1) : NULL;
+            for (int nu = 1; nu < D; nu++)
+              Lm[nu] = lstore(w, nu, nu == 1 ? !pp : (nu == 2 ? !pr : !pc), cell, x3i, x0);
+            nbr_block(&n, w, x0, x);
+            site_pass2(&n, Lm, X[x0], D);
+            v4 *pk = add == 2 ? w->pbox + (n.P - w->box + n.ib) / nd * D * 8 : NULL;
+            force_out(X[x0], D, f, oi0 + (long)x0 * l1 * l2 * l3, lane, cf, add, kc, pk);
+          }
         }
       }
     }
@@ -788,12 +921,100 @@ int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
   if (w == NULL || w->g != g || u->n != 3) return wilson_force_su3(a, u, f, add);
   const double cf = a->beta / 6.0;
   if (g->D == 4)
-    force_soa(w, u, f, add, cf, 4);
+    force_soa(w, u, f, add, cf, 0.0, 4, 0);
   else if (g->D == 3)
-    force_soa(w, u, f, add, cf, 3);
+    force_soa(w, u, f, add, cf, 0.0, 3, 0);
   else
-    force_soa(w, u, f, add, cf, 2);
+    force_soa(w, u, f, add, cf, 0.0, 2, 0);
   return EMF_SUCCESS;
+}
+
+void wilson_su3_ws_set_slab(action_ws_t *w, int rows)
+{
+  if (w == NULL) return;
+  w->slab = rows < 1 ? slab_rows(w) : (rows < w->lb[2] ? rows : w->lb[2]);
+}
+
+int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u)
+{
+  return w != NULL && w->g == u->g && u->n == 3 && w->box != NULL;
+}
+
+/* 4 sites s0 + k lane, n doubles each, to or from the lanes of d (dir 0:
+ * load, 1: store; 4x4 transposes by pairs of doubles) */
+static inline void lanes_copy(v4 *d, double *s0, long lane, int n, int dir)
+{
+  double *s1 = s0 + lane, *s2 = s1 + lane, *s3 = s2 + lane;
+  for (int k = 0; k < n; k += 2) {
+    if (dir == 0) {
+      const v4 t02 = _mm256_loadu2_m128d(s2 + k, s0 + k),
+               t13 = _mm256_loadu2_m128d(s3 + k, s1 + k);
+      d[k] = _mm256_unpacklo_pd(t02, t13);
+      d[k + 1] = _mm256_unpackhi_pd(t02, t13);
+    } else {
+      const v4 lo = _mm256_unpacklo_pd(d[k], d[k + 1]), hi = _mm256_unpackhi_pd(d[k], d[k + 1]);
+      _mm256_storeu2_m128d(s2 + k, s0 + k, lo);
+      _mm256_storeu2_m128d(s3 + k, s1 + k, hi);
+    }
+  }
+}
+
+/* The owned links of u and the momenta p (if not NULL; layout of action.h)
+ * to or from w->box and w->pbox (dir 0: load, 1: store): per block, lane k
+ * is the site x0 + k c. */
+static void box_copy(action_ws_t *w, gauge_t *u, double *p, int dir)
+{
+  const int D = w->D, nd = D * 18, np = D * 8, c = w->c;
+  const long ny = (long)w->lb[1] * w->lb[2] * w->lb[3];
+  const long lane = (long)c * w->es[0] * nd, lanep = c * ny * np;
+  double *base = (double *)u->u;
+  v4 *d = w->box, *dp = w->pbox;
+  int x[EMF_DMAX] = {0, 1, 1, 1};
+  long y = 0;
+  for (x[1] = 1; x[1] <= w->lb[1]; x[1]++)
+    for (x[2] = 1; x[2] <= w->lb[2]; x[2]++)
+      for (x[3] = 1; x[3] <= w->lb[3]; x[3]++, y++) {
+        double *s0 = base + aos_site(w, 0, x) * nd;
+        for (int x0 = 0; x0 < c; x0++, s0 += w->es[0] * nd, d += nd, dp += np) {
+          lanes_copy(d, s0, lane, nd, dir);
+          if (p != NULL) lanes_copy(dp, p + (x0 * ny + y) * np, lanep, np, dir);
+        }
+      }
+}
+
+void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p)
+{
+  box_copy(w, (gauge_t *)u, (double *)p, 0);
+}
+
+void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p)
+{
+  box_copy(w, u, p, 1);
+}
+
+int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add,
+                         double kc, action_ws_t *w)
+{
+  const double cf = a->beta / 6.0;
+  if (w->D == 4)
+    force_soa(w, u, f, add, cf, kc, 4, 1);
+  else if (w->D == 3)
+    force_soa(w, u, f, add, cf, kc, 3, 1);
+  else
+    force_soa(w, u, f, add, cf, kc, 2, 1);
+  return EMF_SUCCESS;
+}
+
+int wilson_su3_box_drift(action_ws_t *w, double c)
+{
+  const long nl = (long)w->g->n_owned / 4 * w->D; /* links per lane */
+  int st = EMF_SUCCESS;
+  double *b = (double *)w->box, *x = (double *)w->pbox;
+  for (long l = 0; l < nl; l++, b += 72, x += 32) {
+    int st1 = sun_su3_exp_mul_lanes(b, x, c);
+    if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
+  }
+  return st;
 }
 
 #else
@@ -824,6 +1045,48 @@ int wilson_force_su3_ws(const action_t *a, const gauge_t *u, double *f, int add,
 {
   (void)w;
   return wilson_force_su3(a, u, f, add);
+}
+
+void wilson_su3_ws_set_slab(action_ws_t *w, int rows)
+{
+  (void)w;
+  (void)rows;
+}
+
+int wilson_su3_box_usable(const action_ws_t *w, const gauge_t *u)
+{
+  (void)w;
+  (void)u;
+  return 0;
+}
+
+void wilson_su3_box_load(action_ws_t *w, const gauge_t *u, const double *p)
+{
+  (void)w;
+  (void)u;
+  (void)p;
+}
+
+void wilson_su3_box_store(action_ws_t *w, gauge_t *u, double *p)
+{
+  (void)w;
+  (void)u;
+  (void)p;
+}
+
+int wilson_force_su3_box(const action_t *a, const gauge_t *u, double *f, int add,
+                         double kc, action_ws_t *w)
+{
+  (void)w;
+  (void)kc;
+  return add == 2 ? EMF_EINVAL : wilson_force_su3(a, u, f, add);
+}
+
+int wilson_su3_box_drift(action_ws_t *w, double c)
+{
+  (void)w;
+  (void)c;
+  return EMF_EINVAL;
 }
 
 #endif

@@ -38,6 +38,16 @@
  *   (c1 >= 0.76) or not finite is done link by link with su3_exp_mul.
  *   Returns EMF_EDOM if any c x[l] is not finite (those links untouched).
  *
+ * int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
+ *   su3_exp_mul on four links held as vector lanes (the HMC drift on the
+ *   site-vectorised links of wilson_su3.c): entry k (re, im of the 9
+ *   complex entries, row-major) of link l at u[4 k + l], coordinate a of
+ *   its algebra element at x[4 a + l], both 32-byte aligned.  Bit for bit
+ *   su3_exp_mul per lane (same code as su3_exp_mul4, without transposes); a
+ *   quadruple with a lane outside the Taylor branch or not finite goes
+ *   lane by lane through su3_exp_mul.  Returns EMF_EDOM if any c x[l] is
+ *   not finite (those lanes untouched), else EMF_SUCCESS.
+ *
  * void su3_to_alg(double *x, const cplx_t *m)     x_a = -2 Re tr(T_a m)
  * void su3_from_alg(cplx_t *m, const double *x)   m = sum_a x_a T_a
  *
@@ -319,6 +329,19 @@ int su3_exp_mul(cplx_t *u, const double *x, double c)
   return EMF_SUCCESS;
 }
 
+/* lane l of u (entry k at u[4k + l]) and x (coordinate a at x[4a + l])
+ * through su3_exp_mul */
+static int exp_mul_lane(double *u, const double *x, double c, int l)
+{
+  cplx_t t[9];
+  double *td = (double *)t, xl[8];
+  for (int k = 0; k < 18; k++) td[k] = u[4 * k + l];
+  for (int a = 0; a < 8; a++) xl[a] = x[4 * a + l];
+  int st = su3_exp_mul(t, xl, c);
+  for (int k = 0; k < 18; k++) u[4 * k + l] = td[k];
+  return st;
+}
+
 #if defined(__AVX2__) && defined(__FMA__)
 typedef __m256d v4;
 
@@ -345,29 +368,20 @@ static inline __attribute__((always_inline)) v4 chain3(v4 a0, v4 b0, v4 a1, v4 b
   return _mm256_fmadd_pd(a2, b2, _mm256_fmadd_pd(a1, b1, _mm256_mul_pd(a0, b0)));
 }
 
-int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
+/* e = exp(c X) for the four lanes of t (t[a]: coordinate a of the lanes),
+ * lane by lane the operations of su3_exp_mat in its Taylor branch.
+ * Returns 0 (e unset) if a lane is not finite or needs the closed form. */
+static inline __attribute__((always_inline)) int exp4(v4 *restrict e, const v4 *t,
+                                                      double c)
 {
-  v4 y[8], t[8];
-  tr4(t, _mm256_loadu_pd(x[0]), _mm256_loadu_pd(x[1]), _mm256_loadu_pd(x[2]),
-      _mm256_loadu_pd(x[3]));
-  tr4(t + 4, _mm256_loadu_pd(x[0] + 4), _mm256_loadu_pd(x[1] + 4),
-      _mm256_loadu_pd(x[2] + 4), _mm256_loadu_pd(x[3] + 4));
-  /* su3_exp_mat, lane by lane the same operations */
+  v4 y[8];
   v4 c1 = V(0.0);
   for (int a = 0; a < 8; a++) {
     y[a] = MUL(V(c), t[a]);
     c1 = ADD(c1, MUL(y[a], y[a]));
   }
   c1 = MUL(c1, V(0.25));
-  if (_mm256_movemask_pd(_mm256_cmp_pd(c1, V(taylor_c1[10]), _CMP_LT_OQ)) != 0xF) {
-    /* not finite, or the closed form: link by link */
-    int st = EMF_SUCCESS;
-    for (int l = 0; l < 4; l++) {
-      int st1 = su3_exp_mul(u[l], x[l], c);
-      if (st == EMF_SUCCESS) st = st1;
-    }
-    return st;
-  }
+  if (_mm256_movemask_pd(_mm256_cmp_pd(c1, V(taylor_c1[10]), _CMP_LT_OQ)) != 0xF) return 0;
   /* the degree of su3_exp_coeffs per lane without branches: K = 8 + the
    * number of thresholds taylor_c1[j] <= c1 (increasing table), rounded
    * up to even; the pair of terms (k, k + 1), k odd, is added while
@@ -425,7 +439,6 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
   const v4 p02i = ADD(MUL(ADD(q00, q22), q02i), t01_12i);
   const v4 p12r = ADD(ADD(MUL(ADD(q11, q22), q12r), MUL(q01r, q02r)), MUL(q01i, q02i));
   const v4 p12i = SUB(ADD(MUL(ADD(q11, q22), q12i), MUL(q01r, q02i)), MUL(q01i, q02r));
-  v4 e[18];
   e[0] = ADD(ADD(r0, MUL(r1, q00)), MUL(r2, p00));
   e[1] = ADD(ADD(i0, MUL(i1, q00)), MUL(i2, p00));
   e[8] = ADD(ADD(r0, MUL(r1, q11)), MUL(r2, p11));
@@ -441,17 +454,13 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
   OFFD4(2, 6, q02r, q02i, p02r, p02i);
   OFFD4(5, 7, q12r, q12i, p12r, p12i);
 #undef OFFD4
-  /* u <- e u (su3_lmul, lane by lane) */
-  double *u0 = (double *)u[0], *u1 = (double *)u[1], *u2 = (double *)u[2],
-         *u3 = (double *)u[3];
-  v4 m[18], o[18];
-  /* transposes by pairs of doubles: (lane 0, lane 2) and (lane 1, lane 3) */
-  for (int k = 0; k < 18; k += 2) {
-    const v4 s02 = _mm256_loadu2_m128d(u2 + k, u0 + k),
-             s13 = _mm256_loadu2_m128d(u3 + k, u1 + k);
-    m[k] = _mm256_unpacklo_pd(s02, s13);
-    m[k + 1] = _mm256_unpackhi_pd(s02, s13);
-  }
+  return 1;
+}
+
+/* o = e m (su3_lmul, lane by lane) */
+static inline __attribute__((always_inline)) void lmul4(v4 *restrict o, const v4 *restrict e,
+                                                        const v4 *restrict m)
+{
 #pragma GCC unroll 3
   for (int i = 0; i < 3; i++)
 #pragma GCC unroll 3
@@ -465,11 +474,57 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
       o[2 * (3 * i + j)] = SUB(xrr, yii);
       o[2 * (3 * i + j) + 1] = ADD(xri, yir);
     }
+}
+
+int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
+{
+  v4 e[18], t[8];
+  tr4(t, _mm256_loadu_pd(x[0]), _mm256_loadu_pd(x[1]), _mm256_loadu_pd(x[2]),
+      _mm256_loadu_pd(x[3]));
+  tr4(t + 4, _mm256_loadu_pd(x[0] + 4), _mm256_loadu_pd(x[1] + 4),
+      _mm256_loadu_pd(x[2] + 4), _mm256_loadu_pd(x[3] + 4));
+  if (!exp4(e, t, c)) {
+    /* not finite, or the closed form: link by link */
+    int st = EMF_SUCCESS;
+    for (int l = 0; l < 4; l++) {
+      int st1 = su3_exp_mul(u[l], x[l], c);
+      if (st == EMF_SUCCESS) st = st1;
+    }
+    return st;
+  }
+  double *u0 = (double *)u[0], *u1 = (double *)u[1], *u2 = (double *)u[2],
+         *u3 = (double *)u[3];
+  v4 m[18], o[18];
+  /* transposes by pairs of doubles: (lane 0, lane 2) and (lane 1, lane 3) */
+  for (int k = 0; k < 18; k += 2) {
+    const v4 s02 = _mm256_loadu2_m128d(u2 + k, u0 + k),
+             s13 = _mm256_loadu2_m128d(u3 + k, u1 + k);
+    m[k] = _mm256_unpacklo_pd(s02, s13);
+    m[k + 1] = _mm256_unpackhi_pd(s02, s13);
+  }
+  lmul4(o, e, m);
   for (int k = 0; k < 18; k += 2) {
     const v4 lo = _mm256_unpacklo_pd(o[k], o[k + 1]), hi = _mm256_unpackhi_pd(o[k], o[k + 1]);
     _mm256_storeu2_m128d(u2 + k, u0 + k, lo);
     _mm256_storeu2_m128d(u3 + k, u1 + k, hi);
   }
+  return EMF_SUCCESS;
+}
+
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
+{
+  v4 e[18];
+  if (!exp4(e, (const v4 *)x, c)) {
+    int st = EMF_SUCCESS;
+    for (int l = 0; l < 4; l++) {
+      int st1 = exp_mul_lane(u, x, c, l);
+      if (st == EMF_SUCCESS) st = st1;
+    }
+    return st;
+  }
+  v4 o[18];
+  lmul4(o, e, (const v4 *)u);
+  for (int k = 0; k < 18; k++) _mm256_store_pd(u + 4 * k, o[k]);
   return EMF_SUCCESS;
 }
 #undef V
@@ -484,6 +539,16 @@ int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
   int st = EMF_SUCCESS;
   for (int l = 0; l < 4; l++) {
     int st1 = su3_exp_mul(u[l], x[l], c);
+    if (st == EMF_SUCCESS) st = st1;
+  }
+  return st;
+}
+
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
+{
+  int st = EMF_SUCCESS;
+  for (int l = 0; l < 4; l++) {
+    int st1 = exp_mul_lane(u, x, c, l);
     if (st == EMF_SUCCESS) st = st1;
   }
   return st;
