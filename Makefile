@@ -13,6 +13,8 @@
 CC       := mpicc
 PKGS     := hdf5-openmpi fftw3 gsl libconfig
 ARCH     ?= -march=x86-64-v3
+# B: object directory (make bench builds an AVX-512 copy of bench_flow in
+# build/v4 with B=build/v4 ARCH=-march=x86-64-v4 where the CPU has it)
 OPT      ?= -O3 $(ARCH) -fno-math-errno -fcx-limited-range
 CSTD     := -std=c11 -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -26,16 +28,17 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 LIB_SRC  := $(filter-out src/main/%,$(wildcard src/*/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=build/%.o)
-LIB      := build/libemflow.a
+B        ?= build
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+LIB      := $(B)/libemflow.a
 PROG_SRC := $(wildcard src/main/*.c)
 PROGS    := $(PROG_SRC:src/main/%.c=bin/%)
 TLIB_SRC := $(wildcard tests/lib/*.c)
-TLIB_OBJ := $(TLIB_SRC:%.c=build/%.o)
+TLIB_OBJ := $(TLIB_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(filter-out tests/lib/%,$(shell find tests -name '*.c' | sort))
-TESTS    := $(TEST_SRC:%.c=build/%.x)
+TESTS    := $(TEST_SRC:%.c=$(B)/%.x)
 BENCH_SRC:= $(wildcard bench/*.c)
-BENCHES  := $(BENCH_SRC:%.c=build/%.x)
+BENCHES  := $(BENCH_SRC:%.c=$(B)/%.x)
 
 NP       ?= $(shell nproc 2>/dev/null || echo 2)
 MPIRUN   := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
@@ -50,7 +53,7 @@ all: $(PROGS)
 deps:
 	@sh tools/install-deps.sh
 
-build/%.o: %.c
+$(B)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -DEMF_VERSION='"$(VERSION)"' \
@@ -61,16 +64,16 @@ $(LIB): $(LIB_OBJ)
 	@echo "  AR    $@"
 	@rm -f $@ && ar rcs $@ $^
 
-bin/%: build/src/main/%.o $(LIB)
+bin/%: $(B)/src/main/%.o $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD    $@"
 	@$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-build/tests/%.x: build/tests/%.o $(TLIB_OBJ) $(LIB)
+$(B)/tests/%.x: $(B)/tests/%.o $(TLIB_OBJ) $(LIB)
 	@echo "  LD    $@"
 	@$(CC) $(CFLAGS) $< $(TLIB_OBJ) $(LIB) $(LDLIBS) -o $@
 
-build/bench/%.x: build/bench/%.o $(LIB)
+$(B)/bench/%.x: $(B)/bench/%.o $(LIB)
 	@echo "  LD    $@"
 	@$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 

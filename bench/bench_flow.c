@@ -9,11 +9,15 @@
  * matrices it prints the thread CPU time per matrix of
  *   field + div:  flow_single_field (X = grad F, r = -div X, want_L = 1)
  *   field only:   pot_loop_forward(want_L = 0) + pot_loop_gradient
- * the best of 5 repetitions of at least min_seconds / 5 each, one thread.
+ * the best of 5 repetitions of at least min_seconds / 5 each, one thread,
+ * for both network paths: the reduced jets along a basis of span(Df)
+ * (flow_single_set_reduced(fs, 1), the default for sampling) and the full
+ * jets (m + 2 channels, the training path), and their ratio.
  *
  * It also writes the reference file (default build/bench-logs/flow_ref.txt)
  * that the PyTorch side reads: the configuration, theta, the measured
- * times, and NV = 8 matrices with their X (8 per matrix) and div X, so
+ * times (reduced, then "full" and the full-jet times), and NV = 8 matrices
+ * with their X (8 per matrix) and div X from the reduced path, so
  * that both implementations are checked against each other on the same
  * parameters.  Never asserts on time; exits 1 only on a failed evaluation.
  *
@@ -84,7 +88,7 @@ int main(int argc, char **argv)
   const int sizes[2] = {1024, 4096};
   nn_config_t cfg = {6, 1, 64, 2, nn_act_tanh};
   nn_t net;
-  double *theta, tf[2], td[2];
+  double *theta, tf[2], td[2], tf_full[2], td_full[2];
   int err = 0;
   FILE *fp;
   remove(path);   /* no stale reference data if this run fails */
@@ -101,10 +105,17 @@ int main(int argc, char **argv)
     double *x = malloc((size_t)8 * nb * sizeof *x), *r = malloc((size_t)nb * sizeof *r);
     if (!fs || !u || !x || !r || haar_batch(u, nb)) return 1;
     flow_nnf_set(&fs->nnf, theta, NULL);
+    err |= flow_single_set_reduced(fs, 0) != EMF_SUCCESS;
+    td_full[i] = time_field(fs, u, x, r, t, 1, tmin, &err);
+    tf_full[i] = time_field(fs, u, x, r, t, 0, tmin, &err);
+    err |= flow_single_set_reduced(fs, 1) != EMF_SUCCESS;
     td[i] = time_field(fs, u, x, r, t, 1, tmin, &err);
     tf[i] = time_field(fs, u, x, r, t, 0, tmin, &err);
-    printf("  B = %5d: field + div %8.3f us/matrix   field only %8.3f us/matrix\n", nb,
-           1e6 * td[i], 1e6 * tf[i]);
+    printf("  B = %5d: reduced jets: field + div %7.3f us/matrix, field only %7.3f us/matrix\n"
+           "            full jets:    field + div %7.3f us/matrix, field only %7.3f us/matrix"
+           "  (full/reduced %.2f)\n",
+           nb, 1e6 * td[i], 1e6 * tf[i], 1e6 * td_full[i], 1e6 * tf_full[i],
+           td_full[i] / td[i]);
     flow_single_free(fs);
     free(u);
     free(x);
@@ -128,8 +139,9 @@ int main(int argc, char **argv)
     if (flow_single_field(t, u, x, r, fs) != EMF_SUCCESS) return 1;
     fprintf(fp, "N 3 K 3 n_freq %d width %d depth %d t %.17g n_params %zu nv %d\n",
             cfg.n_freq, cfg.width, cfg.depth, t, net.n_params, NV);
-    fprintf(fp, "c_time B %d %.6e %.6e B %d %.6e %.6e\n", sizes[0], td[0], tf[0],
-            sizes[1], td[1], tf[1]);
+    fprintf(fp, "c_time B %d %.6e %.6e B %d %.6e %.6e full %.6e %.6e %.6e %.6e\n",
+            sizes[0], td[0], tf[0], sizes[1], td[1], tf[1], td_full[0], tf_full[0],
+            td_full[1], tf_full[1]);
     for (size_t k = 0; k < net.n_params; k++) fprintf(fp, "%.17g\n", theta[k]);
     for (int b = 0; b < NV; b++) {
       for (int k = 0; k < 9; k++)

@@ -2,8 +2,10 @@
  * bench_nn.c: time the potential network's jet forward and backward.
  *
  * Prints ns per sample for nn_forward (value, gradient and Laplacian jets),
- * nn_forward_eval (the same without caches for a backward) and nn_backward (all parameter and input adjoints) at widths 32 and 64,
- * depth 2, m = 6 inputs, p = 3 time features, batch 1024, tanh, one core;
+ * nn_forward_eval (the same without caches for a backward), nn_backward (all
+ * parameter and input adjoints) and the reduced jets along r = 2 directions
+ * (nn_forward_dir, fused kernel, and nn_forward_dir_ref) at widths 32 and 64,
+ * depth 2, m = 6 inputs, p = 3 time features, batch 1024 (32, 4096), tanh, one core;
  * and the dense-layer kernels (tuned vs naive) in GFLOP/s.  Never asserts
  * on time.
  *
@@ -48,7 +50,9 @@ static void bench_net(int width, int depth, int nb, double tmin)
   nn_t net;
   nn_workspace_t *ws;
   int m = cfg.n_x, reps;
+  const int r = 2;   /* reduced jets along r directions (SU(3): N - 1) */
   double *theta, *dtheta, *xi, *x, *G, *h, *out, *dout, *dx, *dG, *dh, t0, tf, tb, te;
+  double *V, *Mr, td, tr;
   nn_init(&net, &cfg);
   ws = nn_workspace_alloc(&net, nb);
   theta = malloc(net.n_params * sizeof *theta);
@@ -68,9 +72,27 @@ static void bench_net(int width, int depth, int nb, double tmin)
   fill(G, (size_t)nb * m * m);
   fill(h, (size_t)nb * m);
   fill(dout, (size_t)nb * (m + 2));
+  V = malloc((size_t)nb * m * r * sizeof *V);
+  Mr = malloc((size_t)nb * r * r * sizeof *Mr);
+  fill(V, (size_t)nb * m * r);
+  fill(Mr, (size_t)nb * r * r);
   nn_forward(out, ws, &net, theta, x, G, h, 0.3, nb);
-  tf = tb = te = 1e30;
+  tf = tb = te = td = tr = 1e30;
   for (int k = 0; k < 5; k++) {
+    reps = 0;
+    t0 = now();
+    do {
+      nn_forward_dir(out, ws, &net, theta, x, V, Mr, h, 0.3, nb, r);
+      reps++;
+    } while (now() - t0 < tmin / 5);
+    td = fmin(td, (now() - t0) / reps / nb);
+    reps = 0;
+    t0 = now();
+    do {
+      nn_forward_dir_ref(out, ws, &net, theta, x, V, Mr, h, 0.3, nb, r);
+      reps++;
+    } while (now() - t0 < tmin / 5);
+    tr = fmin(tr, (now() - t0) / reps / nb);
     reps = 0;
     t0 = now();
     do {
@@ -96,6 +118,9 @@ static void bench_net(int width, int depth, int nb, double tmin)
   printf("width %3d depth %d m %d p %d batch %4d: forward jet %7.1f ns/sample "
          "(eval, no caches %7.1f), backward %7.1f ns/sample\n",
          width, depth, m, net.n_t, nb, 1e9 * tf, 1e9 * te, 1e9 * tb);
+  printf("    reduced jets along r = %d directions (nn_forward_dir): %7.1f ns/sample "
+         "(layer kernels, nn_forward_dir_ref: %7.1f)\n", r, 1e9 * td, 1e9 * tr);
+  free(V); free(Mr);
   nn_workspace_free(ws);
   free(theta); free(dtheta); free(xi); free(x); free(G); free(h);
   free(dx); free(dG); free(dh); free(out); free(dout);
@@ -176,5 +201,6 @@ int main(int argc, char **argv)
   bench_net(64, 2, 1024, tmin);
   bench_net(32, 2, 32, tmin);
   bench_net(64, 2, 32, tmin);
+  bench_net(64, 2, 4096, tmin);
   return 0;
 }

@@ -40,6 +40,12 @@ typedef struct flow_nnf {
   int nb_max, m;
   double *zero;           /* (nb_max, m*m + m) zeros: G and h when not given */
   double *dscratch;       /* (n_params) sink for params == 0 */
+  /* reduced mode (flow_nnf_set_reduced): jets along a basis of span(Df) */
+  const pot_loop_ws_t *lws;  /* loop workspace whose W^k the forward reads
+                                (NULL: full jets, the default) */
+  int r, r_alloc;         /* directions min(N - 1, m); buffers sized for r_alloc */
+  double *V, *Mr, *outr;  /* (nb_max, m, r), (nb_max, r, r), (nb_max, r + 2) */
+  double *J;              /* (m, N^2 - 1, 4) Jacobians of a block of 4 */
 } flow_nnf_t;
 
 /* Points F at c, an adapter for batches of up to nb_max loops with
@@ -51,6 +57,34 @@ void flow_nnf_release(flow_nnf_t *c);
 /* Parameters to evaluate with and where their gradients go (dtheta may be
  * NULL when no backward with params != 0 follows). */
 void flow_nnf_set(flow_nnf_t *c, const double *theta, double *dtheta);
+/* Evaluation-only reduced mode (doc/flow.md, "Reduced jets"): with lws not
+ * NULL, forward runs the network jets along an orthonormal basis V of the
+ * span of the feature Jacobian Df (rank <= N - 1: f is a class function)
+ * instead of the m unit vectors, with M = V^T G V, and returns g' = V V^T g
+ * (the same field to rounding), F and L.  Df is taken from the powers W^k
+ * that pot_loop_forward(lws, ...) has just stored in lws->pw, so forward
+ * must be called by pot_loop_forward on lws (checked: f == lws->f, else
+ * EMF_EINVAL); backward is refused (EMF_EINVAL).  lws = NULL restores the
+ * full jets.  Returns EMF_SUCCESS, EMF_EINVAL (lws->K != m/2 or lws->nb_max
+ * > nb_max) or EMF_ENOMEM (the adapter then stays in full mode). */
+int flow_nnf_set_reduced(flow_nnf_t *c, const pot_loop_ws_t *lws);
+/* J (m, ngen), J[j*ngen + a] = D_{T_a} f_j, the Jacobian of the features
+ * f = (Re tr W^k, Im tr W^k)_{k=1..K} from pw = W^1..W^K (K nn), with
+ * D_T tr W^k = k tr(T W^k), in the orthonormal basis of su(N) (<T, T> =
+ * -2 tr T^2 = 1): i (E_ij + E_ji)/2 and (E_ij - E_ji)/2 for each pair i < j,
+ * then (i/2) sqrt(2/(l(l+1))) diag(1, .., 1, -l, 0, ..), l = 1..N-1 (the
+ * span of J's columns and J J^T = G do not depend on the basis). */
+void flow_nnf_jacobian(double *J, const sun_type_t *su, int K, const cplx_t *pw);
+/* Orthonormal basis V (m, r; row-major, V[j*r + i]) of the column span of
+ * J (m, n) by column-pivoted modified Gram-Schmidt, each new column
+ * orthogonalised a second time against the previous ones (a residual of
+ * pure rounding, at equal eigenvalues, still gives an orthonormal column);
+ * a column whose residual norm^2 is <= DBL_MIN is set to zero (span
+ * exhausted, e.g. W central: Df = 0).  M (r, r) = (V^T J)(V^T J)^T (= V^T G V
+ * for G = J J^T) if want_M, else zeros.  J is overwritten.  Returns the
+ * number of non-zero columns. */
+int flow_nnf_basis(double *V, double *M, double *J, int want_M, int m, int n,
+                   int r);
 
 /* ---- a block of single SU(N) matrices (single.c) ------------------------- */
 
@@ -82,6 +116,12 @@ typedef struct flow_single {
 flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb, long n_steps,
                                  const char *adaptive);
 void flow_single_free(flow_single_t *fs);
+/* Non-recording field evaluations (sampling, adaptive runs, fixed runs with
+ * record = 0) use the reduced jets (on != 0, the default after alloc) or the
+ * full jets (on = 0); the results agree to rounding.  Recorded stages always
+ * use the full jets.  Returns EMF_SUCCESS or the flow_nnf_set_reduced
+ * status. */
+int flow_single_set_reduced(flow_single_t *fs, int on);
 
 /* ode_field_fn of the flow (params = flow_single_t*, theta set by the
  * run functions): x = grad F(f(U), t) per matrix, r = -L = -div X. */

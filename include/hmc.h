@@ -67,6 +67,9 @@ struct hmc {
   cplx_t *u1;              /* [n_ext*D*nn] end links (reversibility check) */
   double *p1;              /* [force_len] end momenta (reversibility check) */
   size_t nf;               /* force_len */
+  action_ws_t *ws;         /* vectorised-force workspace (NULL: none applies) */
+  int in_box;              /* 1 between hmc_md_begin and hmc_md_end when the
+                              links and momenta live in ws (action_ws_box_load) */
   long n_force;            /* force evaluations so far */
   long traj;               /* next trajectory number */
   long n_accepted;         /* accepted trajectories so far */
@@ -91,6 +94,15 @@ int hmc_md_force(hmc_t *h, gauge_t *u);
  * (collective: the status is agreed over the ranks). */
 void hmc_md_kick(hmc_t *h, double *p, double c);
 int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c);
+/* hmc_md_force then hmc_md_kick, bit for bit (fused where the links and
+ * momenta live in h->ws; h->f is then not written).  Collective. */
+int hmc_md_force_kick(hmc_t *h, gauge_t *u, double *p, double c);
+/* Bracket an MD integration with momenta p (the integrators call them):
+ * begin moves the links and p into h->ws where that applies (then
+ * hmc_md_force_kick and hmc_md_drift act there; p is stale, hmc_md_kick
+ * must not be called), end moves them back to u and p.  Local. */
+void hmc_md_begin(hmc_t *h, gauge_t *u, const double *p);
+void hmc_md_end(hmc_t *h, gauge_t *u, double *p);
 /* One trajectory number h->traj (then h->traj++).  Collective. */
 int hmc_trajectory(hmc_t *h, gauge_t *u, hmc_record_t *rec);
 /* n_traj trajectories, cb (may be NULL) after each; returns EMF_SUCCESS,

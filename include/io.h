@@ -18,8 +18,9 @@
  * copy of an existing file) and renamed to <path> by io_file_commit, so
  * that a crash never leaves a half-written file under the final name.
  *
- * Every function except io_file_path, io_file_remove_temp and
- * io_plaquette_tolerance is collective over the file's communicator; those
+ * Every function except io_file_path, io_file_remove_temp,
+ * io_plaquette_tolerance and the io_serial_* functions (local: one process,
+ * plain HDF5) is collective over the file's communicator; those
  * returning int return the same status (EMF_SUCCESS, EMF_EIO, EMF_EFORMAT, EMF_EINVAL, EMF_ENOMEM) and
  * the same message (naming the file and what is wrong) on every rank, so the
  * caller can pass it straight to ERROR_ROOT.
@@ -33,6 +34,7 @@
 #define IO_H
 
 #include <mpi.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "gauge.h"
 #include "global.h"
@@ -97,5 +99,38 @@ int io_append_series(io_file_t *f, const char *name, const char *description,
                      const double *x, long n, char *msg, int msglen);
 int io_read_series(io_file_t *f, const char *name, double **x, long *n,
                    char *description, int desclen, char *msg, int msglen);
+int io_has_series(io_file_t *f, const char *name);
+int io_write_series_attr(io_file_t *f, const char *name, const char *key,
+                         const char *value, char *msg, int msglen);
+int io_read_series_attr(io_file_t *f, const char *name, const char *key,
+                        char *value, int len, char *msg, int msglen);
+
+/* serial.c: small files of one process (model.h5, the single-matrix
+ * ensemble.h5).  Sticky status: after the first failure every call does
+ * nothing and returns it; io_serial_commit reports it. */
+typedef struct io_serial io_serial_t;
+
+#define IO_SERIAL_RANK_MAX 8  /* dimensions of a dataset */
+
+io_serial_t *io_serial_create(const char *path);
+io_serial_t *io_serial_open(const char *path);
+int io_serial_commit(io_serial_t *s, char *msg, int msglen);
+void io_serial_close(io_serial_t *s);
+int io_serial_status(const io_serial_t *s, char *msg, int msglen);
+void io_serial_write(io_serial_t *s, const char *name, const double *x, int rank,
+                     const size_t *dims);
+void io_serial_set_int(io_serial_t *s, const char *name, int v);
+void io_serial_set_long(io_serial_t *s, const char *name, long long v);
+void io_serial_set_u64(io_serial_t *s, const char *name, uint64_t v);
+void io_serial_set_doubles(io_serial_t *s, const char *name, const double *v, int n);
+void io_serial_set_string(io_serial_t *s, const char *name, const char *v);
+int io_serial_has(io_serial_t *s, const char *name);
+int io_serial_read(io_serial_t *s, const char *name, double *x, int rank,
+                   const size_t *dims);
+int io_serial_get_int(io_serial_t *s, const char *name, int *v);
+int io_serial_get_long(io_serial_t *s, const char *name, long long *v);
+int io_serial_get_u64(io_serial_t *s, const char *name, uint64_t *v);
+int io_serial_get_double(io_serial_t *s, const char *name, double *v);
+int io_serial_get_string(io_serial_t *s, const char *name, char *v, int len);
 
 #endif

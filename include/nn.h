@@ -201,6 +201,33 @@ int nn_backward(double *dtheta, double *dx, double *dG, double *dh,
                 nn_workspace_t *ws, const nn_t *net, const double *theta,
                 const double *dout, const double *G, int n_batch);
 
+/* ---- reduced jets along given directions (dir.c; evaluation only) -------- */
+
+/* Input layer on the jet of [x, e(t)] along the r columns of V (per sample
+ * m x r, row-major): z (n_batch, r+2, n_out) with z0 = x w[0:m] + e w[m:] + b,
+ * z_i = sum_j V_ji w[j], z_L = h w[0:m].  V = identity gives
+ * nn_input_jet_forward. */
+void nn_input_dir_forward(double *z, const double *x, const double *V,
+                          const double *h, const double *e, const double *w,
+                          const double *b, int n_batch, int m, int r, int n_t,
+                          int n_out);
+/* out (n_batch, r+2) = (F, d_1..d_r, L) per sample with d_i = g . V_i and
+ * L = sum_ij (V_i^T H V_j) M_ij + g . h (g, H: gradient and Hessian of F in
+ * x).  V: (n_batch, m, r), M: (n_batch, r, r), x, h: (n_batch, m).  If
+ * G = V M V^T, L equals nn_forward's L.  No caches are kept (nn_backward is
+ * refused after it).  Fused per-sample kernel for tanh/silu, r <= 3 and a
+ * width that is a multiple of 2 NN_VL; else nn_forward_dir_ref.  Returns
+ * EMF_SUCCESS or EMF_EINVAL (n_batch < 1, r outside 1..n_x). */
+int nn_forward_dir(double *out, nn_workspace_t *ws, const nn_t *net,
+                   const double *theta, const double *x, const double *V,
+                   const double *M, const double *h, double t, int n_batch,
+                   int r);
+/* The same from the layer kernels, any activation and width (reference). */
+int nn_forward_dir_ref(double *out, nn_workspace_t *ws, const nn_t *net,
+                       const double *theta, const double *x, const double *V,
+                       const double *M, const double *h, double t, int n_batch,
+                       int r);
+
 /* ---- optimizer (adam.c) -------------------------------------------------- */
 
 typedef enum { NN_LR_CONSTANT = 0, NN_LR_COSINE = 1 } nn_lr_schedule_t;

@@ -44,10 +44,21 @@ typedef struct sun_type {
   /* u <- exp(c x) u in place (the HMC drift); EMF_EDOM, u untouched, if
    * c x is not finite */
   int (*exp_mul)(cplx_t *u, const double *x, double c);
+  /* exp_mul on four links at once: u[l] <- exp(c x[l]) u[l], l = 0..3,
+   * bit for bit what four exp_mul calls give (for N = 3 with AVX2 the four
+   * links share the registers); EMF_EDOM if any c x[l] is not finite
+   * (those links untouched) */
+  int (*exp_mul4)(cplx_t *const *u, const double *const *x, double c);
 } sun_type_t;
 
 /* sun_type.c */
 const sun_type_t *sun_type_get(int n);   /* NULL if n is not supported */
+
+/* sun_su3.c: the SU(3) exp_mul on four links held as vector lanes (entry k
+ * of link l at u[4k + l], coordinate a of its x at x[4a + l], both 32-byte
+ * aligned), bit for bit exp_mul per link; EMF_EDOM if any c x of a lane is
+ * not finite (those links untouched) */
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c);
 
 /* sun_basic.c: generic N (2 <= n <= EMF_NMAX); c may not alias a or b */
 void sun_unit(int n, cplx_t *u);

@@ -27,7 +27,7 @@
 #include "potential.h"
 #include "util.h"
 
-#define TRAIN_CKPT_VERSION 1
+#define TRAIN_CKPT_VERSION 2   /* 2: training cost; version 1 still reads */
 
 /* Target of a single matrix: S(U) = -(beta/N) sum_k c_k Re tr U^k. */
 typedef struct train_target {
@@ -114,16 +114,23 @@ typedef struct train_ckpt_info {
   uint64_t seed;        /* run.seed */
   uint64_t cfg_hash;    /* config hash of the run that wrote it */
   long step;            /* optimizer steps taken (= RNG step of the next batch) */
+  /* cost of the training up to step, summed over all runs that led to it */
+  double seconds;       /* wall seconds of the training loops */
+  double cpu_seconds;   /* CPU seconds, summed over the ranks */
+  double core_seconds;  /* wall seconds x ranks */
+  long cost_from_step;  /* the sums count from this step on: 0, or the step of
+                           a version-1 checkpoint (which had no cost) */
 } train_ckpt_info_t;
 
-/* Writes parameters, Adam m, v and t, the network shape, seed, step and
- * config hash to path (through path.tmp and rename).  EMF_EIO on failure
- * (no file left behind). */
+/* Writes parameters, Adam m, v and t, the network shape, seed, step,
+ * config hash and cost to path (through path.tmp and rename).  EMF_EIO on
+ * failure (no file left behind). */
 int train_ckpt_write(const char *path, const nn_t *net, const double *theta,
                      const adam_state_t *adam, const train_ckpt_info_t *info);
 /* Reads a checkpoint into theta (net->n_params) and adam (same n); info
- * receives seed, hash and step.  EMF_EIO (cannot open/read), EMF_EFORMAT
- * (version or network shape differs from net; msg says which). */
+ * receives seed, hash, step and cost (version 1: cost 0 from step on).
+ * EMF_EIO (cannot open/read), EMF_EFORMAT (unknown version or network
+ * shape differs from net; msg says which). */
 int train_ckpt_read(const char *path, const nn_t *net, double *theta,
                     adam_state_t *adam, train_ckpt_info_t *info, char *msg,
                     int msglen);

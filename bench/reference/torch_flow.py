@@ -1,7 +1,8 @@
 """PyTorch reference of the single-matrix flow field (issue 4 benchmark).
 
 Reads the reference file written by build/bench/bench_flow.x (configuration,
-the C network's parameters, the C times, and a few matrices with the C
+the C network's parameters, the C times (the default reduced jets and, when
+present, the full jets), and a few matrices with the C
 field X and divergence div X), evaluates the same potential in PyTorch
 (complex128, one thread), checks X and div X against the C values (exit 1
 if the relative difference exceeds 1e-10), times field + div and the field
@@ -47,11 +48,16 @@ def read_ref(path):
         ct = fp.readline().split()
         ctime = {int(ct[2]): (float(ct[3]), float(ct[4])),
                  int(ct[6]): (float(ct[7]), float(ct[8]))}
+        # optional: the C full-jet times (bench_flow prints both paths)
+        cfull = {}
+        if len(ct) >= 14 and ct[9] == "full":
+            cfull = {int(ct[2]): (float(ct[10]), float(ct[11])),
+                     int(ct[6]): (float(ct[12]), float(ct[13]))}
         npar = int(cfg["n_params"])
         theta = [float(fp.readline()) for _ in range(npar)]
         rows = [list(map(float, fp.readline().split()))
                 for _ in range(int(cfg["nv"]))]
-    return cfg, ctime, torch.tensor(theta), torch.tensor(rows)
+    return cfg, ctime, cfull, torch.tensor(theta), torch.tensor(rows)
 
 
 def unpack(theta, n_in, width, depth):
@@ -130,7 +136,7 @@ def best_time(fn, reps):
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "build/bench-logs/flow_ref.txt"
     quick = len(sys.argv) > 2 and sys.argv[2] == "quick"
-    cfg, ctime, theta, rows = read_ref(path)
+    cfg, ctime, cfull, theta, rows = read_ref(path)
     K, n_freq = int(cfg["K"]), int(cfg["n_freq"])
     width, depth, t = int(cfg["width"]), int(cfg["depth"]), float(cfg["t"])
     pot = Potential(unpack(theta, 2 * K + 1 + 2 * n_freq, width, depth), t, n_freq, K)
@@ -154,6 +160,11 @@ def main():
         print("  B = %5d: torch field + div %8.2f us/matrix (C %.3f, torch/C %.0f)"
               "   field only %7.2f us/matrix (C %.3f, torch/C %.1f)"
               % (nb, 1e6 * td, 1e6 * cd, td / cd, 1e6 * tf, 1e6 * cf, tf / cf))
+        if nb in cfull:
+            fd, ff = cfull[nb]
+            print("           C full jets: field + div %.3f us/matrix (torch/C %.0f)"
+                  "   field only %.3f us/matrix (torch/C %.1f)"
+                  % (1e6 * fd, td / fd, 1e6 * ff, tf / ff))
     if not ok:
         print("torch_flow: C and PyTorch disagree beyond 1e-10 relative")
         return 1

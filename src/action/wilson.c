@@ -16,7 +16,9 @@
  *   with x_a(M) = -2 Re tr(T_a M) the coordinates of sun.h.  Every owned
  *   link is computed from halo data (depth 1, corners used by the lower
  *   staple), never by scattering, so its bits do not depend on the grid.
- *   Both return EMF_SUCCESS.
+ *   force_ws: the same force through a workspace (action_ws_alloc): for
+ *   N = 3 the site-vectorised kernel of wilson_su3.c (same bits), else
+ *   force.  All return EMF_SUCCESS.
  *
  * int action_wilson_value_force_all(gauge_t *u, double beta, double *value,
  *                                   double *f)
@@ -137,6 +139,14 @@ int action_wilson_value_force_all(gauge_t *u, double beta, double *value, double
   return EMF_SUCCESS;
 }
 
-static const action_type_t wilson_type = {"wilson", 1, wilson_eval, wilson_force};
+static int wilson_force_ws(const action_t *a, const gauge_t *u, double *f, int add,
+                           action_ws_t *ws)
+{
+  if (u->n == 3) return wilson_force_su3_ws(a, u, f, add, ws);
+  return wilson_force(a, u, f, add);
+}
+
+static const action_type_t wilson_type = {"wilson", 1, wilson_eval, wilson_force,
+                                          wilson_force_ws};
 
 const action_type_t *const action_wilson = &wilson_type;

@@ -10,7 +10,16 @@
  *   hand-written RK4 (n_steps >= 1 fixed steps on [0, 1], each recorded for
  *   backpropagation) and, when adaptive is not NULL, one for that stepper
  *   (ode_stepper_get name with an error estimate: "rkf45", "rkck", "rk8pd",
- *   "rk2", "rk4").  NULL on a bad argument or no memory.
+ *   "rk2", "rk4").  NULL on a bad argument or no memory.  The field
+ *   evaluations that no backward follows (flow_single_field outside a
+ *   recording run: sampling, adaptive runs, fixed runs with record = 0)
+ *   use the reduced jets of flow_nnf_set_reduced; recorded stages use the
+ *   full jets their backward needs.
+ *
+ * int flow_single_set_reduced(flow_single_t *fs, int on)
+ *   Switches the non-recording evaluations between the reduced (on != 0,
+ *   the default) and the full jets (same results to rounding).  Returns
+ *   the status of flow_nnf_set_reduced.
  *
  * void flow_single_free(flow_single_t *fs)
  *
@@ -111,11 +120,17 @@ flow_single_t *flow_single_alloc(const nn_t *net, int N, int nb, long n_steps,
     if (!bad) fs->slws[k] = pot_loop_ws_alloc(N, fs->K, nb);
     bad = bad || fs->slws[k] == NULL;
   }
+  if (!bad) bad = flow_nnf_set_reduced(&fs->nnf, fs->lws) != EMF_SUCCESS;
   if (bad) {
     flow_single_free(fs);
     return NULL;
   }
   return fs;
+}
+
+int flow_single_set_reduced(flow_single_t *fs, int on)
+{
+  return flow_nnf_set_reduced(&fs->nnf, on ? fs->lws : NULL);
 }
 
 int flow_single_field(double t, const cplx_t *u, double *x, double *r,

@@ -8,7 +8,10 @@
  *                  int n_terms, gauge_t *u)
  *   Workspaces for HMC of the sum of the n_terms action terms on fields
  *   shaped like u (momenta, force, start links; end links and momenta when
- *   parms->check_reversibility).  The terms are not copied: they must
+ *   parms->check_reversibility; the vectorised-force workspace of
+ *   action_ws_alloc, NULL where none applies, which on a grid that splits
+ *   no direction also holds the links and momenta during an integration:
+ *   as much memory again as the owned links and momenta).  The terms are not copied: they must
  *   outlive h.  The trajectory counter starts at 0.  Returns NULL for
  *   invalid parameters (n_steps < 1, tau <= 0 or not finite, no integrator,
  *   n_terms < 1, a halo shallower than a term needs) or when out of memory.
@@ -26,16 +29,39 @@
  *   reduced over the ranks (same bits on every rank).  Exchanges the link
  *   halos.  Returns the status of the action evaluation.  Collective.
  *
+ * void hmc_md_begin(hmc_t *h, gauge_t *u, const double *p)
+ * void hmc_md_end(hmc_t *h, gauge_t *u, double *p)
+ *   The bracket of an MD integration (integrators.c) with momenta p.
+ *   begin: where h->ws can hold the links and momenta in its vector
+ *   layout (action_ws_box_load: SU(3), one "wilson" term, a grid that
+ *   splits no direction), they move there for the whole integration
+ *   (h->in_box = 1): hmc_md_force_kick and hmc_md_drift (with this p) then
+ *   act on them without copies or transposes per step, and end copies
+ *   them back to u (halos stale) and p.  Else both do nothing.  Inside the
+ *   bracket p is stale and hmc_md_kick must not be called.  Local.
+ *
  * int hmc_md_force(hmc_t *h, gauge_t *u)
- *   h->f = gradient of S at u (action_force_all); counts h->n_force.
- *   Collective.
+ *   h->f = gradient of S at u (action_force_ws_all with h->ws, or
+ *   action_force_box inside a bracket: the same bits as action_force_all);
+ *   counts h->n_force.  Collective.
  *
  * void hmc_md_kick(hmc_t *h, double *p, double c)
  *   p -= c h->f.  Local.
  *
+ * int hmc_md_force_kick(hmc_t *h, gauge_t *u, double *p, double c)
+ *   hmc_md_force then hmc_md_kick (what the integrators do), the same
+ *   bits; inside a bracket the kick is fused into the force and acts on
+ *   the momenta in the workspace (action_force_kick_box: h->f is then not
+ *   written).  Collective.
+ *
  * int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
- *   U <- exp(c P) U on every owned link with the sun_type_t entry exp_mul
- *   (exact in the group; fused exp and product for N = 3).  Halos become stale (the next force exchanges
+ *   U <- exp(c P) U on every owned link: consecutive owned links (in the
+ *   order of p) four at a time with the sun_type_t entry exp_mul4 (for
+ *   SU(3) with AVX2 one link per vector lane), the remaining n_owned D mod
+ *   4 with exp_mul; both give the bits of exp_mul (exact in the group;
+ *   fused exp and product for N = 3).  Inside an hmc_md_begin/end bracket
+ *   with h->in_box, action_ws_box_drift on the links and momenta in h->ws
+ *   (the same bits; p is then not read).  Halos become stale (the next force exchanges
  *   them).  Returns EMF_SUCCESS or the exp's status (EMF_EDOM for
  *   non-finite momenta; such links are left as they were), agreed over the
  *   ranks (one MPI_Allreduce), so that every rank stops together.
@@ -105,6 +131,7 @@ hmc_t *hmc_alloc(const hmc_parms_t *parms, const action_t *terms, int n_terms,
   h->f = amalloc(nfb);
   h->p0 = amalloc(nfb);
   h->u0 = amalloc(link_bytes(u));
+  h->ws = action_ws_alloc(u); /* NULL is fine: the plain kernels, same bits */
   int bad = h->p == NULL || h->f == NULL || h->p0 == NULL || h->u0 == NULL;
   if (parms->check_reversibility) {
     h->p1 = amalloc(nfb);
@@ -127,6 +154,7 @@ void hmc_free(hmc_t *h)
   afree(h->p1);
   afree(h->u0);
   afree(h->u1);
+  action_ws_free(h->ws);
   afree(h);
 }
 
@@ -167,16 +195,39 @@ int hmc_hamiltonian_all(hmc_t *h, gauge_t *u, const double *p, qsum_t *H)
   return st;
 }
 
+void hmc_md_begin(hmc_t *h, gauge_t *u, const double *p)
+{
+  h->in_box = h->n_terms == 1 && action_ws_box_load(h->ws, h->terms, h->n_terms, u, p);
+}
+
+void hmc_md_end(hmc_t *h, gauge_t *u, double *p)
+{
+  if (h->in_box) action_ws_box_store(h->ws, u, p);
+  h->in_box = 0;
+}
+
 int hmc_md_force(hmc_t *h, gauge_t *u)
 {
   h->n_force++;
-  return action_force_all(h->terms, h->n_terms, u, h->f);
+  if (h->in_box) return action_force_box(h->terms, h->n_terms, u, h->f, h->ws);
+  return action_force_ws_all(h->terms, h->n_terms, u, h->f, h->ws);
 }
 
 void hmc_md_kick(hmc_t *h, double *p, double c)
 {
   const double *f = h->f;
   for (size_t k = 0; k < h->nf; k++) p[k] -= c * f[k];
+}
+
+int hmc_md_force_kick(hmc_t *h, gauge_t *u, double *p, double c)
+{
+  if (h->in_box) {
+    h->n_force++;
+    return action_force_kick_box(&h->terms[0], u, c, h->ws);
+  }
+  int st = hmc_md_force(h, u);
+  if (st == EMF_SUCCESS) hmc_md_kick(h, p, c);
+  return st;
 }
 
 static int agree(int st, MPI_Comm comm)
@@ -192,13 +243,26 @@ int hmc_md_drift(hmc_t *h, gauge_t *u, const double *p, double c)
   const sun_type_t *su = u->su;
   const int D = g->D, ngen = su->ngen;
   int st = EMF_SUCCESS;
-  (void)h;
+  if (h->in_box) return agree(action_ws_box_drift(h->ws, c), g->comm);
+  cplx_t *ul[4];
+  const double *pl[4];
+  int n4 = 0;
+  /* groups of four consecutive owned links (p order), the rest one by one */
   for (long i = 0; i < g->n_owned; i++) {
     const long is = g->owned[i];
     for (int mu = 0; mu < D; mu++) {
-      int st1 = su->exp_mul(gauge_link(u, is, mu), p + ((size_t)i * D + mu) * ngen, c);
-      if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
+      ul[n4] = gauge_link(u, is, mu);
+      pl[n4] = p + ((size_t)i * D + mu) * ngen;
+      if (++n4 == 4) {
+        int st1 = su->exp_mul4(ul, pl, c);
+        if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
+        n4 = 0;
+      }
     }
+  }
+  for (int l = 0; l < n4; l++) {
+    int st1 = su->exp_mul(ul[l], pl[l], c);
+    if (st1 != EMF_SUCCESS && st == EMF_SUCCESS) st = st1;
   }
   return agree(st, g->comm);
 }

@@ -17,6 +17,9 @@
  * Both are symmetric, hence time-reversible with flipped momenta, and
  * symplectic; |dH| = O(eps^2) at fixed tau.  integrate(h, u, p, eps, n)
  * returns EMF_SUCCESS or the first non-zero status of a force or drift.
+ * The steps run between hmc_md_begin and hmc_md_end (hmc.c), so the links
+ * stay in the vectorised workspace for the whole integration where that
+ * applies.
  *
  * Context: collective (the forces exchange halos).
  ******************************************************************************/
@@ -28,32 +31,45 @@
     if (st_ != EMF_SUCCESS) return st_;     \
   } while (0)
 
-static int leapfrog(hmc_t *h, gauge_t *u, double *p, double eps, int n)
+static int leapfrog_steps(hmc_t *h, gauge_t *u, double *p, double eps, int n)
 {
-  TRY(hmc_md_force(h, u));
-  hmc_md_kick(h, p, 0.5 * eps);
+  TRY(hmc_md_force_kick(h, u, p, 0.5 * eps));
   for (int k = 0; k < n; k++) {
     TRY(hmc_md_drift(h, u, p, eps));
-    TRY(hmc_md_force(h, u));
-    hmc_md_kick(h, p, k == n - 1 ? 0.5 * eps : eps);
+    TRY(hmc_md_force_kick(h, u, p, k == n - 1 ? 0.5 * eps : eps));
   }
   return EMF_SUCCESS;
 }
 
-static int omelyan2mn(hmc_t *h, gauge_t *u, double *p, double eps, int n)
+static int omelyan2mn_steps(hmc_t *h, gauge_t *u, double *p, double eps, int n)
 {
   const double lam = HMC_OMELYAN_LAMBDA;
-  TRY(hmc_md_force(h, u));
-  hmc_md_kick(h, p, lam * eps);
+  TRY(hmc_md_force_kick(h, u, p, lam * eps));
   for (int k = 0; k < n; k++) {
     TRY(hmc_md_drift(h, u, p, 0.5 * eps));
-    TRY(hmc_md_force(h, u));
-    hmc_md_kick(h, p, (1.0 - 2.0 * lam) * eps);
+    TRY(hmc_md_force_kick(h, u, p, (1.0 - 2.0 * lam) * eps));
     TRY(hmc_md_drift(h, u, p, 0.5 * eps));
-    TRY(hmc_md_force(h, u));
-    hmc_md_kick(h, p, k == n - 1 ? lam * eps : 2.0 * lam * eps);
+    TRY(hmc_md_force_kick(h, u, p, k == n - 1 ? lam * eps : 2.0 * lam * eps));
   }
   return EMF_SUCCESS;
+}
+
+/* the steps between hmc_md_begin and hmc_md_end (the links in the
+ * workspace where that applies; back in u on success and on error) */
+static int leapfrog(hmc_t *h, gauge_t *u, double *p, double eps, int n)
+{
+  hmc_md_begin(h, u, p);
+  int st = leapfrog_steps(h, u, p, eps, n);
+  hmc_md_end(h, u, p);
+  return st;
+}
+
+static int omelyan2mn(hmc_t *h, gauge_t *u, double *p, double eps, int n)
+{
+  hmc_md_begin(h, u, p);
+  int st = omelyan2mn_steps(h, u, p, eps, n);
+  hmc_md_end(h, u, p);
+  return st;
 }
 
 static const hmc_integrator_type_t leapfrog_type = {"leapfrog", 1, leapfrog};

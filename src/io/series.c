@@ -20,8 +20,24 @@
  *   if the series is missing, not a 1-D double dataset, or has no
  *   description; EMF_EIO, EMF_ENOMEM.
  *
+ * int io_has_series(io_file_t *f, const char *name)
+ *   1 if /observables/<name> exists (as any object), else 0 (also for an
+ *   invalid name).
+ *
+ * int io_write_series_attr(io_file_t *f, const char *name, const char *key,
+ *                          const char *value, char *msg, int msglen)
+ *   Sets the string attribute key of the existing series name to value
+ *   (replacing an attribute of that name; "description" is refused).
+ *   EMF_EINVAL (read-only file, bad name or key), EMF_EFORMAT (no such
+ *   series), EMF_EIO.
+ *
+ * int io_read_series_attr(io_file_t *f, const char *name, const char *key,
+ *                         char *value, int len, char *msg, int msglen)
+ *   Reads it (at most len - 1 characters).  EMF_EFORMAT if the series or
+ *   the attribute is missing or not a string, or it is too long.
+ *
  * Context: collective over the file's communicator (all ranks call with
- * the same name); same status and message on every rank.
+ * the same name, key and value); same status and message on every rank.
  ******************************************************************************/
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +214,62 @@ int io_read_series(io_file_t *f, const char *name, double **x, long *n,
   *x = v;
   *n = (long)len;
   return EMF_SUCCESS;
+}
+
+int io_has_series(io_file_t *f, const char *name)
+{
+  char path[256];
+  if (!io_name_ok(name, 1)) return 0;
+  snprintf(path, sizeof path, "observables/%s", name);
+  return path_exists(f->fid, path);
+}
+
+/* Opens /observables/<name> (any object) for the attribute functions. */
+static int open_object(io_file_t *f, const char *name, const char *key, char *where,
+                       size_t wlen, hid_t *obj, char *msg, int msglen)
+{
+  char path[256];
+  *obj = H5I_INVALID_HID;
+  if (!io_name_ok(name, 1) || key == NULL || !io_name_ok(key, 0))
+    return io_fail(msg, msglen, EMF_EINVAL, "file '%s': invalid series '%s' or key '%s'",
+                   f->path, name ? name : "(null)", key ? key : "(null)");
+  snprintf(path, sizeof path, "observables/%s", name);
+  snprintf(where, wlen, "file '%s', series '%s'", f->path, path);
+  if (!path_exists(f->fid, path) || (*obj = H5Oopen(f->fid, path, H5P_DEFAULT)) < 0)
+    return io_fail(msg, msglen, EMF_EFORMAT, "%s: no such series", where);
+  return EMF_SUCCESS;
+}
+
+int io_write_series_attr(io_file_t *f, const char *name, const char *key,
+                         const char *value, char *msg, int msglen)
+{
+  char where[IO_PATH_MAX + 300];
+  hid_t obj;
+  int status;
+  if (!f->writable)
+    return io_fail(msg, msglen, EMF_EINVAL, "file '%s' is open read-only", f->path);
+  if (key != NULL && strcmp(key, "description") == 0)
+    return io_fail(msg, msglen, EMF_EINVAL, "file '%s': the description cannot be replaced",
+                   f->path);
+  status = open_object(f, name, key, where, sizeof where, &obj, msg, msglen);
+  if (status == EMF_SUCCESS) {
+    if ((io_attr_exists(obj, key) && H5Adelete(obj, key) < 0) ||
+        io_attr_write_string(obj, key, value) != 0)
+      status = io_fail(msg, msglen, EMF_EIO, "%s: cannot write attribute '%s'", where, key);
+    H5Oclose(obj);
+  }
+  return io_agree(f->comm, status, msg, msglen);
+}
+
+int io_read_series_attr(io_file_t *f, const char *name, const char *key, char *value,
+                        int len, char *msg, int msglen)
+{
+  char where[IO_PATH_MAX + 300];
+  hid_t obj;
+  int status = open_object(f, name, key, where, sizeof where, &obj, msg, msglen);
+  if (status == EMF_SUCCESS) {
+    status = io_attr_read_string(obj, key, value, len, where, msg, msglen);
+    H5Oclose(obj);
+  }
+  return io_agree(f->comm, status, msg, msglen);
 }

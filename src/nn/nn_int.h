@@ -98,25 +98,46 @@ static inline vd_t vexp_neg(vd_t x)
   return p * scale;
 }
 
-/* tanh: odd Taylor series (12 terms, truncation < 2e-17 relative) for
- * |z| < 0.3, else sign(z) (1 - e) / (1 + e) with e = exp(-2|z|) (|z|
- * clamped to 40; there e ~ 1e-35 and the quotient rounds to 1). */
+/* tanh(z) = sign(z) (-em) / (2 + em) with em = expm1(-2|z|) (|z| clamped to
+ * 40: there em + 1 ~ 1e-35 and the quotient rounds to 1; NaN stays NaN).
+ * expm1(x) = 2^k expm1(r) + (2^k - 1) with x = k ln2 + r, |r| <= ln2/2 and
+ * expm1(r) = r (1 + r/2! + ... + r^12/13!) (truncation < 2e-17 relative):
+ * one polynomial and no cancellation for small |z| (k = 0: em = expm1(r)). */
 static inline vd_t vtanh(vd_t z)
 {
-  static const double c[12] = {
-      0x1.0000000000000p+0,  -0x1.5555555555555p-2,  0x1.1111111111111p-3,
-      -0x1.ba1ba1ba1ba1cp-5, 0x1.664f4882c10fap-6,   -0x1.226e355e6c23dp-7,
-      0x1.d6d3d0e157de0p-9,  -0x1.7da36452b75e3p-10, 0x1.3558248036744p-11,
-      -0x1.f57d7734d1664p-13, 0x1.967e18afcafadp-14, -0x1.497d8eea25259p-15};
-  vd_t a = vabs(z), w = z * z, p = vbroadcast(c[11]);
-  for (int i = 10; i >= 0; i--) p = vfma(p, w, vbroadcast(c[i]));
-  p = p * z;
-  vd_t ac = vselect(a > vbroadcast(40.0), vbroadcast(40.0), a); /* NaN stays */
-  vd_t e = vexp_neg(-2.0 * ac);
-  vd_t big = (1.0 - e) / (1.0 + e);
+  static const double c[13] = {
+      0x1.0000000000000p+0,  0x1.0000000000000p-1,  0x1.5555555555555p-3,
+      0x1.5555555555555p-5,  0x1.1111111111111p-7,  0x1.6c16c16c16c17p-10,
+      0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19,
+      0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29,
+      0x1.6124613a86d09p-33};
+  const vd_t magic = vbroadcast(0x1.8p52);
+  vd_t a = vabs(z);
+  vd_t x = -2.0 * vselect(a > vbroadcast(40.0), vbroadcast(40.0), a);
+  vd_t kd = vfma(x, vbroadcast(0x1.71547652b82fep+0), magic);
+  vd_t k = kd - magic;
+  vd_t r = vfma(k, vbroadcast(-0x1.62e4200000000p-1), x);
+  r = vfma(k, vbroadcast(-0x1.fdf473de6af28p-22), r);
+  /* Estrin's scheme: a short dependency chain (the activation layers are
+   * latency-bound otherwise) */
+  vd_t r2 = r * r, r4 = r2 * r2, r8 = r4 * r4, p;
+  {
+    vd_t p01 = vfma(vbroadcast(c[1]), r, vbroadcast(c[0]));
+    vd_t p23 = vfma(vbroadcast(c[3]), r, vbroadcast(c[2]));
+    vd_t p45 = vfma(vbroadcast(c[5]), r, vbroadcast(c[4]));
+    vd_t p67 = vfma(vbroadcast(c[7]), r, vbroadcast(c[6]));
+    vd_t p89 = vfma(vbroadcast(c[9]), r, vbroadcast(c[8]));
+    vd_t pab = vfma(vbroadcast(c[11]), r, vbroadcast(c[10]));
+    vd_t q0 = vfma(p23, r2, p01), q1 = vfma(p67, r2, p45), q2 = vfma(pab, r2, p89);
+    vd_t s0 = vfma(q1, r4, q0), s1 = vfma(vbroadcast(c[12]), r4, q2);
+    p = vfma(s1, r8, s0);
+  }
+  vi_t ki = (vi_t)kd - (vi_t)magic;
+  vd_t scale = (vd_t)((ki + 1023) << 52);
+  vd_t em = vfma(scale, p * r, scale - 1.0);
+  vd_t th = vabs(-em / (2.0 + em));   /* >= 0; +0 at z = 0 */
   vi_t sign = (vi_t)z & (long long)0x8000000000000000ULL;
-  big = (vd_t)((vi_t)big | sign);
-  return vselect(a < vbroadcast(0.3), p, big);
+  return (vd_t)((vi_t)th | sign);
 }
 
 #endif

@@ -25,5 +25,6 @@ int su3_exp_alg(cplx_t *u, const double *x);
 void su3_to_alg(double *x, const cplx_t *m);
 void su3_from_alg(cplx_t *m, const double *x);
 int su3_exp_mul(cplx_t *u, const double *x, double c);
+int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c);
 
 #endif

@@ -28,6 +28,26 @@
  *   of u in AVX2 registers (portable fma() version without AVX2/FMA).
  *   EMF_EDOM (u untouched) if c x is not finite.
  *
+ * int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
+ *   su3_exp_mul on the four links u[l] with x[l], l = 0..3, bit for bit:
+ *   with AVX2/FMA one link per vector lane (the exponential and the
+ *   product u <- e u written lane by lane with the operations of
+ *   su3_exp_mat and su3_lmul; the Taylor degree is per lane, the lanes
+ *   that reached theirs keep their sums by a blend), so the drift of HMC
+ *   costs about half.  A quadruple with a lane outside the Taylor branch
+ *   (c1 >= 0.76) or not finite is done link by link with su3_exp_mul.
+ *   Returns EMF_EDOM if any c x[l] is not finite (those links untouched).
+ *
+ * int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
+ *   su3_exp_mul on four links held as vector lanes (the HMC drift on the
+ *   site-vectorised links of wilson_su3.c): entry k (re, im of the 9
+ *   complex entries, row-major) of link l at u[4 k + l], coordinate a of
+ *   its algebra element at x[4 a + l], both 32-byte aligned.  Bit for bit
+ *   su3_exp_mul per lane (same code as su3_exp_mul4, without transposes); a
+ *   quadruple with a lane outside the Taylor branch or not finite goes
+ *   lane by lane through su3_exp_mul.  Returns EMF_EDOM if any c x[l] is
+ *   not finite (those lanes untouched), else EMF_SUCCESS.
+ *
  * void su3_to_alg(double *x, const cplx_t *m)     x_a = -2 Re tr(T_a m)
  * void su3_from_alg(cplx_t *m, const double *x)   m = sum_a x_a T_a
  *
@@ -308,6 +328,233 @@ int su3_exp_mul(cplx_t *u, const double *x, double c)
   su3_lmul((double *)u, e);
   return EMF_SUCCESS;
 }
+
+/* lane l of u (entry k at u[4k + l]) and x (coordinate a at x[4a + l])
+ * through su3_exp_mul */
+static int exp_mul_lane(double *u, const double *x, double c, int l)
+{
+  cplx_t t[9];
+  double *td = (double *)t, xl[8];
+  for (int k = 0; k < 18; k++) td[k] = u[4 * k + l];
+  for (int a = 0; a < 8; a++) xl[a] = x[4 * a + l];
+  int st = su3_exp_mul(t, xl, c);
+  for (int k = 0; k < 18; k++) u[4 * k + l] = td[k];
+  return st;
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+typedef __m256d v4;
+
+#define V(x) _mm256_set1_pd(x)
+#define ADD _mm256_add_pd
+#define SUB _mm256_sub_pd
+#define MUL _mm256_mul_pd
+
+/* 4x4 transpose: d[k] lane i = r_i[k] */
+static inline __attribute__((always_inline)) void tr4(v4 *d, v4 r0, v4 r1, v4 r2, v4 r3)
+{
+  const v4 t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+  const v4 t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+  d[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+  d[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+  d[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+  d[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/* s * sum_k a_k b_k: product, then two FMAs (as in su3_lmul, per lane) */
+static inline __attribute__((always_inline)) v4 chain3(v4 a0, v4 b0, v4 a1, v4 b1, v4 a2,
+                                                       v4 b2)
+{
+  return _mm256_fmadd_pd(a2, b2, _mm256_fmadd_pd(a1, b1, _mm256_mul_pd(a0, b0)));
+}
+
+/* e = exp(c X) for the four lanes of t (t[a]: coordinate a of the lanes),
+ * lane by lane the operations of su3_exp_mat in its Taylor branch.
+ * Returns 0 (e unset) if a lane is not finite or needs the closed form. */
+static inline __attribute__((always_inline)) int exp4(v4 *restrict e, const v4 *t,
+                                                      double c)
+{
+  v4 y[8];
+  v4 c1 = V(0.0);
+  for (int a = 0; a < 8; a++) {
+    y[a] = MUL(V(c), t[a]);
+    c1 = ADD(c1, MUL(y[a], y[a]));
+  }
+  c1 = MUL(c1, V(0.25));
+  if (_mm256_movemask_pd(_mm256_cmp_pd(c1, V(taylor_c1[10]), _CMP_LT_OQ)) != 0xF) return 0;
+  /* the degree of su3_exp_coeffs per lane without branches: K = 8 + the
+   * number of thresholds taylor_c1[j] <= c1 (increasing table), rounded
+   * up to even; the pair of terms (k, k + 1), k odd, is added while
+   * k < K_even, i.e. while k <= K (k is odd) */
+  v4 vK = V(8.0);
+  for (int j = 0; j < 10; j++)
+    vK = ADD(vK, _mm256_and_pd(_mm256_cmp_pd(c1, V(taylor_c1[j]), _CMP_GE_OQ), V(1.0)));
+  const double h3 = 0.5 * ISQRT3;
+  const v4 q00 = ADD(MUL(V(0.5), y[2]), MUL(V(h3), y[7]));
+  const v4 q11 = ADD(MUL(V(-0.5), y[2]), MUL(V(h3), y[7]));
+  const v4 q22 = MUL(V(-ISQRT3), y[7]);
+  const v4 q01r = MUL(V(0.5), y[0]), q01i = MUL(V(-0.5), y[1]);
+  const v4 q02r = MUL(V(0.5), y[3]), q02i = MUL(V(-0.5), y[4]);
+  const v4 q12r = MUL(V(0.5), y[5]), q12i = MUL(V(-0.5), y[6]);
+  const v4 n01 = ADD(MUL(q01r, q01r), MUL(q01i, q01i));
+  const v4 n02 = ADD(MUL(q02r, q02r), MUL(q02i, q02i));
+  const v4 n12 = ADD(MUL(q12r, q12r), MUL(q12i, q12i));
+  const v4 t01_12r = SUB(MUL(q01r, q12r), MUL(q01i, q12i));
+  const v4 t01_12i = ADD(MUL(q01r, q12i), MUL(q01i, q12r));
+  const v4 c0 =
+      SUB(SUB(SUB(ADD(MUL(MUL(q00, q11), q22),
+                      MUL(V(2.0), ADD(MUL(t01_12r, q02r), MUL(t01_12i, q02i)))),
+                  MUL(q00, n12)),
+              MUL(q11, n02)),
+          MUL(q22, n01));
+  /* su3_exp_coeffs, Taylor branch; lanes whose degree is reached keep
+   * their sums (blend), so each lane adds exactly its own terms */
+  v4 a = V(1.0), b = V(0.0), d = V(0.0);
+  v4 r0 = V(1.0), r1 = V(0.0), r2 = V(0.0), i0 = V(0.0), i1 = V(0.0), i2 = V(0.0);
+  for (int k = 1;; k += 2) {
+    const v4 m = _mm256_cmp_pd(V((double)k), vK, _CMP_LE_OQ);
+    if (_mm256_movemask_pd(m) == 0) break;
+    v4 an = MUL(c0, d), bn = ADD(a, MUL(c1, d));
+    d = b;
+    a = an;
+    b = bn;
+    i0 = _mm256_blendv_pd(i0, ADD(i0, MUL(V(taylor_w[k]), a)), m);
+    i1 = _mm256_blendv_pd(i1, ADD(i1, MUL(V(taylor_w[k]), b)), m);
+    i2 = _mm256_blendv_pd(i2, ADD(i2, MUL(V(taylor_w[k]), d)), m);
+    an = MUL(c0, d);
+    bn = ADD(a, MUL(c1, d));
+    d = b;
+    a = an;
+    b = bn;
+    r0 = _mm256_blendv_pd(r0, ADD(r0, MUL(V(taylor_w[k + 1]), a)), m);
+    r1 = _mm256_blendv_pd(r1, ADD(r1, MUL(V(taylor_w[k + 1]), b)), m);
+    r2 = _mm256_blendv_pd(r2, ADD(r2, MUL(V(taylor_w[k + 1]), d)), m);
+  }
+  const v4 p00 = ADD(ADD(MUL(q00, q00), n01), n02);
+  const v4 p11 = ADD(ADD(MUL(q11, q11), n01), n12);
+  const v4 p22 = ADD(ADD(MUL(q22, q22), n02), n12);
+  const v4 p01r = ADD(ADD(MUL(ADD(q00, q11), q01r), MUL(q02r, q12r)), MUL(q02i, q12i));
+  const v4 p01i = SUB(ADD(MUL(ADD(q00, q11), q01i), MUL(q02i, q12r)), MUL(q02r, q12i));
+  const v4 p02r = ADD(MUL(ADD(q00, q22), q02r), t01_12r);
+  const v4 p02i = ADD(MUL(ADD(q00, q22), q02i), t01_12i);
+  const v4 p12r = ADD(ADD(MUL(ADD(q11, q22), q12r), MUL(q01r, q02r)), MUL(q01i, q02i));
+  const v4 p12i = SUB(ADD(MUL(ADD(q11, q22), q12i), MUL(q01r, q02i)), MUL(q01i, q02r));
+  e[0] = ADD(ADD(r0, MUL(r1, q00)), MUL(r2, p00));
+  e[1] = ADD(ADD(i0, MUL(i1, q00)), MUL(i2, p00));
+  e[8] = ADD(ADD(r0, MUL(r1, q11)), MUL(r2, p11));
+  e[9] = ADD(ADD(i0, MUL(i1, q11)), MUL(i2, p11));
+  e[16] = ADD(ADD(r0, MUL(r1, q22)), MUL(r2, p22));
+  e[17] = ADD(ADD(i0, MUL(i1, q22)), MUL(i2, p22));
+#define OFFD4(ij, ji, qr, qi, pr, pi)                                              \
+  e[2 * ij] = SUB(ADD(SUB(MUL(r1, qr), MUL(i1, qi)), MUL(r2, pr)), MUL(i2, pi));    \
+  e[2 * ij + 1] = ADD(ADD(ADD(MUL(r1, qi), MUL(i1, qr)), MUL(r2, pi)), MUL(i2, pr)); \
+  e[2 * ji] = ADD(ADD(ADD(MUL(r1, qr), MUL(i1, qi)), MUL(r2, pr)), MUL(i2, pi));     \
+  e[2 * ji + 1] = SUB(ADD(SUB(MUL(i1, qr), MUL(r1, qi)), MUL(i2, pr)), MUL(r2, pi))
+  OFFD4(1, 3, q01r, q01i, p01r, p01i);
+  OFFD4(2, 6, q02r, q02i, p02r, p02i);
+  OFFD4(5, 7, q12r, q12i, p12r, p12i);
+#undef OFFD4
+  return 1;
+}
+
+/* o = e m (su3_lmul, lane by lane) */
+static inline __attribute__((always_inline)) void lmul4(v4 *restrict o, const v4 *restrict e,
+                                                        const v4 *restrict m)
+{
+#pragma GCC unroll 3
+  for (int i = 0; i < 3; i++)
+#pragma GCC unroll 3
+    for (int j = 0; j < 3; j++) {
+      const int a0 = 2 * (3 * i), a1 = a0 + 2, a2 = a0 + 4;
+      const int b0 = 2 * j, b1 = 2 * (3 + j), b2 = 2 * (6 + j);
+      const v4 xrr = chain3(e[a0], m[b0], e[a1], m[b1], e[a2], m[b2]);
+      const v4 yii = chain3(e[a0 + 1], m[b0 + 1], e[a1 + 1], m[b1 + 1], e[a2 + 1], m[b2 + 1]);
+      const v4 xri = chain3(e[a0], m[b0 + 1], e[a1], m[b1 + 1], e[a2], m[b2 + 1]);
+      const v4 yir = chain3(e[a0 + 1], m[b0], e[a1 + 1], m[b1], e[a2 + 1], m[b2]);
+      o[2 * (3 * i + j)] = SUB(xrr, yii);
+      o[2 * (3 * i + j) + 1] = ADD(xri, yir);
+    }
+}
+
+int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
+{
+  v4 e[18], t[8];
+  tr4(t, _mm256_loadu_pd(x[0]), _mm256_loadu_pd(x[1]), _mm256_loadu_pd(x[2]),
+      _mm256_loadu_pd(x[3]));
+  tr4(t + 4, _mm256_loadu_pd(x[0] + 4), _mm256_loadu_pd(x[1] + 4),
+      _mm256_loadu_pd(x[2] + 4), _mm256_loadu_pd(x[3] + 4));
+  if (!exp4(e, t, c)) {
+    /* not finite, or the closed form: link by link */
+    int st = EMF_SUCCESS;
+    for (int l = 0; l < 4; l++) {
+      int st1 = su3_exp_mul(u[l], x[l], c);
+      if (st == EMF_SUCCESS) st = st1;
+    }
+    return st;
+  }
+  double *u0 = (double *)u[0], *u1 = (double *)u[1], *u2 = (double *)u[2],
+         *u3 = (double *)u[3];
+  v4 m[18], o[18];
+  /* transposes by pairs of doubles: (lane 0, lane 2) and (lane 1, lane 3) */
+  for (int k = 0; k < 18; k += 2) {
+    const v4 s02 = _mm256_loadu2_m128d(u2 + k, u0 + k),
+             s13 = _mm256_loadu2_m128d(u3 + k, u1 + k);
+    m[k] = _mm256_unpacklo_pd(s02, s13);
+    m[k + 1] = _mm256_unpackhi_pd(s02, s13);
+  }
+  lmul4(o, e, m);
+  for (int k = 0; k < 18; k += 2) {
+    const v4 lo = _mm256_unpacklo_pd(o[k], o[k + 1]), hi = _mm256_unpackhi_pd(o[k], o[k + 1]);
+    _mm256_storeu2_m128d(u2 + k, u0 + k, lo);
+    _mm256_storeu2_m128d(u3 + k, u1 + k, hi);
+  }
+  return EMF_SUCCESS;
+}
+
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
+{
+  v4 e[18];
+  if (!exp4(e, (const v4 *)x, c)) {
+    int st = EMF_SUCCESS;
+    for (int l = 0; l < 4; l++) {
+      int st1 = exp_mul_lane(u, x, c, l);
+      if (st == EMF_SUCCESS) st = st1;
+    }
+    return st;
+  }
+  v4 o[18];
+  lmul4(o, e, (const v4 *)u);
+  for (int k = 0; k < 18; k++) _mm256_store_pd(u + 4 * k, o[k]);
+  return EMF_SUCCESS;
+}
+#undef V
+#undef ADD
+#undef SUB
+#undef MUL
+
+#else
+
+int su3_exp_mul4(cplx_t *const *u, const double *const *x, double c)
+{
+  int st = EMF_SUCCESS;
+  for (int l = 0; l < 4; l++) {
+    int st1 = su3_exp_mul(u[l], x[l], c);
+    if (st == EMF_SUCCESS) st = st1;
+  }
+  return st;
+}
+
+int sun_su3_exp_mul_lanes(double *u, const double *x, double c)
+{
+  int st = EMF_SUCCESS;
+  for (int l = 0; l < 4; l++) {
+    int st1 = exp_mul_lane(u, x, c, l);
+    if (st == EMF_SUCCESS) st = st1;
+  }
+  return st;
+}
+
+#endif
 
 void su3_to_alg(double *x, const cplx_t *m)
 {

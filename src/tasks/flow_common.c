@@ -32,10 +32,51 @@
  *   Sets the sample.* summary keys that the single-matrix and the lattice
  *   sample tasks share (doc/summary.md).  Local.
  *
- * Context: collective over ctx->comm (the ERROR_ROOT calls).
+ * int flow_task_resume(const task_ctx_t *ctx, const nn_t *net, double *theta,
+ *                      adam_state_t *adam, train_ckpt_info_t *info)
+ *   The start of a training run: with run.resume flow_task_load (returns 1
+ *   when model.h5 was loaded, 0 when there is none); without it an existing
+ *   model.h5 ends the run (EMF_EXIT_INPUT), as the hmc task refuses an
+ *   existing chain.
+ *
+ * adam_parms_t flow_task_adam_parms(const parms_t *p)
+ *   Adam's learning rate, lr_min, schedule, warm-up, total steps (at least
+ *   warm-up + 1) and clipping norm from the train group.  Local.
+ *
+ * void flow_task_cost_start(flow_task_cost_t *c, const train_ckpt_info_t *info)
+ * void flow_task_cost_update(flow_task_cost_t *c, train_ckpt_info_t *info,
+ *                            MPI_Comm comm)
+ *   Training cost: _start takes the totals of the runs before (info, from
+ *   model.h5; 0 for a fresh start) and starts the wall and CPU clocks
+ *   (local); _update measures this run so far (wall seconds: maximum over
+ *   the ranks of comm, CPU seconds: sum over them, core seconds: wall x
+ *   ranks) and sets info->seconds, cpu_seconds, core_seconds to the totals
+ *   over all runs, ready for train_ckpt_write (collective over comm).
+ *
+ * void flow_task_report_cost(report_t *r, const flow_task_cost_t *c,
+ *                            const train_ckpt_info_t *info, long steps_this_run)
+ *   train.seconds, train.seconds_per_step, train.cpu_seconds,
+ *   train.core_seconds, train.core_hours of this run and
+ *   train.seconds_total, train.cpu_seconds_total, train.core_seconds_total,
+ *   train.core_hours_total, train.cost_from_step over all runs
+ *   (doc/summary.md).  Local.
+ *
+ * void flow_task_report_logq_error(report_t *r, double ref_factor,
+ *                                  const metro_logq_error_t *e)
+ *   sample.logq_error.{ref_factor, n, max_abs, rms, mean, ess, ess_ref,
+ *   dess, logZ, logZ_ref}.  Local.
+ *
+ * void flow_task_report_pair(report_t *r, const char *base, const char *leaf,
+ *                            double v)
+ *   report_set_number(r, "<base>.<leaf>", v).  Local.
+ *
+ * Context: collective over ctx->comm (the ERROR_ROOT calls) unless marked
+ * local.
  ******************************************************************************/
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cfg.h"
 #include "flow_common.h"
@@ -142,4 +183,95 @@ void flow_task_report_sample(report_t *r, long model_step, const char *stepper,
   report_set_int(r, "sample.n_invalid", sum->n_invalid + sum->n_zero);
   report_set_number(r, "sample.logZ.mean", sum->logz);
   report_set_number(r, "sample.logZ.error", sum->dlogz);
+}
+
+int flow_task_resume(const task_ctx_t *ctx, const nn_t *net, double *theta,
+                     adam_state_t *adam, train_ckpt_info_t *info)
+{
+  if (ctx->p->run.resume) return flow_task_load(ctx, net, theta, adam, info, 0);
+  ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
+             "%s/model.h5 already holds a trained model; set run.resume = true to "
+             "continue it, or use another output.dir", ctx->outdir);
+  return 0;
+}
+
+adam_parms_t flow_task_adam_parms(const parms_t *p)
+{
+  adam_parms_t ap = adam_parms_default();
+  ap.lr = p->train.lr;
+  ap.lr_min = p->train.lr_min;
+  ap.schedule = p->train.schedule == TRAIN_SCHEDULE_COSINE ? NN_LR_COSINE : NN_LR_CONSTANT;
+  ap.warmup_steps = p->train.warmup;
+  ap.total_steps = p->train.steps > p->train.warmup ? p->train.steps : p->train.warmup + 1;
+  ap.clip_norm = p->train.clip_norm;
+  return ap;
+}
+
+/* CPU time of this process (the machines are shared: wall time alone
+ * overstates the cost when other jobs compete for the cores). */
+static double cpu_seconds(void)
+{
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return NAN;
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void flow_task_cost_start(flow_task_cost_t *c, const train_ckpt_info_t *info)
+{
+  memset(c, 0, sizeof *c);
+  c->base[0] = info->seconds;
+  c->base[1] = info->cpu_seconds;
+  c->base[2] = info->core_seconds;
+  c->wall0 = wtime();
+  c->cpu0 = cpu_seconds();
+}
+
+void flow_task_cost_update(flow_task_cost_t *c, train_ckpt_info_t *info, MPI_Comm comm)
+{
+  const double wall = wtime() - c->wall0, cpu = cpu_seconds() - c->cpu0;
+  int nranks;
+  MPI_Comm_size(comm, &nranks);
+  MPI_Allreduce(&wall, &c->seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+  MPI_Allreduce(&cpu, &c->cpu_seconds, 1, MPI_DOUBLE, MPI_SUM, comm);
+  c->core_seconds = c->seconds * nranks;
+  info->seconds = c->base[0] + c->seconds;
+  info->cpu_seconds = c->base[1] + c->cpu_seconds;
+  info->core_seconds = c->base[2] + c->core_seconds;
+}
+
+void flow_task_report_cost(report_t *r, const flow_task_cost_t *c,
+                           const train_ckpt_info_t *info, long steps_this_run)
+{
+  report_set_number(r, "train.seconds", c->seconds);
+  report_set_number(r, "train.seconds_per_step",
+                    steps_this_run > 0 ? c->seconds / (double)steps_this_run : NAN);
+  report_set_number(r, "train.cpu_seconds", c->cpu_seconds);
+  report_set_number(r, "train.core_seconds", c->core_seconds);
+  report_set_number(r, "train.core_hours", c->core_seconds / 3600.0);
+  report_set_number(r, "train.seconds_total", info->seconds);
+  report_set_number(r, "train.cpu_seconds_total", info->cpu_seconds);
+  report_set_number(r, "train.core_seconds_total", info->core_seconds);
+  report_set_number(r, "train.core_hours_total", info->core_seconds / 3600.0);
+  report_set_int(r, "train.cost_from_step", info->cost_from_step);
+}
+
+void flow_task_report_logq_error(report_t *r, double ref_factor, const metro_logq_error_t *e)
+{
+  report_set_number(r, "sample.logq_error.ref_factor", ref_factor);
+  report_set_int(r, "sample.logq_error.n", e->n);
+  report_set_number(r, "sample.logq_error.max_abs", e->max_abs);
+  report_set_number(r, "sample.logq_error.rms", e->rms);
+  report_set_number(r, "sample.logq_error.mean", e->mean);
+  report_set_number(r, "sample.logq_error.ess", e->ess);
+  report_set_number(r, "sample.logq_error.ess_ref", e->ess_ref);
+  report_set_number(r, "sample.logq_error.dess", e->dess);
+  report_set_number(r, "sample.logq_error.logZ", e->logz);
+  report_set_number(r, "sample.logq_error.logZ_ref", e->logz_ref);
+}
+
+void flow_task_report_pair(report_t *r, const char *base, const char *leaf, double v)
+{
+  char key[256];
+  snprintf(key, sizeof key, "%s.%s", base, leaf);
+  report_set_number(r, key, v);
 }

@@ -36,6 +36,40 @@ void flow_task_report_sample(report_t *r, long model_step, const char *stepper,
 int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,
                    adam_state_t *adam, train_ckpt_info_t *info, int required);
 
+/* With run.resume: flow_task_load (1 if model.h5 was loaded, else 0);
+ * without it an existing model.h5 ends the run (EMF_EXIT_INPUT).
+ * Collective. */
+int flow_task_resume(const task_ctx_t *ctx, const nn_t *net, double *theta,
+                     adam_state_t *adam, train_ckpt_info_t *info);
+/* Adam hyperparameters of the train group.  Local. */
+adam_parms_t flow_task_adam_parms(const parms_t *p);
+
+/* Cost of a training run and the totals over the runs that led to it. */
+typedef struct flow_task_cost {
+  double wall0, cpu0;          /* clocks at the start of this run */
+  double base[3];              /* totals before it: seconds, CPU, core seconds */
+  double seconds;              /* this run: wall seconds (max over ranks) */
+  double cpu_seconds;          /* CPU seconds summed over ranks */
+  double core_seconds;         /* seconds x ranks */
+} flow_task_cost_t;
+/* Starts the clocks; the totals so far come from info (model.h5 or 0). */
+void flow_task_cost_start(flow_task_cost_t *c, const train_ckpt_info_t *info);
+/* Measures this run up to now and sets info's totals to base + this run.
+ * Collective over comm. */
+void flow_task_cost_update(flow_task_cost_t *c, train_ckpt_info_t *info, MPI_Comm comm);
+/* train.seconds, seconds_per_step, cpu_seconds, core_seconds, core_hours
+ * (this run) and train.seconds_total, cpu_seconds_total,
+ * core_seconds_total, core_hours_total, cost_from_step (all runs: info
+ * after flow_task_cost_update).  Local. */
+void flow_task_report_cost(report_t *r, const flow_task_cost_t *c,
+                           const train_ckpt_info_t *info, long steps_this_run);
+/* sample.logq_error.{ref_factor,n,max_abs,rms,mean,ess,ess_ref,dess,
+ * logZ,logZ_ref}.  Local. */
+void flow_task_report_logq_error(report_t *r, double ref_factor,
+                                 const metro_logq_error_t *e);
+/* report_set_number(r, "<base>.<leaf>", v).  Local. */
+void flow_task_report_pair(report_t *r, const char *base, const char *leaf, double v);
+
 /* ---- lattice target (flow_lattice.c) ---------------------------------- */
 #include "flow_lat.h"
 #include "geom.h"

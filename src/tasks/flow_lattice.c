@@ -42,7 +42,10 @@
  *   train.negative_kl_steps (D = 2: steps whose batch KL estimate was
  *   below 0 by > 5 standard errors, the fixed-step log q being exploited),
  *   train.seconds_per_step, train.cpu_seconds, train.core_seconds (wall
- *   seconds x ranks), train.core_hours, train.history.{step,loss,ess},
+ *   seconds x ranks), train.core_hours, the totals over all runs of a
+ *   resumed training (train.seconds_total, cpu_seconds_total,
+ *   core_seconds_total, core_hours_total, cost_from_step; also stored in
+ *   model.h5: flow_task_cost_update), train.history.{step,loss,ess},
  *   train.model_hash.
  *
  * int flow_task_sample_lattice(task_ctx_t *ctx)
@@ -53,17 +56,26 @@
  *   1).  log w = -S - log q; metro_summary_compute: ESS, IMH chain
  *   (acceptance, plaquette with Gamma error and tau_int), reweighted
  *   plaquette, log Z; in 2D exact_lattice2d_volume beside them.  Appends
- *   the series flow/logq, flow/action, flow/logw, flow/plaquette to
- *   <run dir>/ensemble.h5 (io.h; a new file or the existing one continued).
- *   Summary: sample.n, sample.ess, sample.acceptance, sample.logZ.{mean,
- *   error,exact}, sample.observables.plaquette.{mean,error,exact},
- *   sample.imh.plaquette.{mean,error,tau_int}, sample.logq_error.*,
- *   sample.seconds, sample.core_seconds, sample.n_eval.
+ *   the series flow/logq, flow/action, flow/logw, flow/plaquette (and
+ *   flow/logq_ref, flow/action_ref of the reference run) to
+ *   <run dir>/ensemble.h5 (io.h; a new file or the existing one continued);
+ *   flow/logq carries the attribute "sampler" (model hash and step, seed,
+ *   stepper, tolerances, ref_factor, ref_n).
+ *   Stored flow samples: without run.resume they end the run
+ *   (EMF_EXIT_INPUT); with it, if their sampler record is this run's,
+ *   samples n_stored..sample.n-1 are drawn and appended (bit for bit the
+ *   samples of one run of sample.n), and the analysis covers samples
+ *   0..sample.n-1; another record ends the run (EMF_EXIT_INPUT).
+ *   Summary: sample.n, sample.n_this_run, sample.resumed_from (stored
+ *   samples continued, -1: none), sample.ess, sample.acceptance,
+ *   sample.logZ.{mean,error,exact}, sample.observables.plaquette.{mean,
+ *   error,exact}, sample.imh.plaquette.{mean,error,tau_int},
+ *   sample.logq_error.*, sample.seconds, sample.core_seconds, sample.n_eval
+ *   (this run).
  *
  * Context: collective over ctx->comm; all numbers are the same bits for any
  * number of ranks and any split into groups x domains (flow_lat.h).
  ******************************************************************************/
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +94,6 @@ static const char *const model_names[] = {"mlp", "linear"};
 static const char *const init_names[] = {"zero", "lo"};
 /* the checkpoint's "activation" of the linear model (only its name is used) */
 static const nn_act_type_t linear_act = {"linear", NULL};
-
-static double cpu_now(void)
-{
-  struct timespec ts;
-  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return NAN;
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_lat_t *s)
 {
@@ -184,18 +189,10 @@ static void check_model_kind(const task_ctx_t *ctx, int linear)
   MPI_Comm_rank(ctx->comm, &rank);
   snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
   if (rank == 0 && access(path, F_OK) == 0) {
-    hid_t f, a, st;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f >= 0) {
-      a = H5Aopen(f, "activation", H5P_DEFAULT);
-      st = H5Tcopy(H5T_C_S1);
-      H5Tset_size(st, sizeof act - 1);
-      if (a >= 0 && H5Aread(a, st, act) >= 0) kind = strcmp(act, "linear") == 0;
-      H5Tclose(st);
-      if (a >= 0) H5Aclose(a);
-      H5Fclose(f);
-    }
+    io_serial_t *f = io_serial_open(path);
+    if (f != NULL && io_serial_get_string(f, "activation", act, (int)sizeof act) == EMF_SUCCESS)
+      kind = strcmp(act, "linear") == 0;
+    io_serial_close(f);
   }
   MPI_Bcast(&kind, 1, MPI_INT, 0, ctx->comm);
   ERROR_ROOT(kind >= 0 && kind != linear, EMF_EXIT_INPUT,
@@ -220,11 +217,12 @@ int flow_task_train_lattice(task_ctx_t *ctx)
 {
   const parms_t *p = ctx->p;
   flow_task_lat_t s;
-  adam_parms_t ap = adam_parms_default();
-  train_ckpt_info_t info = {0, 0, 0};
+  adam_parms_t ap = flow_task_adam_parms(p);
+  train_ckpt_info_t info = {0};
+  flow_task_cost_t cost;
   flow_lat_batch_t st;
   exact_lattice2d_t ex;
-  double t0, c0, *hist;
+  double *hist;
   char path[PARMS_PATH_MAX + 32], hash[32], line[256];
   const char *names[2];
   long start, nh = 0, maxh, n_neg = 0;
@@ -240,21 +238,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   hist = acalloc((size_t)maxh * 3, sizeof(double));
   ERROR(!hist, EMF_EXIT_RUNTIME, "train: out of memory");
 
-  ap.lr = p->train.lr;
-  ap.lr_min = p->train.lr_min;
-  ap.schedule = p->train.schedule == TRAIN_SCHEDULE_COSINE ? NN_LR_COSINE : NN_LR_CONSTANT;
-  ap.warmup_steps = p->train.warmup;
-  ap.total_steps = p->train.steps > p->train.warmup ? p->train.steps : p->train.warmup + 1;
-  ap.clip_norm = p->train.clip_norm;
-
-  if (p->run.resume) {
-    check_model_kind(ctx, s.linear);
-    resumed = flow_task_load(ctx, &s.ck, s.theta, s.adam, &info, 0);
-  } else {
-    ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
-               "%s/model.h5 already holds a trained model; set run.resume = true to "
-               "continue it, or use another output.dir", ctx->outdir);
-  }
+  if (p->run.resume) check_model_kind(ctx, s.linear);
+  resumed = flow_task_resume(ctx, &s.ck, s.theta, s.adam, &info);
   if (!resumed && s.linear) {
     /* zero: the identity flow; lo: Phi = c_LO sum_P Re tr U_P, the
      * coefficient of (Re tr W, P_0 = 1) of the plaquette term */
@@ -285,8 +270,7 @@ int flow_task_train_lattice(task_ctx_t *ctx)
           s.ck.n_params, p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
           resumed ? "resumed" : "starting", start, p->train.steps);
 
-  t0 = wtime();
-  c0 = cpu_now();
+  flow_task_cost_start(&cost, &info);
   for (long k = start; k < p->train.steps; k++) {
     status = flow_lat_train_step_all(s.fl, p->action.beta, (uint64_t)p->run.seed,
                                      p->train.batch, s.group, s.n_groups, ctx->comm, s.thp,
@@ -304,7 +288,7 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     }
     if (k % p->train.log_every == 0 || k + 1 == p->train.steps) {
       flow_lat_progress(line, (int)sizeof line, k + 1, p->train.steps, start, &st,
-                        wtime() - t0);
+                        wtime() - cost.wall0);
       message("%s", line);
       if (nh < maxh) {
         hist[nh] = (double)k;
@@ -316,21 +300,21 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     if (p->train.checkpoint_every > 0 && (k + 1) % p->train.checkpoint_every == 0 &&
         k + 1 < p->train.steps) {
       info.step = s.adam->t;
+      flow_task_cost_update(&cost, &info, ctx->comm);
       status = rank == 0 ? train_ckpt_write(path, &s.ck, s.theta, s.adam, &info) : EMF_SUCCESS;
       ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "train: cannot write %s", path);
     }
   }
   {
-    const double secs = wtime() - t0;
     const long done = s.adam->t - start;
-    double cpu = cpu_now() - c0, cpu_all = 0, secs_max = 0;
-    MPI_Allreduce(&cpu, &cpu_all, 1, MPI_DOUBLE, MPI_SUM, ctx->comm);
-    MPI_Allreduce(&secs, &secs_max, 1, MPI_DOUBLE, MPI_MAX, ctx->comm);
     info.step = s.adam->t;
+    flow_task_cost_update(&cost, &info, ctx->comm);
     status = rank == 0 ? train_ckpt_write(path, &s.ck, s.theta, s.adam, &info) : EMF_SUCCESS;
     ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "train: cannot write %s", path);
-    message("train: %ld steps in %.2f s on %d ranks (%.4f s/step, %.2f CPU s); model written "
-            "to %s", done, secs_max, nranks, done > 0 ? secs_max / done : 0.0, cpu_all, path);
+    message("train: %ld steps in %.2f s on %d ranks (%.4f s/step, %.2f CPU s; %.2f CPU s since "
+            "step %ld); model written to %s", done, cost.seconds, nranks,
+            done > 0 ? cost.seconds / done : 0.0, cost.cpu_seconds, info.cpu_seconds,
+            info.cost_from_step, path);
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)info.cfg_hash);
     report_set_number(ctx->summary, "train.loss", st.loss);
     report_set_number(ctx->summary, "train.loss_std", st.loss_std);
@@ -349,11 +333,7 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     report_set_string(ctx->summary, "train.init", init_names[p->flow.init]);
     report_set_int(ctx->summary, "train.groups", s.n_groups);
     if (have_ex) report_set_int(ctx->summary, "train.negative_kl_steps", n_neg);
-    report_set_number(ctx->summary, "train.seconds", secs_max);
-    report_set_number(ctx->summary, "train.seconds_per_step", done > 0 ? secs_max / done : NAN);
-    report_set_number(ctx->summary, "train.cpu_seconds", cpu_all);
-    report_set_number(ctx->summary, "train.core_seconds", secs_max * nranks);
-    report_set_number(ctx->summary, "train.core_hours", secs_max * nranks / 3600.0);
+    flow_task_report_cost(ctx->summary, &cost, &info, done);
     report_set_string(ctx->summary, "train.model_hash", hash);
     report_set_numbers(ctx->summary, "train.history.step", hist, (int)nh);
     report_set_numbers(ctx->summary, "train.history.loss", hist + maxh, (int)nh);
@@ -365,15 +345,112 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   return EMF_EXIT_OK;
 }
 
-/* appends the flow series to ensemble.h5 (a new file if there is none) */
-static void write_series(task_ctx_t *ctx, const flow_lat_samples_t *smp, const double *logw)
+/* The flow series of ensemble.h5: per sample, and the reference run of the
+ * first nref samples. */
+#define N_SERIES 6
+#define N_MAIN 4
+static const char *const series_name[N_SERIES] = {
+    "flow/logq", "flow/action", "flow/logw", "flow/plaquette", "flow/logq_ref",
+    "flow/action_ref"};
+static const char *const series_desc[N_SERIES] = {
+    "log q(U) of the flow samples (adaptive integration)", "Wilson action S(U)",
+    "log weight -S - log q", "mean plaquette (1/N) Re tr U_P",
+    "log q(U) of the first samples at the tolerances / sample.ref_factor",
+    "S(U) of the first samples at the tolerances / sample.ref_factor"};
+
+/* Samples 0..n-1 (logq, action, logw, plaq) and the reference run of the
+ * first nref (logq_ref, action_ref), in one block. */
+typedef struct {
+  long n, nref;
+  double *x[N_SERIES];
+} series_t;
+
+static int series_alloc(series_t *a, long n, long nref)
 {
-  static const char *const names[4] = {"flow/logq", "flow/action", "flow/logw",
-                                       "flow/plaquette"};
-  static const char *const desc[4] = {
-      "log q(U) of the flow samples (adaptive integration)", "Wilson action S(U)",
-      "log weight -S - log q", "mean plaquette (1/N) Re tr U_P"};
-  const double *x[4] = {smp->logq, smp->action, logw, smp->plaq};
+  double *b = calloc((size_t)(N_MAIN * n + 2 * nref + 1), sizeof(double));
+  a->n = n;
+  a->nref = nref;
+  for (int k = 0; k < N_SERIES; k++)
+    a->x[k] = b == NULL ? NULL : b + (k < N_MAIN ? k * n : N_MAIN * n + (k - N_MAIN) * nref);
+  return b != NULL;
+}
+
+static void series_release(series_t *a)
+{
+  free(a->x[0]);
+  memset(a, 0, sizeof *a);
+}
+
+/* What fixes the stored samples besides their number: a resumed sample
+ * task continues the series only if this record is the same. */
+static void sampler_record(const parms_t *p, long model_step, const char *stepper, char *buf,
+                           size_t len)
+{
+  snprintf(buf, len,
+           "model_hash %016llx model_step %ld seed %lld stepper %s eps_abs %.17g eps_rel "
+           "%.17g ref_factor %.17g ref_n %d",
+           (unsigned long long)flow_task_model_hash(p), model_step, (long long)p->run.seed,
+           stepper, p->sample.eps_abs, p->sample.eps_rel, p->sample.ref_factor,
+           p->sample.ref_n);
+}
+
+/* The flow series already in ensemble.h5 (old->n = 0 if none).  Without
+ * run.resume, stored samples end the run; with it they must carry this
+ * run's sampler record (else the run ends, EMF_EXIT_INPUT). */
+static void read_stored(const task_ctx_t *ctx, const char *record, series_t *old)
+{
+  char path[PARMS_PATH_MAX + 32], msg[1024], stored[512];
+  io_file_t *f = NULL;
+  double *x[N_SERIES] = {NULL};
+  long len[N_SERIES] = {0};
+  int rank, exists = 0, have, st;
+  MPI_Comm_rank(ctx->comm, &rank);
+  memset(old, 0, sizeof *old);
+  snprintf(path, sizeof path, "%s/ensemble.h5", ctx->outdir);
+  if (rank == 0) exists = access(path, F_OK) == 0;
+  MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
+  if (!exists) return;
+  st = io_file_open(&f, path, ctx->comm, IO_DEFAULT, msg, (int)sizeof msg);
+  ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s", msg);
+  have = io_has_series(f, series_name[0]);
+  if (!have) {
+    io_file_close(f);
+    return;
+  }
+  for (int k = 0; k < N_SERIES && st == EMF_SUCCESS; k++)
+    if (k < N_MAIN || io_has_series(f, series_name[k]))
+      st = io_read_series(f, series_name[k], &x[k], &len[k], NULL, 0, msg, (int)sizeof msg);
+  if (st == EMF_SUCCESS)
+    st = io_read_series_attr(f, series_name[0], "sampler", stored, (int)sizeof stored, msg,
+                             (int)sizeof msg);
+  io_file_close(f);
+  ERROR_ROOT(!ctx->p->run.resume, EMF_EXIT_INPUT,
+             "%s already holds %ld flow samples (observables/flow/); set run.resume = true "
+             "to continue them, or use another output.dir", path, len[0]);
+  ERROR_ROOT(st != EMF_SUCCESS, EMF_EXIT_INPUT,
+             "%s: the stored flow samples cannot be continued (%s); use another output.dir",
+             path, msg);
+  ERROR_ROOT(strcmp(stored, record) != 0, EMF_EXIT_INPUT,
+             "%s: the stored flow samples were drawn with [%s], this run draws with [%s]; "
+             "they cannot be continued: use another output.dir", path, stored, record);
+  for (int k = 1; k < N_MAIN; k++)
+    ERROR_ROOT(len[k] != len[0], EMF_EXIT_INPUT, "%s: the flow series have different lengths",
+               path);
+  ERROR_ROOT(len[4] != len[5] || len[4] > len[0], EMF_EXIT_INPUT,
+             "%s: the flow reference series are inconsistent", path);
+  ERROR(!series_alloc(old, len[0], len[4]), EMF_EXIT_RUNTIME, "sample: out of memory");
+  for (int k = 0; k < N_SERIES; k++) {
+    if (len[k] > 0) memcpy(old->x[k], x[k], (size_t)len[k] * sizeof(double));
+    free(x[k]);
+  }
+}
+
+/* Appends rows [from[k], all->n or all->nref) of every series to
+ * ensemble.h5 (a new file if there is none); a new series gets the sampler
+ * record. */
+static void write_series(const task_ctx_t *ctx, const series_t *all, long first,
+                         long first_ref, const char *record)
+{
   char path[PARMS_PATH_MAX + 32], msg[1024];
   io_file_t *f = NULL;
   int exists = 0, rank, st = EMF_SUCCESS;
@@ -385,56 +462,58 @@ static void write_series(task_ctx_t *ctx, const flow_lat_samples_t *smp, const d
   else st = io_file_create(&f, path, ctx->comm, "emflow-lqft", IO_DEFAULT, msg, (int)sizeof msg);
   ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s", msg);
   error_set_cleanup(io_file_remove_temp, f);
-  for (int k = 0; k < 4 && st == EMF_SUCCESS; k++)
-    st = io_append_series(f, names[k], desc[k], x[k], smp->n, msg, (int)sizeof msg);
+  for (int k = 0; k < N_SERIES && st == EMF_SUCCESS; k++) {
+    const long from = k < N_MAIN ? first : first_ref, to = k < N_MAIN ? all->n : all->nref;
+    if (k >= N_MAIN && all->nref == 0) continue;
+    st = io_append_series(f, series_name[k], series_desc[k], all->x[k] + from, to - from, msg,
+                          (int)sizeof msg);
+  }
+  if (st == EMF_SUCCESS && first == 0)
+    st = io_write_series_attr(f, series_name[0], "sampler", record, msg, (int)sizeof msg);
   if (st != EMF_SUCCESS) io_file_abort(f);
   else st = io_file_commit(f, msg, (int)sizeof msg);
   error_set_cleanup(NULL, NULL);
   ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s: %s", path, msg);
 }
 
-static void set_pair(report_t *r, const char *base, const char *leaf, double v)
+/* Draws samples first..all->n-1 into all (with the reference run for those
+ * below all->nref); smp gets the count, time and field evaluations. */
+static int draw(flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, long first,
+                const ode_adaptive_t *par, series_t *all, flow_lat_samples_t *smp)
 {
-  char key[256];
-  snprintf(key, sizeof key, "%s.%s", base, leaf);
-  report_set_number(r, key, v);
-}
-
-/* the n samples: the first nref with the reference run, then the rest */
-static int draw(flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, long n, long nref,
-                const ode_adaptive_t *par, flow_lat_samples_t *out, flow_lat_samples_t *ref)
-{
-  flow_lat_samples_t rest;
+  flow_lat_samples_t ref, rest;
+  const long r1 = all->nref > first ? all->nref : first; /* end of the reference part */
   int st = EMF_SUCCESS;
-  memset(ref, 0, sizeof *ref);
+  memset(smp, 0, sizeof *smp);
+  memset(&ref, 0, sizeof ref);
   memset(&rest, 0, sizeof rest);
-  if (nref > 0)
-    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, 0, nref, par,
-                             p->sample.ref_factor, s->group, s->n_groups, comm, ref);
-  if (st == EMF_SUCCESS && n > nref)
-    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)nref,
-                             n - nref, par, 0.0, s->group, s->n_groups, comm, &rest);
-  if (st != EMF_SUCCESS) return st;
-  memset(out, 0, sizeof *out);
-  out->n = n;
-  out->logq = calloc((size_t)n * 3, sizeof(double)); /* flow_lat_samples_release */
-  if (!out->logq) {
-    flow_lat_samples_release(&rest);
-    return EMF_ENOMEM;
+  if (r1 > first)
+    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)first,
+                             r1 - first, par, p->sample.ref_factor, s->group, s->n_groups,
+                             comm, &ref);
+  if (st == EMF_SUCCESS && all->n > r1)
+    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)r1,
+                             all->n - r1, par, 0.0, s->group, s->n_groups, comm, &rest);
+  if (st == EMF_SUCCESS) {
+    for (long i = first; i < all->n; i++) {
+      const flow_lat_samples_t *src = i < r1 ? &ref : &rest;
+      const long j = i < r1 ? i - first : i - r1;
+      all->x[0][i] = src->logq[j];
+      all->x[1][i] = src->action[j];
+      all->x[2][i] = -src->action[j] - src->logq[j];
+      all->x[3][i] = src->plaq[j];
+      if (i < r1) {
+        all->x[4][i] = ref.logq_ref[j];
+        all->x[5][i] = ref.action_ref[j];
+      }
+    }
+    smp->n = all->n - first;
+    smp->n_eval = ref.n_eval + rest.n_eval;
+    smp->seconds = ref.seconds + rest.seconds;
   }
-  out->action = out->logq + n;
-  out->plaq = out->logq + 2 * n;
-  for (long i = 0; i < n; i++) {
-    const flow_lat_samples_t *src = i < nref ? ref : &rest;
-    const long j = i < nref ? i : i - nref;
-    out->logq[i] = src->logq[j];
-    out->action[i] = src->action[j];
-    out->plaq[i] = src->plaq[j];
-  }
-  out->n_eval = ref->n_eval + rest.n_eval;
-  out->seconds = ref->seconds + rest.seconds;
+  flow_lat_samples_release(&ref);
   flow_lat_samples_release(&rest);
-  return EMF_SUCCESS;
+  return st;
 }
 
 int flow_task_sample_lattice(task_ctx_t *ctx)
@@ -444,14 +523,15 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
   const char *stepper = steppers[p->sample.stepper];
   flow_task_lat_t s;
   train_ckpt_info_t info;
-  flow_lat_samples_t smp, ref;
+  flow_lat_samples_t smp;
+  series_t all, old;
   metro_summary_t sum;
   metro_logq_error_t lqe;
   exact_lattice2d_t ex;
   ode_adaptive_t par = {p->sample.eps_abs, p->sample.eps_rel, 0.0, 0};
-  double *logw;
+  char record[512];
   const long n = p->sample.n;
-  long nref = 0;
+  long nref = 0, first;
   int nranks, status, have_ex;
 
   MPI_Comm_size(ctx->comm, &nranks);
@@ -465,26 +545,38 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
   if (p->sample.ref_factor > 1.0) /* flow_lat_sample_all: reference only for a factor > 1 */
     nref = p->sample.ref_n > 0 && p->sample.ref_n < n ? p->sample.ref_n : n;
 
-  status = draw(&s, p, ctx->comm, n, nref, &par, &smp, &ref);
+  /* run.resume: continue the stored samples of the same sampler up to n */
+  sampler_record(p, info.step, stepper, record, sizeof record);
+  read_stored(ctx, record, &old);
+  first = old.n < n ? old.n : n;
+  ERROR_ROOT(old.nref != (old.n < nref ? old.n : nref) && old.n < n, EMF_EXIT_INPUT,
+             "%s/ensemble.h5: %ld reference samples stored for %ld samples, expected %ld",
+             ctx->outdir, old.nref, old.n, old.n < nref ? old.n : nref);
+  if (old.n > 0)
+    message("sample: ensemble.h5 holds %ld flow samples of this model and sampler; %s",
+            old.n, old.n < n ? "continuing them" : "analysing the first sample.n of them");
+  ERROR(!series_alloc(&all, n, nref), EMF_EXIT_RUNTIME, "sample: out of memory");
+  for (int k = 0; k < N_SERIES; k++) {
+    const long m = k < N_MAIN ? first : (old.nref < nref ? old.nref : nref);
+    if (m > 0) memcpy(all.x[k], old.x[k], (size_t)m * sizeof(double));
+  }
+  status = draw(&s, p, ctx->comm, first, &par, &all, &smp);
   ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: flow integration failed: %s",
              error_string(status));
-  logw = acalloc((size_t)n, sizeof(double));
-  ERROR(!logw, EMF_EXIT_RUNTIME, "sample: out of memory");
-  for (long i = 0; i < n; i++) logw[i] = -smp.action[i] - smp.logq[i];
-  status = metro_summary_compute(logw, smp.plaq, n, 1, (uint64_t)p->run.seed, 0,
+  status = metro_summary_compute(all.x[2], all.x[3], n, 1, (uint64_t)p->run.seed, 0,
                                  p->sample.burnin, STATS_S_DEFAULT, &sum);
   ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: analysis failed: %s",
              error_string(status));
   if (nref > 0) {
-    status = metro_logq_error(ref.logq, ref.logq_ref, ref.action, ref.action_ref, nref, &lqe);
+    status = metro_logq_error(all.x[0], all.x[4], all.x[1], all.x[5], nref, &lqe);
     ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: log q error failed: %s",
                error_string(status));
   }
-  write_series(ctx, &smp, logw);
+  if (first < n) write_series(ctx, &all, first, old.nref < nref ? old.nref : nref, record);
 
-  message("sample: %ld samples (%s, eps %.1e/%.1e) in %.2f s on %d ranks, %ld field "
-          "evaluations; model step %ld", n, stepper, par.eps_abs, par.eps_rel, smp.seconds,
-          nranks, smp.n_eval, info.step);
+  message("sample: %ld samples, %ld of them drawn by this run (%s, eps %.1e/%.1e) in %.2f s "
+          "on %d ranks, %ld field evaluations; model step %ld", n, smp.n, stepper,
+          par.eps_abs, par.eps_rel, smp.seconds, nranks, smp.n_eval, info.step);
   message("sample: ESS %.5f  IMH acceptance %.5f  log Z %.6f +- %.6f%s", sum.ess,
           sum.imh.acceptance, sum.logz, sum.dlogz, have_ex ? "" : " (no exact value)");
   if (have_ex) message("sample: exact ln Z %.6f", ex.lnZ);
@@ -497,36 +589,29 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
             p->sample.ref_factor, nref, lqe.max_abs, lqe.rms);
 
   report_set_int(ctx->summary, "sample.n", n);
+  report_set_int(ctx->summary, "sample.n_this_run", smp.n);
+  report_set_int(ctx->summary, "sample.resumed_from", old.n > 0 ? old.n : -1);
   flow_task_report_sample(ctx->summary, info.step, stepper, &par, &sum);
   report_set_number(ctx->summary, "sample.logw_std", sum.logw_std);
-  set_pair(ctx->summary, "sample.observables.plaquette", "mean", sum.rw[0].mean);
-  set_pair(ctx->summary, "sample.observables.plaquette", "error", sum.rw[0].error);
-  set_pair(ctx->summary, "sample.imh.plaquette", "mean", sum.imh.obs[0].mean);
-  set_pair(ctx->summary, "sample.imh.plaquette", "error", sum.imh.obs[0].error);
-  set_pair(ctx->summary, "sample.imh.plaquette", "tau_int", sum.imh.obs[0].tau_int);
-  set_pair(ctx->summary, "sample.imh.plaquette", "dtau_int", sum.imh.obs[0].dtau_int);
+  flow_task_report_pair(ctx->summary, "sample.observables.plaquette", "mean", sum.rw[0].mean);
+  flow_task_report_pair(ctx->summary, "sample.observables.plaquette", "error", sum.rw[0].error);
+  flow_task_report_pair(ctx->summary, "sample.imh.plaquette", "mean", sum.imh.obs[0].mean);
+  flow_task_report_pair(ctx->summary, "sample.imh.plaquette", "error", sum.imh.obs[0].error);
+  flow_task_report_pair(ctx->summary, "sample.imh.plaquette", "tau_int", sum.imh.obs[0].tau_int);
+  flow_task_report_pair(ctx->summary, "sample.imh.plaquette", "dtau_int", sum.imh.obs[0].dtau_int);
   report_set_number(ctx->summary, "sample.imh.acceptance_tau_int", sum.imh.acc.tau_int);
   if (have_ex) {
     report_set_number(ctx->summary, "sample.logZ.exact", ex.lnZ);
-    set_pair(ctx->summary, "sample.observables.plaquette", "exact", ex.plaquette);
+    flow_task_report_pair(ctx->summary, "sample.observables.plaquette", "exact", ex.plaquette);
   }
-  if (nref > 0) {
-    report_set_int(ctx->summary, "sample.logq_error.n", nref);
-    report_set_number(ctx->summary, "sample.logq_error.ref_factor", p->sample.ref_factor);
-    report_set_number(ctx->summary, "sample.logq_error.max_abs", lqe.max_abs);
-    report_set_number(ctx->summary, "sample.logq_error.rms", lqe.rms);
-    report_set_number(ctx->summary, "sample.logq_error.mean", lqe.mean);
-    report_set_number(ctx->summary, "sample.logq_error.ess", lqe.ess);
-    report_set_number(ctx->summary, "sample.logq_error.ess_ref", lqe.ess_ref);
-  }
+  if (nref > 0) flow_task_report_logq_error(ctx->summary, p->sample.ref_factor, &lqe);
   report_set_number(ctx->summary, "sample.seconds", smp.seconds);
   report_set_number(ctx->summary, "sample.core_seconds", smp.seconds * nranks);
   report_set_int(ctx->summary, "sample.n_eval", smp.n_eval);
   report_set_ints(ctx->summary, "run.grid", s.grid, p->lattice.D);
 
-  afree(logw);
-  flow_lat_samples_release(&smp);
-  flow_lat_samples_release(&ref);
+  series_release(&all);
+  series_release(&old);
   flow_task_lat_release(&s);
   return EMF_EXIT_OK;
 }

@@ -12,9 +12,10 @@
  *                                chain's plaquette (Gamma method)
  *     compare.flow.n_independent sample.n / (2 tau_int)
  *     compare.flow.cost_per_independent_sample
- *         = (train.core_seconds + sample.core_seconds) / n_independent
+ *         = (train.core_seconds_total + sample.core_seconds) / n_independent
  *         (core-seconds: wall seconds x ranks; the training cost is that of
- *         the steps taken in this run: train.steps_this_run)
+ *         all runs of the training since step train.cost_from_step, which
+ *         is 0 unless it was resumed from a checkpoint without costs)
  *     compare.flow.cost_per_independent_sample_sampling_only
  *         = sample.core_seconds / n_independent
  *     compare.flow.plaquette.{mean,error}   the IMH chain's estimate
@@ -63,8 +64,8 @@ int task_compare(task_ctx_t *ctx)
   const double f_pm = need(ctx, "sample.imh.plaquette.mean", "sample");
   const double f_pe = need(ctx, "sample.imh.plaquette.error", "sample");
   const double s_core = need(ctx, "sample.core_seconds", "sample");
-  const double t_core = need(ctx, "train.core_seconds", "train");
-  const double t_run = need(ctx, "train.steps_this_run", "train");
+  const double t_core = need(ctx, "train.core_seconds_total", "train");
+  const double t_from = need(ctx, "train.cost_from_step", "train");
   const double t_all = need(ctx, "train.steps", "train");
   const double h_acc = need(ctx, "hmc.acceptance", "hmc");
   const double h_tau = need(ctx, "hmc.tau_int", "hmc");
@@ -78,9 +79,9 @@ int task_compare(task_ctx_t *ctx)
     have_ex = exact_lattice2d_volume(p->lattice.N, p->action.beta,
                                      (long)p->lattice.extent[0] * p->lattice.extent[1],
                                      &ex) == EMF_SUCCESS;
-  if (t_run < t_all)
-    log_warning("compare: training cost covers the %.0f steps of this run (of %.0f)", t_run,
-                t_all);
+  if (t_from > 0)
+    log_warning("compare: training cost covers steps %.0f to %.0f only (the checkpoint it "
+                "resumed from recorded no cost)", t_from, t_all);
   report_set_number(r, "compare.flow.acceptance", f_acc);
   report_set_number(r, "compare.flow.tau_int", f_tau);
   report_set_number(r, "compare.flow.ess", f_ess);

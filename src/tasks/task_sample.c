@@ -32,13 +32,13 @@
  * Context: collective over ctx->comm; every number is the same bits on any
  * number of ranks (fixed global blocks, gathered in global order).
  ******************************************************************************/
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "exact.h"
 #include "flow_common.h"
+#include "io.h"
 #include "metro.h"
 #include "report.h"
 #include "util.h"
@@ -47,80 +47,36 @@
 #define EMF_VERSION "unknown"
 #endif
 
-static int h5_vec(hid_t f, const char *name, const double *x, int rank, const hsize_t *dims)
-{
-  hid_t sp = H5Screate_simple(rank, dims, NULL), d;
-  int ok;
-  if (sp < 0) return 0;
-  d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0;
-  if (d >= 0) H5Dclose(d);
-  H5Sclose(sp);
-  return ok;
-}
-
-static int h5_attr(hid_t f, const char *name, hid_t type, const void *v, hsize_t n)
-{
-  hid_t sp = n > 1 ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR), a;
-  int ok;
-  if (sp < 0) return 0;
-  a = H5Acreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  ok = a >= 0 && H5Awrite(a, type, v) >= 0;
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return ok;
-}
-
-static int h5_str(hid_t f, const char *name, const char *s)
-{
-  hid_t t = H5Tcopy(H5T_C_S1);
-  int ok;
-  H5Tset_size(t, strlen(s) + 1);
-  ok = h5_attr(f, name, t, s, 1);
-  H5Tclose(t);
-  return ok;
-}
-
-/* ensemble.h5 on rank 0 */
+/* ensemble.h5 on rank 0 (io_serial: temporary file and rename) */
 static int write_ensemble(const char *path, const parms_t *p, const train_sample_t *s,
                           const double *logw, long model_step, const char *stepper)
 {
-  char tmp[PARMS_PATH_MAX + 64];
-  const int N = p->lattice.N;
-  hsize_t n = (hsize_t)s->n, d2[2] = {n, 3}, d4[4] = {n, (hsize_t)N, (hsize_t)N, 2};
-  long long seed = p->run.seed, mstep = model_step;
-  hid_t f;
-  int ok;
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) return 0;
-  ok = h5_vec(f, "logq", s->logq, 1, &n) && h5_vec(f, "action", s->action, 1, &n) &&
-       h5_vec(f, "logw", logw, 1, &n) && h5_vec(f, "observables", s->obs, 2, d2);
-  if (ok && p->sample.ref_factor > 0)
-    ok = h5_vec(f, "logq_ref", s->logq_ref, 1, &n) && h5_vec(f, "action_ref", s->action_ref, 1, &n);
-  if (ok && s->u) ok = h5_vec(f, "samples", (const double *)s->u, 4, d4);
-  ok = ok && h5_attr(f, "N", H5T_NATIVE_INT, &N, 1) &&
-       h5_attr(f, "beta", H5T_NATIVE_DOUBLE, &p->action.beta, 1) &&
-       h5_attr(f, "c", H5T_NATIVE_DOUBLE, p->target.c, (hsize_t)p->target.n_c) &&
-       h5_attr(f, "seed", H5T_NATIVE_LLONG, &seed, 1) &&
-       h5_attr(f, "model_step", H5T_NATIVE_LLONG, &mstep, 1) &&
-       h5_attr(f, "eps_abs", H5T_NATIVE_DOUBLE, &p->sample.eps_abs, 1) &&
-       h5_attr(f, "eps_rel", H5T_NATIVE_DOUBLE, &p->sample.eps_rel, 1) &&
-       h5_str(f, "generator", "flow") && h5_str(f, "target", "single") &&
-       h5_str(f, "stepper", stepper) && h5_str(f, "version", EMF_VERSION) &&
-       h5_str(f, "observables_names", "ReTrU_over_N ReTrU2_over_N ReTrU3_over_N");
-  if (H5Fclose(f) < 0) ok = 0;
-  if (ok && rename(tmp, path) != 0) ok = 0;
-  if (!ok) remove(tmp);
-  return ok;
-}
-
-static void set_pair(report_t *r, const char *base, const char *leaf, double v)
-{
-  char key[256];
-  snprintf(key, sizeof key, "%s.%s", base, leaf);
-  report_set_number(r, key, v);
+  const size_t N = (size_t)p->lattice.N, n = (size_t)s->n;
+  const size_t d2[2] = {n, 3}, d4[4] = {n, N, N, 2};
+  io_serial_t *f = io_serial_create(path);
+  if (f == NULL) return 0;
+  io_serial_write(f, "logq", s->logq, 1, &n);
+  io_serial_write(f, "action", s->action, 1, &n);
+  io_serial_write(f, "logw", logw, 1, &n);
+  io_serial_write(f, "observables", s->obs, 2, d2);
+  if (p->sample.ref_factor > 0) {
+    io_serial_write(f, "logq_ref", s->logq_ref, 1, &n);
+    io_serial_write(f, "action_ref", s->action_ref, 1, &n);
+  }
+  if (s->u) io_serial_write(f, "samples", (const double *)s->u, 4, d4);
+  io_serial_set_int(f, "N", p->lattice.N);
+  io_serial_set_doubles(f, "beta", &p->action.beta, 1);
+  io_serial_set_doubles(f, "c", p->target.c, p->target.n_c);
+  io_serial_set_long(f, "seed", p->run.seed);
+  io_serial_set_long(f, "model_step", model_step);
+  io_serial_set_doubles(f, "eps_abs", &p->sample.eps_abs, 1);
+  io_serial_set_doubles(f, "eps_rel", &p->sample.eps_rel, 1);
+  io_serial_set_string(f, "generator", "flow");
+  io_serial_set_string(f, "target", "single");
+  io_serial_set_string(f, "stepper", stepper);
+  io_serial_set_string(f, "version", EMF_VERSION);
+  io_serial_set_string(f, "observables_names", "ReTrU_over_N ReTrU2_over_N ReTrU3_over_N");
+  return io_serial_commit(f, NULL, 0) == EMF_SUCCESS;
 }
 
 int task_sample(task_ctx_t *ctx)
@@ -211,23 +167,17 @@ int task_sample(task_ctx_t *ctx)
   report_set_number(ctx->summary, "sample.logw_std", sum.logw_std);
   for (int k = 0; k < 3; k++) {
     snprintf(key, sizeof key, "sample.observables.%s", names[k]);
-    set_pair(ctx->summary, key, "mean", sum.rw[k].mean);
-    set_pair(ctx->summary, key, "error", sum.rw[k].error);
-    set_pair(ctx->summary, key, "exact", ex.retr_uk_over_n[k]);
+    flow_task_report_pair(ctx->summary, key, "mean", sum.rw[k].mean);
+    flow_task_report_pair(ctx->summary, key, "error", sum.rw[k].error);
+    flow_task_report_pair(ctx->summary, key, "exact", ex.retr_uk_over_n[k]);
     snprintf(key, sizeof key, "sample.imh.%s", names[k]);
-    set_pair(ctx->summary, key, "mean", sum.imh.obs[k].mean);
-    set_pair(ctx->summary, key, "error", sum.imh.obs[k].error);
-    set_pair(ctx->summary, key, "tau_int", sum.imh.obs[k].tau_int);
+    flow_task_report_pair(ctx->summary, key, "mean", sum.imh.obs[k].mean);
+    flow_task_report_pair(ctx->summary, key, "error", sum.imh.obs[k].error);
+    flow_task_report_pair(ctx->summary, key, "tau_int", sum.imh.obs[k].tau_int);
   }
   report_set_number(ctx->summary, "sample.imh.acceptance_tau_int", sum.imh.acc.tau_int);
   if (want_ref) {
-    report_set_number(ctx->summary, "sample.logq_error.ref_factor", p->sample.ref_factor);
-    report_set_number(ctx->summary, "sample.logq_error.max_abs", lqe.max_abs);
-    report_set_number(ctx->summary, "sample.logq_error.rms", lqe.rms);
-    report_set_number(ctx->summary, "sample.logq_error.mean", lqe.mean);
-    report_set_number(ctx->summary, "sample.logq_error.ess_ref", lqe.ess_ref);
-    report_set_number(ctx->summary, "sample.logq_error.dess", lqe.dess);
-    report_set_number(ctx->summary, "sample.logq_error.logZ_ref", lqe.logz_ref);
+    flow_task_report_logq_error(ctx->summary, p->sample.ref_factor, &lqe);
     report_set_number(ctx->summary, "sample.seconds_ref", smp.seconds_ref);
   }
   report_set_number(ctx->summary, "sample.seconds", smp.seconds);

@@ -21,7 +21,10 @@
  *   whose batch KL estimate was below 0 by > 5 standard errors: a warning
  *   sign that the fixed-step log q is being exploited), train.seconds,
  *   train.seconds_per_step, train.cpu_seconds (CPU time summed over the
- *   ranks), train.n_params, train.logZ_exact,
+ *   ranks), train.core_seconds, train.core_hours, the totals over all runs
+ *   of a resumed training (train.seconds_total, cpu_seconds_total,
+ *   core_seconds_total, core_hours_total, cost_from_step; also stored in
+ *   model.h5), train.n_params, train.logZ_exact,
  *   train.history.{step,loss,kl} (at the log points), train.model_hash.
  *   Returns EMF_EXIT_OK; ends the run with EMF_EXIT_RUNTIME on a numerical
  *   failure (non-finite loss or gradient), EMF_EXIT_IO if model.h5 cannot
@@ -33,33 +36,24 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "exact.h"
 #include "flow_common.h"
 #include "report.h"
 #include "util.h"
-
-/* CPU time of this process (the machines are shared: wall time alone
- * overstates the cost when other jobs compete for the cores). */
-static double cpu_seconds(void)
-{
-  struct timespec ts;
-  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return NAN;
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int task_train(task_ctx_t *ctx)
 {
   const parms_t *p = ctx->p;
   nn_t net;
   train_target_t tg;
-  adam_parms_t ap = adam_parms_default();
+  adam_parms_t ap = flow_task_adam_parms(p);
   adam_state_t *adam;
   train_single_t *tr;
-  train_ckpt_info_t info = {0, 0, 0};
+  train_ckpt_info_t info = {0};
+  flow_task_cost_t cost;
   exact_single_t ex;
   train_stats_t st = {NAN, NAN, NAN, NAN, 0};
-  double *theta, t0, c0, *hist;
+  double *theta, *hist;
   char path[PARMS_PATH_MAX + 32], hash[32];
   long start, nh = 0, maxh;
   int rank, status, resumed = 0;
@@ -80,20 +74,7 @@ int task_train(task_ctx_t *ctx)
   hist = acalloc((size_t)maxh * 3, sizeof(double));
   ERROR(!theta || !adam || !tr || !hist, EMF_EXIT_RUNTIME, "train: out of memory");
 
-  ap.lr = p->train.lr;
-  ap.lr_min = p->train.lr_min;
-  ap.schedule = p->train.schedule == TRAIN_SCHEDULE_COSINE ? NN_LR_COSINE : NN_LR_CONSTANT;
-  ap.warmup_steps = p->train.warmup;
-  ap.total_steps = p->train.steps > p->train.warmup ? p->train.steps : p->train.warmup + 1;
-  ap.clip_norm = p->train.clip_norm;
-
-  if (p->run.resume) {
-    resumed = flow_task_load(ctx, &net, theta, adam, &info, 0);
-  } else {
-    ERROR_ROOT(flow_task_model_exists(ctx), EMF_EXIT_INPUT,
-               "%s/model.h5 already holds a trained model; set run.resume = true to "
-               "continue it, or use another output.dir", ctx->outdir);
-  }
+  resumed = flow_task_resume(ctx, &net, theta, adam, &info);
   if (!resumed) nn_init_params_seed(theta, &net, (uint64_t)p->run.seed, p->flow.init_scale);
   start = adam->t;
   info.seed = (uint64_t)p->run.seed;
@@ -105,8 +86,7 @@ int task_train(task_ctx_t *ctx)
           net.n_params, p->train.batch, p->train.block, p->flow.steps,
           resumed ? "resumed" : "starting", start, p->train.steps);
 
-  t0 = wtime();
-  c0 = cpu_seconds();
+  flow_task_cost_start(&cost, &info);
   for (long s = start; s < p->train.steps; s++) {
     status = train_single_step_all(tr, theta, adam, &ap, &st, ctx->comm);
     ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "train: step %ld failed: %s", s,
@@ -123,7 +103,8 @@ int task_train(task_ctx_t *ctx)
     }
     if (s % p->train.log_every == 0 || s + 1 == p->train.steps) {
       message("train: step %6ld  loss %.6f  std %.4f  KL %.6f  |g| %.3e  lr %.3e  %.1f s", s,
-              st.loss, st.loss_std, st.loss + ex.logZ, st.grad_norm, st.lr, wtime() - t0);
+              st.loss, st.loss_std, st.loss + ex.logZ, st.grad_norm, st.lr,
+              wtime() - cost.wall0);
       if (nh < maxh) {
         hist[nh] = (double)s;
         hist[maxh + nh] = st.loss;
@@ -134,20 +115,21 @@ int task_train(task_ctx_t *ctx)
     if (p->train.checkpoint_every > 0 && (s + 1) % p->train.checkpoint_every == 0 &&
         s + 1 < p->train.steps) {
       info.step = adam->t;
+      flow_task_cost_update(&cost, &info, ctx->comm);
       status = rank == 0 ? train_ckpt_write(path, &net, theta, adam, &info) : EMF_SUCCESS;
       ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "train: cannot write %s", path);
     }
   }
   {
-    const double secs = wtime() - t0;
-    double cpu = cpu_seconds() - c0, cpu_all = 0;
-    MPI_Allreduce(&cpu, &cpu_all, 1, MPI_DOUBLE, MPI_SUM, ctx->comm);
     const long done = adam->t - start;
     info.step = adam->t;
+    flow_task_cost_update(&cost, &info, ctx->comm);
     status = rank == 0 ? train_ckpt_write(path, &net, theta, adam, &info) : EMF_SUCCESS;
     ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "train: cannot write %s", path);
-    message("train: %ld steps in %.2f s (%.4f s/step, %.2f CPU s over all ranks); model "
-            "written to %s", done, secs, done > 0 ? secs / done : 0.0, cpu_all, path);
+    message("train: %ld steps in %.2f s (%.4f s/step, %.2f CPU s over all ranks; %.2f CPU s "
+            "since step %ld); model written to %s", done, cost.seconds,
+            done > 0 ? cost.seconds / done : 0.0, cost.cpu_seconds, info.cpu_seconds,
+            info.cost_from_step, path);
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)info.cfg_hash);
     report_set_number(ctx->summary, "train.loss", st.loss);
     report_set_number(ctx->summary, "train.loss_std", st.loss_std);
@@ -156,9 +138,7 @@ int task_train(task_ctx_t *ctx)
     report_set_int(ctx->summary, "train.steps", adam->t);
     report_set_int(ctx->summary, "train.steps_this_run", done);
     report_set_int(ctx->summary, "train.resumed_from", resumed ? start : -1);
-    report_set_number(ctx->summary, "train.seconds", secs);
-    report_set_number(ctx->summary, "train.seconds_per_step", done > 0 ? secs / done : NAN);
-    report_set_number(ctx->summary, "train.cpu_seconds", cpu_all);
+    flow_task_report_cost(ctx->summary, &cost, &info, done);
     report_set_int(ctx->summary, "train.n_params", (long long)net.n_params);
     report_set_int(ctx->summary, "train.negative_kl_steps", n_neg);
     report_set_string(ctx->summary, "train.model_hash", hash);

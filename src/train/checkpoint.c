@@ -3,184 +3,145 @@
  *
  * int train_ckpt_write(const char *path, const nn_t *net, const double *theta,
  *                      const adam_state_t *adam, const train_ckpt_info_t *info)
- *   Writes (serial HDF5) datasets /theta, /adam_m, /adam_v (n_params
- *   doubles each) and root attributes format_version, n_params, n_x, n_freq,
- *   width, depth, activation, adam_t, step, seed, config_hash to path.tmp,
- *   closes it and renames it to path, so a crash never leaves a
- *   half-written model.h5.  Returns EMF_SUCCESS or EMF_EIO (the temporary
- *   file is removed).
+ *   Writes (serial HDF5, io_serial_*) datasets /theta, /adam_m, /adam_v
+ *   (n_params doubles each) and root attributes format_version (2),
+ *   n_params, n_x, n_freq, width, depth, activation, adam_t, step, seed,
+ *   config_hash and the training cost seconds_total, cpu_seconds_total,
+ *   core_seconds_total, cost_from_step (info) to path.tmp, closes it and
+ *   renames it to path, so a crash never leaves a half-written model.h5.
+ *   Returns EMF_SUCCESS, EMF_EINVAL (adam and net differ in size) or
+ *   EMF_EIO (the temporary file is removed).
  *
  * int train_ckpt_read(const char *path, const nn_t *net, double *theta,
  *                     adam_state_t *adam, train_ckpt_info_t *info,
  *                     char *msg, int msglen)
- *   Reads what train_ckpt_write wrote.  EMF_EIO if the file cannot be opened
- *   or read, EMF_EFORMAT if the format version, the network shape or the
- *   number of parameters differs from net (msg, if not NULL, says what).
+ *   Reads what train_ckpt_write wrote, format version 1 or 2.  A version-1
+ *   file has no cost: info gets seconds = cpu_seconds = core_seconds = 0
+ *   and cost_from_step = step (the sums of later runs count from there).
+ *   EMF_EIO if the file cannot be opened or read or lacks the header
+ *   attributes, EMF_EFORMAT if the format version is unknown or the
+ *   network shape or number of parameters differs from net (msg, if not
+ *   NULL, says what).
  *
  * Context: local, called by one rank (rank 0 writes; each rank may read).
  * The RNG position is (seed, step): training draws batch t from streams
  * keyed by step t, so nothing else is needed to continue bit for bit.
  ******************************************************************************/
-#include <hdf5.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "io.h"
 #include "train.h"
 
-static int put_attr(hid_t f, const char *name, hid_t type, const void *v)
-{
-  hid_t sp = H5Screate(H5S_SCALAR), a;
-  int ok;
-  if (sp < 0) return 0;
-  a = H5Acreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  ok = a >= 0 && H5Awrite(a, type, v) >= 0;
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return ok;
-}
+#define SHAPE_KEYS 4
 
-static int get_attr(hid_t f, const char *name, hid_t type, void *v)
-{
-  hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-  int ok;
-  if (a < 0) return 0;
-  ok = H5Aread(a, type, v) >= 0;
-  H5Aclose(a);
-  return ok;
-}
-
-static int put_vec(hid_t f, const char *name, const double *x, size_t n)
-{
-  hsize_t dim = n;
-  hid_t sp = H5Screate_simple(1, &dim, NULL), d;
-  int ok;
-  if (sp < 0) return 0;
-  d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0;
-  if (d >= 0) H5Dclose(d);
-  H5Sclose(sp);
-  return ok;
-}
-
-static int get_vec(hid_t f, const char *name, double *x, size_t n)
-{
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp;
-  hsize_t dim = 0;
-  int ok = 0;
-  if (d < 0) return 0;
-  sp = H5Dget_space(d);
-  if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
-      H5Sget_simple_extent_dims(sp, &dim, NULL) == 1 && dim == n)
-    ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0;
-  if (sp >= 0) H5Sclose(sp);
-  H5Dclose(d);
-  return ok;
-}
+static const char *const shape_names[SHAPE_KEYS] = {"n_x", "n_freq", "width", "depth"};
 
 int train_ckpt_write(const char *path, const nn_t *net, const double *theta,
                      const adam_state_t *adam, const train_ckpt_info_t *info)
 {
-  char tmp[4096];
-  hid_t f, st;
-  int ok, version = TRAIN_CKPT_VERSION;
-  long long np = (long long)net->n_params, at = adam->t, step = info->step;
-  int ints[4] = {net->cfg.n_x, net->cfg.n_freq, net->cfg.width, net->cfg.depth};
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return EMF_EIO;
-  if (adam->n != net->n_params) return EMF_EINVAL;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) return EMF_EIO;
-  st = H5Tcopy(H5T_C_S1);
-  H5Tset_size(st, strlen(net->cfg.act->name) + 1);
-  ok = put_attr(f, "format_version", H5T_NATIVE_INT, &version) &&
-       put_attr(f, "n_params", H5T_NATIVE_LLONG, &np) &&
-       put_attr(f, "n_x", H5T_NATIVE_INT, &ints[0]) &&
-       put_attr(f, "n_freq", H5T_NATIVE_INT, &ints[1]) &&
-       put_attr(f, "width", H5T_NATIVE_INT, &ints[2]) &&
-       put_attr(f, "depth", H5T_NATIVE_INT, &ints[3]) &&
-       put_attr(f, "activation", st, net->cfg.act->name) &&
-       put_attr(f, "adam_t", H5T_NATIVE_LLONG, &at) &&
-       put_attr(f, "step", H5T_NATIVE_LLONG, &step) &&
-       put_attr(f, "seed", H5T_NATIVE_UINT64, &info->seed) &&
-       put_attr(f, "config_hash", H5T_NATIVE_UINT64, &info->cfg_hash) &&
-       put_vec(f, "theta", theta, net->n_params) &&
-       put_vec(f, "adam_m", adam->m, adam->n) &&
-       put_vec(f, "adam_v", adam->v, adam->n);
-  H5Tclose(st);
-  if (H5Fclose(f) < 0) ok = 0;
-  if (ok && rename(tmp, path) != 0) ok = 0;
-  if (!ok) {
-    remove(tmp);
-    return EMF_EIO;
+  const int shape[SHAPE_KEYS] = {net->cfg.n_x, net->cfg.n_freq, net->cfg.width,
+                                 net->cfg.depth};
+  const size_t n = net->n_params;
+  io_serial_t *s;
+  if (adam->n != n) return EMF_EINVAL;
+  s = io_serial_create(path);
+  if (s == NULL) return EMF_EIO;
+  io_serial_set_int(s, "format_version", TRAIN_CKPT_VERSION);
+  io_serial_set_long(s, "n_params", (long long)n);
+  for (int i = 0; i < SHAPE_KEYS; i++) io_serial_set_int(s, shape_names[i], shape[i]);
+  io_serial_set_string(s, "activation", net->cfg.act->name);
+  io_serial_set_long(s, "adam_t", adam->t);
+  io_serial_set_long(s, "step", info->step);
+  io_serial_set_u64(s, "seed", info->seed);
+  io_serial_set_u64(s, "config_hash", info->cfg_hash);
+  io_serial_set_doubles(s, "seconds_total", &info->seconds, 1);
+  io_serial_set_doubles(s, "cpu_seconds_total", &info->cpu_seconds, 1);
+  io_serial_set_doubles(s, "core_seconds_total", &info->core_seconds, 1);
+  io_serial_set_long(s, "cost_from_step", info->cost_from_step);
+  io_serial_write(s, "theta", theta, 1, &n);
+  io_serial_write(s, "adam_m", adam->m, 1, &n);
+  io_serial_write(s, "adam_v", adam->v, 1, &n);
+  return io_serial_commit(s, NULL, 0) == EMF_SUCCESS ? EMF_SUCCESS : EMF_EIO;
+}
+
+/* Fails with EMF_EFORMAT and a message; closes s. */
+static int refuse(io_serial_t *s, char *msg, int msglen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(io_serial_t *s, char *msg, int msglen, const char *fmt, ...)
+{
+  va_list ap;
+  io_serial_close(s);
+  if (msg != NULL && msglen > 0) {
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)msglen, fmt, ap);
+    va_end(ap);
   }
-  return EMF_SUCCESS;
+  return EMF_EFORMAT;
 }
 
 int train_ckpt_read(const char *path, const nn_t *net, double *theta,
                     adam_state_t *adam, train_ckpt_info_t *info, char *msg,
                     int msglen)
 {
-  hid_t f, st;
-  int version = 0, ints[4] = {0}, ok;
-  long long np = 0, at = 0, step = 0;
-  char act[64] = {0};
-  const int want[4] = {net->cfg.n_x, net->cfg.n_freq, net->cfg.width, net->cfg.depth};
-  static const char *const names[4] = {"n_x", "n_freq", "width", "depth"};
+  const int want[SHAPE_KEYS] = {net->cfg.n_x, net->cfg.n_freq, net->cfg.width,
+                                net->cfg.depth};
+  const size_t n = net->n_params;
+  int version = 0, shape[SHAPE_KEYS] = {0};
+  long long np = 0, at = 0, step = 0, from = 0;
+  char act[64] = {0}, why[1024];
+  io_serial_t *s;
   if (msg && msglen > 0) msg[0] = 0;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) {
+  s = io_serial_open(path);
+  if (s == NULL) {
     if (msg) snprintf(msg, (size_t)msglen, "%s: cannot open", path);
     return EMF_EIO;
   }
-  st = H5Tcopy(H5T_C_S1);
-  H5Tset_size(st, sizeof act);
-  ok = get_attr(f, "format_version", H5T_NATIVE_INT, &version) &&
-       get_attr(f, "n_params", H5T_NATIVE_LLONG, &np);
-  for (int i = 0; ok && i < 4; i++) ok = get_attr(f, names[i], H5T_NATIVE_INT, &ints[i]);
-  ok = ok && get_attr(f, "activation", st, act);
-  H5Tclose(st);
-  if (!ok) {
-    H5Fclose(f);
-    if (msg) snprintf(msg, (size_t)msglen, "%s: not a checkpoint (attributes missing)", path);
+  io_serial_get_int(s, "format_version", &version);
+  io_serial_get_long(s, "n_params", &np);
+  for (int i = 0; i < SHAPE_KEYS; i++) io_serial_get_int(s, shape_names[i], &shape[i]);
+  io_serial_get_string(s, "activation", act, (int)sizeof act);
+  if (io_serial_status(s, why, (int)sizeof why) != EMF_SUCCESS) {
+    io_serial_close(s);
+    if (msg) snprintf(msg, (size_t)msglen, "%s: not a checkpoint (%s)", path, why);
     return EMF_EIO;
   }
-  if (version != TRAIN_CKPT_VERSION) {
-    H5Fclose(f);
-    if (msg) snprintf(msg, (size_t)msglen, "%s: format version %d, expected %d", path, version,
-                      TRAIN_CKPT_VERSION);
-    return EMF_EFORMAT;
+  if (version < 1 || version > TRAIN_CKPT_VERSION)
+    return refuse(s, msg, msglen, "%s: format version %d, expected 1 to %d", path, version,
+                  TRAIN_CKPT_VERSION);
+  for (int i = 0; i < SHAPE_KEYS; i++)
+    if (shape[i] != want[i])
+      return refuse(s, msg, msglen, "%s: network %s = %d, the configuration has %d", path,
+                    shape_names[i], shape[i], want[i]);
+  if (strcmp(act, net->cfg.act->name) != 0)
+    return refuse(s, msg, msglen, "%s: activation %s, the configuration has %s", path, act,
+                  net->cfg.act->name);
+  if (np != (long long)n || adam->n != n)
+    return refuse(s, msg, msglen, "%s: %lld parameters, expected %zu", path, np, n);
+  io_serial_get_long(s, "adam_t", &at);
+  io_serial_get_long(s, "step", &step);
+  io_serial_get_u64(s, "seed", &info->seed);
+  io_serial_get_u64(s, "config_hash", &info->cfg_hash);
+  if (version >= 2) {
+    io_serial_get_double(s, "seconds_total", &info->seconds);
+    io_serial_get_double(s, "cpu_seconds_total", &info->cpu_seconds);
+    io_serial_get_double(s, "core_seconds_total", &info->core_seconds);
+    io_serial_get_long(s, "cost_from_step", &from);
+  } else {
+    info->seconds = info->cpu_seconds = info->core_seconds = 0.0;
+    from = step;
   }
-  for (int i = 0; i < 4; i++)
-    if (ints[i] != want[i]) {
-      H5Fclose(f);
-      if (msg) snprintf(msg, (size_t)msglen, "%s: network %s = %d, the configuration has %d", path,
-                        names[i], ints[i], want[i]);
-      return EMF_EFORMAT;
-    }
-  if (strcmp(act, net->cfg.act->name) != 0) {
-    H5Fclose(f);
-    if (msg) snprintf(msg, (size_t)msglen, "%s: activation %s, the configuration has %s", path,
-                      act, net->cfg.act->name);
-    return EMF_EFORMAT;
-  }
-  if (np != (long long)net->n_params || adam->n != net->n_params) {
-    H5Fclose(f);
-    if (msg) snprintf(msg, (size_t)msglen, "%s: %lld parameters, expected %zu", path, np,
-                      net->n_params);
-    return EMF_EFORMAT;
-  }
-  ok = get_attr(f, "adam_t", H5T_NATIVE_LLONG, &at) &&
-       get_attr(f, "step", H5T_NATIVE_LLONG, &step) &&
-       get_attr(f, "seed", H5T_NATIVE_UINT64, &info->seed) &&
-       get_attr(f, "config_hash", H5T_NATIVE_UINT64, &info->cfg_hash) &&
-       get_vec(f, "theta", theta, net->n_params) &&
-       get_vec(f, "adam_m", adam->m, adam->n) && get_vec(f, "adam_v", adam->v, adam->n);
-  H5Fclose(f);
-  if (!ok) {
-    if (msg) snprintf(msg, (size_t)msglen, "%s: cannot read the parameters", path);
+  io_serial_read(s, "theta", theta, 1, &n);
+  io_serial_read(s, "adam_m", adam->m, 1, &n);
+  io_serial_read(s, "adam_v", adam->v, 1, &n);
+  if (io_serial_status(s, why, (int)sizeof why) != EMF_SUCCESS) {
+    io_serial_close(s);
+    if (msg) snprintf(msg, (size_t)msglen, "%s: cannot read the parameters (%s)", path, why);
     return EMF_EIO;
   }
+  io_serial_close(s);
   adam->t = (long)at;
   info->step = (long)step;
+  info->cost_from_step = (long)from;
   return EMF_SUCCESS;
 }

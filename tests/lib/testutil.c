@@ -31,6 +31,18 @@
  *   running fastest; entries mu >= D are set to 1.  Returns their number
  *   (0 if none).  Aborts (ERROR_LOC) if there are more than TU_MAX_GRIDS.
  *
+ * int tu_grids_deep(int D, const int *L, int depth, int max, int n,
+ *                  int grids[][EMF_DMAX])
+ *   Keeps, in order, the first max of the n grids (from tu_grids) whose
+ *   local extents L[mu] / grid[mu] are all >= depth; returns how many.
+ *
+ * void tu_mpi_init(int *argc, char ***argv, int *np, int *rank)
+ * int tu_mpi_finish(const char *name)
+ *   The frame of an MPI test's main: MPI_Init, error_init(MPI_COMM_WORLD),
+ *   size and rank of MPI_COMM_WORLD; check_finish_mpi(name,
+ *   MPI_COMM_WORLD), MPI_Finalize, and the global number of failures
+ *   (return it from main).  Collective.
+ *
  * MPI_Comm tu_comm_first(int k)
  *   Collective over MPI_COMM_WORLD: a new communicator of world ranks
  *   0..k-1 (same order) on those ranks, MPI_COMM_NULL on the others.  The
@@ -76,6 +88,28 @@
  *   m[i] = (x_i + i y_i) / scale for i < n*n, with x_i, y_i the next two
  *   rng_gaussian numbers of s (scale = sqrt(2 n) gives E tr(m m^+) = n).
  *
+ * void tu_random_quad(pot_quad_t *q, int K, rng_stream_t *rs, double sa,
+ *                     double se, double sb)
+ *   A random quadratic F of K power sums (pot_func_quad; m = 2K features):
+ *   for j = 0..m-1 in turn a_j = sa g, e_j = se g, then B_jk = B_kj = sb g
+ *   for k = 0..j, each g the next rng_gaussian of rs; the rest of q zero.
+ *
+ * void tu_random_quad_key(pot_quad_t *q, int K, uint64_t seed, uint64_t key,
+ *                         double sa, double se, double sb)
+ *   The same from a fresh stream (seed, RNG_TEST, index key, step 0).
+ *
+ * void tu_shift(int n, cplx_t *out, int a, double s, const cplx_t *w)
+ *   out = exp(s T_a) w (T_a the a-th su(n) generator): the step of a
+ *   finite difference along generator a.  Local.
+ *
+ * double tu_fd1(const double *v, double eps)
+ * double tu_fd2(const double *v, double eps)
+ *   4th-order central first and second derivative from the values at
+ *   -2 eps, -eps, 0, eps, 2 eps (v[0..4]).
+ *
+ * double tu_maxabs(const double *v, long n)
+ *   max_i |v_i| (0 for n = 0).
+ *
  * int tu_verbose(void)
  *   1 if CHECK_VERBOSE=1 is set in the environment (as check.h reads it).
  *
@@ -94,6 +128,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "check.h"
+#include "sun.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -169,6 +205,32 @@ int tu_grids(int D, const int *L, int np, int grids[][EMF_DMAX])
     memcpy(grids[n++], gr, sizeof gr);
   }
   return n;
+}
+
+int tu_grids_deep(int D, const int *L, int depth, int max, int n, int grids[][EMF_DMAX])
+{
+  int kept = 0;
+  for (int i = 0; i < n && kept < max; i++) {
+    int ok = 1;
+    for (int mu = 0; mu < D; mu++) ok &= L[mu] / grids[i][mu] >= depth;
+    if (ok) memmove(grids[kept++], grids[i], sizeof grids[i]);
+  }
+  return kept;
+}
+
+void tu_mpi_init(int *argc, char ***argv, int *np, int *rank)
+{
+  MPI_Init(argc, argv);
+  error_init(MPI_COMM_WORLD);
+  MPI_Comm_size(MPI_COMM_WORLD, np);
+  MPI_Comm_rank(MPI_COMM_WORLD, rank);
+}
+
+int tu_mpi_finish(const char *name)
+{
+  int fails = check_finish_mpi(name, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return fails;
 }
 
 MPI_Comm tu_comm_first(int k)
@@ -286,6 +348,52 @@ void tu_gaussian_matrix(rng_stream_t *s, int n, double scale, cplx_t *m)
     double re = rng_gaussian(s), im = rng_gaussian(s);
     m[i] = CMPLX(re, im) / scale;
   }
+}
+
+void tu_random_quad(pot_quad_t *q, int K, rng_stream_t *rs, double sa, double se, double sb)
+{
+  const int m = 2 * K;
+  memset(q, 0, sizeof *q);
+  q->K = K;
+  for (int j = 0; j < m; j++) {
+    q->a[j] = sa * rng_gaussian(rs);
+    q->e[j] = se * rng_gaussian(rs);
+    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = sb * rng_gaussian(rs);
+  }
+}
+
+void tu_random_quad_key(pot_quad_t *q, int K, uint64_t seed, uint64_t key, double sa,
+                        double se, double sb)
+{
+  rng_stream_t rs;
+  rng_stream_init(&rs, seed, RNG_TEST, key, 0);
+  tu_random_quad(q, K, &rs, sa, se, sb);
+}
+
+void tu_shift(int n, cplx_t *out, int a, double s, const cplx_t *w)
+{
+  double x[EMF_NMAX * EMF_NMAX] = {0};
+  cplx_t e[EMF_NMAX * EMF_NMAX];
+  x[a] = s;
+  sun_exp_alg(n, e, x);
+  sun_mul(n, out, e, w);
+}
+
+double tu_fd1(const double *v, double eps)
+{
+  return (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * eps);
+}
+
+double tu_fd2(const double *v, double eps)
+{
+  return (-v[0] + 16 * v[1] - 30 * v[2] + 16 * v[3] - v[4]) / (12 * eps * eps);
+}
+
+double tu_maxabs(const double *v, long n)
+{
+  double s = 0;
+  for (long i = 0; i < n; i++) s = fmax(s, fabs(v[i]));
+  return s;
 }
 
 int tu_verbose(void)

@@ -135,11 +135,8 @@ static void reference(const lat_t *t, double *sref, double *fref)
 
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  error_init(MPI_COMM_WORLD);
   int np, rank;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  tu_mpi_init(&argc, &argv, &np, &rank);
   for (size_t c = 0; c < sizeof lats / sizeof lats[0]; c++) {
     const lat_t *t = &lats[c];
     const long vol = tu_volume(t->D, t->L);
@@ -173,7 +170,5 @@ int main(int argc, char **argv)
     free(fref);
     free(fall);
   }
-  int fails = check_finish_mpi("check_force", MPI_COMM_WORLD);
-  MPI_Finalize();
-  return fails;
+  return tu_mpi_finish("check_force");
 }

@@ -186,11 +186,8 @@ static double set_flux(gauge_t *u, int n01, int n23)
 
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  error_init(MPI_COMM_WORLD);
   int np, rank;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  tu_mpi_init(&argc, &argv, &np, &rank);
   for (size_t c = 0; c < sizeof lats / sizeof lats[0]; c++) {
     const lat_t *t = &lats[c];
     res_t ref, r;
@@ -229,7 +226,5 @@ int main(int argc, char **argv)
         gauge_free(u);
         geom_free(g);
       }
-  int fails = check_finish_mpi("check_obs", MPI_COMM_WORLD);
-  MPI_Finalize();
-  return fails;
+  return tu_mpi_finish("check_obs");
 }

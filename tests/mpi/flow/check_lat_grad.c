@@ -46,6 +46,7 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
+#include "testutil.h"
 
 #define NB 2        /* samples per batch */
 #define NSTEP 4     /* RK4 steps */
@@ -79,20 +80,6 @@ static void random_lin(double *th, int n, uint64_t key)
   for (int i = 0; i < n; i++) th[i] = 0.03 * rng_gaussian(&rs);
 }
 
-static void random_quad(pot_quad_t *q, int K, uint64_t key)
-{
-  rng_stream_t rs;
-  int m = 2 * K;
-  rng_stream_init(&rs, 99, RNG_TEST, key, 0);
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = 0.02 * rng_gaussian(&rs);
-    q->e[j] = 0.03 * rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.02 * rng_gaussian(&rs);
-  }
-}
-
 static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
 {
   char msg[640] = "";
@@ -105,7 +92,7 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
       flow_linf_set(&s->lc[c], s->th[c], s->dth[c]);
       s->par[c] = s->th[c];
     } else {
-      random_quad(&s->q[c], 2, (uint64_t)c + 1);
+      tu_random_quad_key(&s->q[c], 2, 99, (uint64_t)c + 1, 0.02, 0.03, 0.02);
       s->q[c].da = s->da[c];
       pot_func_quad(&s->F[c], &s->q[c]);
       s->par[c] = s->q[c].a;

@@ -26,26 +26,13 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
+#include "testutil.h"
 
 typedef struct {
   cplx_t *prior, *fixed, *adapt;   /* (n_links_global, nn), global link order */
   double lq_fixed, lq_adapt;
   long steps;
 } result_t;
-
-static void random_quad(pot_quad_t *q, int K, uint64_t key)
-{
-  rng_stream_t rs;
-  int m = 2 * K;
-  rng_stream_init(&rs, 777, RNG_TEST, key, 0);
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = 0.03 * rng_gaussian(&rs);
-    q->e[j] = 0.01 * rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.01 * rng_gaussian(&rs);
-  }
-}
 
 static void random_lin(double *th, int n, uint64_t key)
 {
@@ -71,7 +58,7 @@ static void run(MPI_Comm comm, const char *name, int D, const int *L, const int 
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
     } else {
-      random_quad(&q[c], 2, (uint64_t)c + 1);
+      tu_random_quad_key(&q[c], 2, 777, (uint64_t)c + 1, 0.03, 0.01, 0.01);
       pot_func_quad(&F[c], &q[c]);
     }
   }
@@ -130,29 +117,9 @@ static void run(MPI_Comm comm, const char *name, int D, const int *L, const int 
   geom_free(g);
 }
 
-/* up to 3 grids of np ranks dividing L with local extents >= depth */
-static int grids(int D, const int *L, int np, int depth, int out[3][EMF_DMAX])
-{
-  int n = 0, gr[EMF_DMAX];
-  long total = 1;
-  for (int mu = 0; mu < D; mu++) total *= np;
-  for (long c = 0; c < total && n < 3; c++) {
-    long r = c, prod = 1;
-    int ok = 1;
-    for (int mu = 0; mu < D; mu++) {
-      gr[mu] = (int)(r % np) + 1;
-      r /= np;
-      prod *= gr[mu];
-      if (L[mu] % gr[mu] != 0 || L[mu] / gr[mu] < depth) ok = 0;
-    }
-    if (ok && prod == np) memcpy(out[n++], gr, sizeof gr);
-  }
-  return n;
-}
-
 static void run_case(const char *name, int D, const int *L, int N, int lin)
 {
-  int rank, np, one[EMF_DMAX] = {1, 1, 1, 1}, gl[3][EMF_DMAX];
+  int rank, np, one[EMF_DMAX] = {1, 1, 1, 1}, gl[TU_MAX_GRIDS][EMF_DMAX];
   MPI_Comm self;
   result_t ref;
   const int nn = N * N;
@@ -176,7 +143,7 @@ static void run_case(const char *name, int D, const int *L, int N, int lin)
   MPI_Bcast(&ref.lq_fixed, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.lq_adapt, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.steps, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-  int ng = grids(D, L, np, 2, gl);
+  int ng = tu_grids_deep(D, L, 2, 3, tu_grids(D, L, np, gl), gl);
   check_true(ng > 0, "%s: some grid of %d ranks fits", name, np);
   for (int i = 0; i < ng; i++) {
     char nm[128];

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "testutil.h"
 #include "hmc.h"
 #include "obs.h"
 #include "util.h"
@@ -36,11 +37,8 @@ static int stop_after_3(const hmc_record_t *rec, const gauge_t *u, void *arg)
 
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  error_init(MPI_COMM_WORLD);
   int np, rank;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  tu_mpi_init(&argc, &argv, &np, &rank);
   char msg[256];
   int L[2] = {4, 4}, grid[2] = {np, 1};
 
@@ -122,7 +120,5 @@ int main(int argc, char **argv)
   free(f);
   gauge_free(u);
   geom_free(g);
-  int fails = check_finish_mpi("check_errors", MPI_COMM_WORLD);
-  MPI_Finalize();
-  return fails;
+  return tu_mpi_finish("check_errors");
 }

@@ -67,11 +67,8 @@ static void run(MPI_Comm comm, const case_t *t, const int *grid, result_t *res,
 
 int main(int argc, char **argv)
 {
-  MPI_Init(&argc, &argv);
-  error_init(MPI_COMM_WORLD);
   int np, rank;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  tu_mpi_init(&argc, &argv, &np, &rank);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     const case_t *t = &cases[c];
     const long vol = tu_volume(t->D, t->L);
@@ -107,7 +104,5 @@ int main(int argc, char **argv)
     free(ref);
     free(all);
   }
-  int fails = check_finish_mpi("check_grid", MPI_COMM_WORLD);
-  MPI_Finalize();
-  return fails;
+  return tu_mpi_finish("check_grid");
 }

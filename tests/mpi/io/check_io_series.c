@@ -18,6 +18,11 @@
  * - io_file_append continues a file (series extended, configuration
  *   added) on a temporary copy: aborted, the file is unchanged; committed,
  *   it holds old and new data; a missing file gives EMF_EIO;
+ * - series string attributes: io_has_series; io_write_series_attr writes
+ *   and replaces one (read back on every rank), refuses a missing series
+ *   (EMF_EFORMAT), "description", a bad key and a read-only file
+ *   (EMF_EINVAL); io_read_series_attr refuses a missing attribute and one
+ *   longer than the buffer (EMF_EFORMAT); the description is unchanged;
  * - no HDF5 identifier is left open at the end.
  ******************************************************************************/
 #include <hdf5.h>
@@ -214,6 +219,44 @@ int main(int argc, char **argv)
               commit ? "present" : "absent");
     io_file_close(f);
   }
+  /* string attributes of a series */
+  st = io_file_append(&f, path, g->comm, IO_DEFAULT, msg, sizeof msg);
+  ERROR(st != EMF_SUCCESS, EMF_EXIT_INTERNAL, "%s", msg);
+  st = io_append_series(f, "hmc/flow", "in a subgroup", &one, 1, msg, sizeof msg);
+  check_int(st, EMF_SUCCESS, "append: %s", msg);
+  check_true(io_has_series(f, "other") && io_has_series(f, "hmc/flow") &&
+                 !io_has_series(f, "plaquette") &&
+                 !io_has_series(f, "nothing") && !io_has_series(f, "bad name"),
+             "io_has_series");
+  st = io_write_series_attr(f, "other", "sampler", "model 1", msg, sizeof msg);
+  check_int(st, EMF_SUCCESS, "series attribute written: %s", msg);
+  st = io_write_series_attr(f, "other", "sampler", "model 2, longer", msg, sizeof msg);
+  check_int(st, EMF_SUCCESS, "series attribute replaced: %s", msg);
+  st = io_write_series_attr(f, "nothing", "sampler", "x", msg, sizeof msg);
+  check_int(st, EMF_EFORMAT, "attribute of a missing series refused");
+  st = io_write_series_attr(f, "other", "description", "x", msg, sizeof msg);
+  check_int(st, EMF_EINVAL, "description not replaceable");
+  st = io_write_series_attr(f, "other", "bad key", "x", msg, sizeof msg);
+  check_int(st, EMF_EINVAL, "bad attribute name refused");
+  st = io_file_commit(f, msg, sizeof msg);
+  check_int(st, EMF_SUCCESS, "commit with attributes: %s", msg);
+  st = io_file_open(&f, path, g->comm, IO_DEFAULT, msg, sizeof msg);
+  ERROR(st != EMF_SUCCESS, EMF_EXIT_INTERNAL, "%s", msg);
+  st = io_read_series_attr(f, "other", "sampler", desc, sizeof desc, msg, sizeof msg);
+  check_true(st == EMF_SUCCESS && strcmp(desc, "model 2, longer") == 0,
+             "series attribute read back on every rank: '%s'", desc);
+  st = io_read_series_attr(f, "other", "sampler", desc, 8, msg, sizeof msg);
+  check_int(st, EMF_EFORMAT, "too long for the buffer");
+  st = io_read_series_attr(f, "other", "missing", desc, sizeof desc, msg, sizeof msg);
+  check_int(st, EMF_EFORMAT, "missing attribute: %s", msg);
+  st = io_write_series_attr(f, "other", "k", "v", msg, sizeof msg);
+  check_int(st, EMF_EINVAL, "no attribute written to a read-only file");
+  st = io_read_series(f, "other", &x, &n, desc, sizeof desc, msg, sizeof msg);
+  check_true(st == EMF_SUCCESS && n == 3 && strcmp(desc, "x") == 0,
+             "series and description unchanged");
+  free(x);
+  io_file_close(f);
+
   st = io_file_append(&f, "build/tmp/no-such-file.h5", g->comm, IO_DEFAULT, msg, sizeof msg);
   check_int(st, EMF_EIO, "append to a missing file: %s", msg);
 

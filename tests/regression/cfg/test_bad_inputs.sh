@@ -16,19 +16,8 @@
 # paths (--help, --version, --check and its round trip, a real run whose
 # summary.json is valid JSON).
 set -u
-root=${EMF_ROOT:-$(pwd)}
-bin=${EMF_BIN:-$root/bin/emflow-lqft}
-cd "$root" || exit 1
-tmp=$(mktemp -d /tmp/emf_bad_XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader}
-export HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--x86}
-
-ok()  { pass=$((pass + 1)); [ "${CHECK_VERBOSE:-0}" = 1 ] && echo "PASS: $*"; return 0; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "${EMF_ROOT:-$(pwd)}/tests/lib/regress.sh"
+reg_init emf_bad
 
 # expect_run NAME CODE TEXT OUTDIR -- CMD...: run CMD, check code, text, and
 # that OUTDIR does not exist afterwards.
@@ -144,5 +133,4 @@ else bad "good run: summary.json"; sed 's/^/     | /' "$tmp/log.json" | head -n 
 "$bin" --check "$tmp/run/parameters.conf" >/dev/null 2>&1 && ok "parameters.conf is a valid config" ||
   bad "parameters.conf does not validate"
 
-echo "test_bad_inputs: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+reg_finish test_bad_inputs

@@ -26,6 +26,17 @@
 #  - resume: with a constant learning rate, 15 steps and then a resumed run
 #    to 30 give parameters bit-identical to 30 steps at once
 #    (train.resumed_from = 15);
+#  - training cost: after the resumed run, train.{seconds,cpu_seconds,
+#    core_seconds}_total = the first run's totals + this run's values
+#    (relative 1e-12), cost_from_step = 0, and model.h5 (format_version 2)
+#    holds the same totals;
+#  - sample into a directory whose ensemble.h5 holds flow samples: refused
+#    without run.resume (exit 3, ensemble.h5 unchanged); with it, 1024
+#    samples at np = 1 continued to 2048 at np = EMF_NP give the flow series
+#    (logq, action, logw, plaquette, logq_ref, action_ref) bit-identical to
+#    the one-shot run and the same sample.* numbers (except timings, counts
+#    of this run); a third, complete resume adds no rows; other tolerances
+#    are refused (exit 3);
 #  - compare without a sample result in the summary ends with exit 2 and a
 #    message naming sample.
 #  - the linear model (flow.model = "linear", init "lo", plaquette +
@@ -37,17 +48,8 @@
 #    flow.model) by the sample task and by a resumed train task of the mlp
 #    model.
 set -u
-root=${EMF_ROOT:-$(pwd)}
-bin=${EMF_BIN:-$root/bin/emflow-lqft}
-np=${EMF_NP:-2}
-cd "$root" || exit 1
-tmp=$(mktemp -d /tmp/emf_lattasks_XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); [ "${CHECK_VERBOSE:-0}" = 1 ] && echo "PASS: $*"; return 0; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "${EMF_ROOT:-$(pwd)}/tests/lib/regress.sh"
+reg_init emf_lattasks 2
 cat >"$tmp/tiny.conf" <<'EOF'
 lattice = { N = 2; extent = [4, 4]; };
 action = { beta = 1.5; };
@@ -60,12 +62,7 @@ train = { steps = 30; batch = 32; block = 32; lr = 0.02; log_every = 10;
 sample = { n = 2048; block = 64; stepper = "rkf45"; eps_abs = 1e-7; eps_rel = 1e-7;
            ref_n = 64; };
 EOF
-run() {  # run NP DIR EXTRA...
-  n=$1; d=$2; shift 2
-  if [ "$n" -gt 1 ]; then mp="mpirun -np $n"; else mp=""; fi
-  # shellcheck disable=SC2086
-  $mp "$bin" "$@" -o "$d" "$tmp/tiny.conf" >"$d.log" 2>&1 </dev/null
-}
+run() { n=$1; d=$2; shift 2; reg_run "$n" "$d" "$tmp/tiny.conf" "$@"; }  # run NP DIR ARGS...
 run 1 "$tmp/a"; rc=$?
 [ $rc -eq 0 ] && ok "np=1 run" || bad "np=1 run exit $rc ($(tail -n 3 "$tmp/a.log"))"
 run "$np" "$tmp/b"; rc=$?
@@ -88,12 +85,8 @@ done
 # shellcheck disable=SC2086
 /usr/bin/python3 - "$tmp/a" $dirs <<'PY' && ok "summary keys, physics, layout identity" || bad "summary keys, physics or layout identity"
 import json, sys, h5py, numpy as np
-def flat(d, pre=""):
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict): out.update(flat(v, pre + k + "."))
-        else: out[pre + k] = v
-    return out
+sys.path.insert(0, "tests/lib")
+from summary_flat import flat
 A = json.load(open(sys.argv[1] + "/summary.json"))
 t, s, c = A["train"], A["sample"], A["compare"]
 ex = A["exact"]["plaquette"]
@@ -127,6 +120,7 @@ R="--set train.schedule=\"constant\" --set run.tasks=[\"train\"]"
 run 1 "$tmp/r1" $R; rc1=$?
 # shellcheck disable=SC2086
 run 1 "$tmp/r2" $R --set train.steps=15; rc2=$?
+cp "$tmp/r2/summary.json" "$tmp/r2.first.json" 2>/dev/null
 # shellcheck disable=SC2086
 run 1 "$tmp/r2" $R --set run.resume=true; rc3=$?
 if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ]; then
@@ -137,6 +131,22 @@ b = np.array(h5py.File(sys.argv[2] + "/model.h5", "r")["theta"])
 t = json.load(open(sys.argv[2] + "/summary.json"))["train"]
 assert t["resumed_from"] == 15 and t["steps"] == 30, t
 assert a.tobytes() == b.tobytes()
+PY
+  /usr/bin/python3 - "$tmp/r2.first.json" "$tmp/r2" <<'PY' && ok "training cost summed over the resumed runs" || bad "training cost totals"
+import json, sys, h5py
+t1 = json.load(open(sys.argv[1]))["train"]
+t2 = json.load(open(sys.argv[2] + "/summary.json"))["train"]
+close = lambda a, b: abs(a - b) <= 1e-12 * abs(b)
+for k in ("seconds", "cpu_seconds", "core_seconds"):
+    assert t1[k] > 0 and t2[k] > 0, (k, t1[k], t2[k])
+    assert close(t1[k + "_total"], t1[k]), (k, t1)                # fresh run: total = this run
+    assert close(t2[k + "_total"], t1[k + "_total"] + t2[k]), (k, t1, t2)
+assert t1["cost_from_step"] == 0 and t2["cost_from_step"] == 0
+assert close(t2["core_hours_total"], t2["core_seconds_total"] / 3600), t2
+with h5py.File(sys.argv[2] + "/model.h5", "r") as f:
+    assert f.attrs["format_version"] == 2 and f.attrs["cost_from_step"] == 0
+    for k in ("seconds", "cpu_seconds", "core_seconds"):
+        assert f.attrs[k + "_total"] == t2[k + "_total"], (k, f.attrs[k + "_total"], t2)
 PY
 else
   bad "resume runs exit $rc1 $rc2 $rc3 ($(tail -n 2 "$tmp/r2.log"))"
@@ -172,8 +182,54 @@ run 1 "$tmp/l1" --set 'run.tasks=["sample"]'; rc=$?
 run 1 "$tmp/l1" --set 'run.tasks=["train"]' --set run.resume=true; rc=$?
 [ $rc -eq 3 ] && grep -q "flow.model" "$tmp/l1.log" && ok "mlp resume of a linear model.h5 refused" \
   || bad "mlp resume of a linear model.h5: exit $rc ($(tail -n 2 "$tmp/l1.log"))"
+# sample into a directory that holds flow samples: refused without
+# run.resume; with it continued up to sample.n, bit for bit the samples of
+# one run (here 1024 at np = 1, continued to 2048 at np = EMF_NP)
+S='run.tasks=["sample"]'
+cp "$tmp/a/summary.json" "$tmp/a.json"  # every run rewrites summary.json
+run 1 "$tmp/a" --set "$S"; rc=$?
+[ $rc -eq 3 ] && grep -q "already holds 2048 flow samples" "$tmp/a.log" && grep -q "run.resume" "$tmp/a.log" \
+  && ok "sample into stored flow samples without run.resume refused (exit 3)" \
+  || bad "sample without run.resume: exit $rc ($(tail -n 2 "$tmp/a.log"))"
+mkdir -p "$tmp/s" && cp "$tmp/a/model.h5" "$tmp/s/"
+run 1 "$tmp/s" --set "$S" --set sample.n=1024; rc1=$?
+cp "$tmp/s/summary.json" "$tmp/s.first.json" 2>/dev/null
+run "$np" "$tmp/s" --set "$S" --set run.resume=true; rc2=$?
+cp "$tmp/s/summary.json" "$tmp/s.second.json" 2>/dev/null
+run 1 "$tmp/s" --set "$S" --set run.resume=true; rc3=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ]; then
+  /usr/bin/python3 - "$tmp/a" "$tmp/s" "$tmp/s.first.json" "$tmp/s.second.json" <<'PY' \
+    && ok "sample resumed 1024 -> 2048 (np $np): series and summary as one run" || bad "sample resume"
+import json, sys, h5py, numpy as np
+sys.path.insert(0, "tests/lib")
+from summary_flat import flat
+names = ("logq", "action", "logw", "plaquette", "logq_ref", "action_ref")
+with h5py.File(sys.argv[1] + "/ensemble.h5", "r") as fa, h5py.File(sys.argv[2] + "/ensemble.h5", "r") as fb:
+    for n in names:
+        x, y = np.array(fa["observables/flow/" + n]), np.array(fb["observables/flow/" + n])
+        assert x.shape == y.shape == ((64,) if n.endswith("_ref") else (2048,)), (n, x.shape, y.shape)
+        assert x.tobytes() == y.tobytes(), n
+    assert "model_hash" in fb["observables/flow/logq"].attrs["sampler"].decode()
+skip = ("seconds", "n_eval", "n_this_run", "resumed_from")
+A = flat(json.load(open(sys.argv[1] + ".json"))["sample"])
+A = {k: v for k, v in A.items() if not any(w in k for w in skip)}
+first = json.load(open(sys.argv[3]))["sample"]
+assert first["n"] == 1024 and first["resumed_from"] == -1 and first["n_this_run"] == 1024, first
+for j, want in ((sys.argv[4], (1024, 1024)), (sys.argv[2] + "/summary.json", (2048, 0))):
+    B = json.load(open(j))["sample"]
+    assert (B["resumed_from"], B["n_this_run"]) == want, (j, B["resumed_from"], B["n_this_run"])
+    B = flat(B)
+    diff = [k for k in A if A[k] != B.get(k)]
+    assert not diff, (j, [(k, A[k], B.get(k)) for k in diff])
+PY
+else
+  bad "sample resume runs exit $rc1 $rc2 $rc3 ($(tail -n 2 "$tmp/s.log"))"
+fi
+run 1 "$tmp/s" --set "$S" --set run.resume=true --set sample.eps_abs=1e-6; rc=$?
+[ $rc -eq 3 ] && grep -q "cannot be continued" "$tmp/s.log" \
+  && ok "resumed sample with other tolerances refused (exit 3)" \
+  || bad "resumed sample with other tolerances: exit $rc ($(tail -n 2 "$tmp/s.log"))"
 run 1 "$tmp/d" --set 'run.tasks=["compare"]'; rc=$?
 [ $rc -eq 2 ] && grep -q "sample" "$tmp/d.log" && ok "compare without sample refused (exit 2)" \
   || bad "compare without sample: exit $rc ($(tail -n 2 "$tmp/d.log"))"
-echo "test_lattice_tasks: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+reg_finish test_lattice_tasks

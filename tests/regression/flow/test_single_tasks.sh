@@ -13,30 +13,18 @@
 # error; the same run at np = 1 and np = EMF_NP gives the same trained
 # parameters (bitwise, h5 dataset theta) and the same ESS digits; resume:
 # train.steps = 16 with run.resume continues from step 12
-# (train.resumed_from = 12); a changed network with the old model.h5 is
+# (train.resumed_from = 12; train.{seconds,cpu_seconds}_total exceed this
+# run's values, cost_from_step = 0); a changed network with the old model.h5 is
 # refused (exit 3, message names the file); an existing model.h5 without
 # run.resume is refused (exit 3); sample alone in an empty directory is refused (exit 3).
 set -u
-root=${EMF_ROOT:-$(pwd)}
-bin=${EMF_BIN:-$root/bin/emflow-lqft}
-np=${EMF_NP:-1}
-cd "$root" || exit 1
-tmp=$(mktemp -d /tmp/emf_flowtasks_XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); [ "${CHECK_VERBOSE:-0}" = 1 ] && echo "PASS: $*"; return 0; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "${EMF_ROOT:-$(pwd)}/tests/lib/regress.sh"
+reg_init emf_flowtasks 1
 SETS="--set action.beta=3.0 --set train.steps=12 --set train.batch=32 --set train.block=8
       --set train.log_every=4 --set flow.width=8 --set flow.steps=4 --set sample.n=256
       --set sample.block=32 --set sample.stepper=\"rkf45\""
-run() {  # run NP DIR EXTRA...
-  n=$1; d=$2; shift 2
-  if [ "$n" -gt 1 ]; then mp="mpirun -np $n"; else mp=""; fi
-  # shellcheck disable=SC2086
-  $mp "$bin" $SETS "$@" -o "$d" input/single_su2.conf >"$d.log" 2>&1 </dev/null
-}
+# shellcheck disable=SC2086
+run() { n=$1; d=$2; shift 2; reg_run "$n" "$d" input/single_su2.conf $SETS "$@"; }  # run NP DIR ARGS...
 run 1 "$tmp/a"; rc=$?
 [ $rc -eq 0 ] && ok "train+sample np=1" || bad "train+sample np=1 exit $rc ($(tail -n 3 "$tmp/a.log"))"
 run "$np" "$tmp/b"; rc=$?
@@ -63,8 +51,8 @@ assert ta.tobytes() == tb.tobytes(), "parameters differ between rank counts"
 assert s["ess"] == b["sample"]["ess"], (s["ess"], b["sample"]["ess"])
 PY
 run 1 "$tmp/a" --set train.steps=16 --set run.resume=true; rc=$?
-/usr/bin/python3 -c "import json,sys; t=json.load(open('$tmp/a/summary.json'))['train']; sys.exit(not (t['resumed_from']==12 and t['steps']==16))" \
-  && [ $rc -eq 0 ] && ok "resume 12 -> 16" || bad "resume (exit $rc)"
+/usr/bin/python3 -c "import json,sys; t=json.load(open('$tmp/a/summary.json'))['train']; sys.exit(not (t['resumed_from']==12 and t['steps']==16 and t['cost_from_step']==0 and t['cpu_seconds_total'] > t['cpu_seconds'] > 0 and t['seconds_total'] > t['seconds'] > 0))" \
+  && [ $rc -eq 0 ] && ok "resume 12 -> 16, cost totals over both runs" || bad "resume (exit $rc)"
 run 1 "$tmp/a" --set flow.width=9 --set run.resume=true train; rc=$?
 [ $rc -eq 3 ] && grep -q "model.h5" "$tmp/a.log" && ok "other network refused (exit 3)" \
   || bad "other network: exit $rc ($(tail -n 2 "$tmp/a.log"))"
@@ -74,5 +62,4 @@ run 1 "$tmp/a" train; rc=$?
 run 1 "$tmp/c" sample; rc=$?
 [ $rc -eq 3 ] && grep -q "train task first" "$tmp/c.log" && ok "sample without model refused (exit 3)" \
   || bad "sample without model: exit $rc"
-echo "test_single_tasks: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+reg_finish test_single_tasks

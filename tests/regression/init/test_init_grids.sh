@@ -5,15 +5,8 @@
 # plaquette strings and the links datasets with h5diff (exact comparison).
 # TIMEOUT: 300
 set -u
-root=${EMF_ROOT:-$(pwd)}
-bin=${EMF_BIN:-$root/bin/emflow-lqft}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/emf-init.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-pass=0; fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "${EMF_ROOT:-$(pwd)}/tests/lib/regress.sh"
+reg_init emf_init_grids
 
 plaq() { sed -n 's/.*"plaquette": \([^,]*\),*/\1/p' "$1/summary.json" | head -n 1; }
 
@@ -50,5 +43,4 @@ done
 # the stored plaquette is verified on read by emflow-analyze --verify
 "$root/bin/emflow-analyze" --verify "$tmp/4d-np1-auto/ensemble.h5" >"$tmp/verify.log" 2>&1 \
   && grep -q OK "$tmp/verify.log" && ok || bad "emflow-analyze --verify: $(cat "$tmp/verify.log")"
-echo "test_init_grids: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+reg_finish test_init_grids

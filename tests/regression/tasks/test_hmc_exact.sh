@@ -23,18 +23,9 @@
 #     message, and write nothing: exact with D = 4, hmc with target single.
 # TIMEOUT: 300
 set -u
-root=${EMF_ROOT:-$(pwd)}
-bin=${EMF_BIN:-$root/bin/emflow-lqft}
+. "${EMF_ROOT:-$(pwd)}/tests/lib/regress.sh"
+reg_init emf_hmc
 py=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/emf-hmc.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader}
-export HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--x86}
-pass=0; fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 conf=$root/input/su2.conf
 base="--set lattice.extent=[4,4] --set action.beta=2.0 --set run.seed=777"
 base="$base --set run.resume=false --set hmc.thermalization=20 --set hmc.save_every=10 --set init.start=\"hot\""
@@ -192,5 +183,4 @@ rc=$?
 [ $rc -eq 2 ] && grep -q 'task hmc needs target.type = "lattice"' "$tmp/bad2.log" &&
   [ ! -e "$tmp/bad2" ] && ok || bad "hmc single: exit $rc, $(cat "$tmp/bad2.log")"
 
-echo "test_hmc_exact: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+reg_finish test_hmc_exact

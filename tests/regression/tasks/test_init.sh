@@ -12,19 +12,9 @@
 #   000000 bit for bit;
 # - cold start, SU(3) 4^4: plaquette exactly 1.
 set -u
-root=${EMF_ROOT:-$(pwd)}
-bin=${EMF_BIN:-$root/bin/emflow-lqft}
-cd "$root" || exit 1
-tmp=$(mktemp -d /tmp/emf_init_XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader}
-export HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--x86}
+. "${EMF_ROOT:-$(pwd)}/tests/lib/regress.sh"
+reg_init emf_init
 py=/usr/bin/python3
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); [ "${CHECK_VERBOSE:-0}" = 1 ] && echo "PASS: $*"; return 0; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 field() {  # field FILE KEY -> summary value as text
   $py -c 'import json,sys; d=json.load(open(sys.argv[1])); print(repr(d["init"][sys.argv[2]]))' "$1" "$2"
 }
@@ -88,5 +78,4 @@ else bad "cold SU(3) failed"; sed 's/^/     | /' "$tmp/log_cold" | tail -n 5; fi
 p=$(field "$tmp/cold/summary.json" plaquette 2>/dev/null)
 [ "$p" = "1.0" ] && ok "cold plaquette exactly 1" || bad "cold plaquette $p"
 
-echo "test_init: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+reg_finish test_init

@@ -27,20 +27,7 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
-
-static void random_quad(pot_quad_t *q, int K, uint64_t key)
-{
-  rng_stream_t rs;
-  int m = 2 * K;
-  rng_stream_init(&rs, 4242, RNG_TEST, key, 0);
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = 0.1 * rng_gaussian(&rs);
-    q->e[j] = 0.05 * rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.02 * rng_gaussian(&rs);
-  }
-}
+#include "testutil.h"
 
 static void random_lin(double *th, int n, uint64_t key)
 {
@@ -95,7 +82,7 @@ static void run_case(int D, const int *L, int N, int lin)
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
     } else {
-      random_quad(&q[c], 2, (uint64_t)c + 1);
+      tu_random_quad_key(&q[c], 2, 4242, (uint64_t)c + 1, 0.1, 0.05, 0.02);
       pot_func_quad(&F[c], &q[c]);
     }
   }
@@ -156,8 +143,8 @@ static void refusals(void)
   int grid[EMF_DMAX] = {1, 1, 1, 1}, L2[2] = {2, 2}, L4[2] = {4, 4};
   pot_quad_t q[2];
   pot_func_t F[2];
-  random_quad(&q[0], 2, 1);
-  random_quad(&q[1], 1, 2);
+  tu_random_quad_key(&q[0], 2, 4242, 1, 0.1, 0.05, 0.02);
+  tu_random_quad_key(&q[1], 1, 4242, 2, 0.1, 0.05, 0.02);
   pot_func_quad(&F[0], &q[0]);
   pot_func_quad(&F[1], &q[1]);
   flow_lat_term_t pr[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[0], NULL, 0}};

@@ -31,22 +31,9 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
+#include "testutil.h"
 
 static double H = 1e-3, SC = 0.5;
-
-static void random_quad(pot_quad_t *q, int K, uint64_t key, double scale)
-{
-  rng_stream_t rs;
-  int m = 2 * K;
-  rng_stream_init(&rs, 5151, RNG_TEST, key, 0);
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = 0.3 * scale * rng_gaussian(&rs);
-    q->e[j] = 0.2 * scale * rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++) q->B[j * m + k] = q->B[k * m + j] = 0.05 * scale * rng_gaussian(&rs);
-  }
-}
 
 static void random_lin(double *th, int n, uint64_t key, double scale)
 {
@@ -71,7 +58,8 @@ static void run_case(const char *name, const int *L, int n_terms, double scale, 
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
     } else {
-      random_quad(&q[c], 2, (uint64_t)c + 1, scale);
+      tu_random_quad_key(&q[c], 2, 5151, (uint64_t)c + 1, 0.3 * scale, 0.2 * scale,
+                         0.05 * scale);
       pot_func_quad(&F[c], &q[c]);
     }
   }

@@ -30,44 +30,13 @@
 #include "rng.h"
 #include "util.h"
 #include "check.h"
+#include "testutil.h"
 
 #define EPS 1e-3
 #define RTOL 1e-6
 #define FLOOR 1e-8
 
 static rng_stream_t rs;
-
-static double maxabs(const double *v, long n)
-{
-  double s = 0;
-  for (long i = 0; i < n; i++) s = fmax(s, fabs(v[i]));
-  return s;
-}
-
-static void random_quad(pot_quad_t *q, int K)
-{
-  int m = 2 * K;
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = rng_gaussian(&rs);
-    q->e[j] = rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++)
-      q->B[j * m + k] = q->B[k * m + j] = 0.3 * rng_gaussian(&rs);
-  }
-}
-
-/* link = exp(s T_a) link0 */
-static void set_link(int n, cplx_t *link, const cplx_t *link0, int a, double s)
-{
-  double x[EMF_NMAX * EMF_NMAX] = {0};
-  cplx_t e[EMF_NMAX * EMF_NMAX];
-  x[a] = s;
-  sun_exp_alg(n, e, x);
-  sun_mul(n, link, e, link0);
-}
-
-static double stencil(const double *v) { return (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * EPS); }
 
 typedef struct {
   int N, D, L[EMF_DMAX], rect, K, flags;
@@ -99,7 +68,7 @@ static void run_case(const tcase_t *tc)
   const double t = 0.7;
   pot_quad_t q;
   pot_func_t F;
-  random_quad(&q, tc->K);
+  tu_random_quad(&q, tc->K, &rs, 1.0, 1.0, 0.3);
   pot_func_quad(&F, &q);
   double *grad = malloc((size_t)ng * sizeof(double));
   double *gfd = malloc((size_t)ng * sizeof(double));
@@ -120,17 +89,17 @@ static void run_case(const tcase_t *tc)
         double v[5], d[5];
         for (int s = 0; s < 5; s++) {
           if (s == 2) { v[s] = value; d[s] = grad[(io * D + mu) * ngen + a]; continue; }
-          set_link(n, link, link0, a, (s - 2) * EPS);
+          tu_shift(n, link, a, (s - 2) * EPS, link0);
           pot_lat_eval(p, u, &F, t, &v[s], want_div ? gtmp : NULL, NULL);
           d[s] = want_div ? gtmp[(io * D + mu) * ngen + a] : 0.0;
         }
-        gfd[(io * D + mu) * ngen + a] = stencil(v);
-        divfd += stencil(d);
+        gfd[(io * D + mu) * ngen + a] = tu_fd1(v, EPS);
+        divfd += tu_fd1(d, EPS);
         sun_copy(n, link, link0);
       }
     }
   gauge_exchange(u);
-  double sg = maxabs(gfd, ng);
+  double sg = tu_maxabs(gfd, ng);
   int bad = 0;
   for (long i = 0; i < ng; i++)
     if (!(fabs(grad[i] - gfd[i]) <= RTOL * fabs(gfd[i]) + FLOOR * sg)) bad++;
@@ -160,16 +129,16 @@ static void run_case(const tcase_t *tc)
           double v[5];
           for (int s = 0; s < 5; s++) {
             double val, dv = 0;
-            set_link(n, link, link0, a, (s - 2) * EPS);
+            tu_shift(n, link, a, (s - 2) * EPS, link0);
             pot_lat_eval(p, u, &F, t, &val, gtmp, want_div ? &dv : NULL);
             v[s] = vbar * val + dbar * dv;
             for (long i = 0; i < ng; i++) v[s] += xbar[i] * gtmp[i];
           }
-          ufd[(io * D + mu) * ngen + a] = stencil(v);
+          ufd[(io * D + mu) * ngen + a] = tu_fd1(v, EPS);
           sun_copy(n, link, link0);
         }
       }
-    double su = maxabs(ufd, ng);
+    double su = tu_maxabs(ufd, ng);
     bad = 0;
     for (long i = 0; i < ng; i++)
       if (!(fabs(ubar[i] - ufd[i]) <= RTOL * fabs(ufd[i]) + FLOOR * su)) bad++;
@@ -186,7 +155,7 @@ static void run_case(const tcase_t *tc)
         for (long i = 0; i < ng; i++) v[s] += xbar[i] * gtmp[i];
       }
       q.a[j] = a0;
-      check_rel(da[j], stencil(v), RTOL, FLOOR * fmax(1.0, fabs(stencil(v))), "%s dJ/da_%d vs FD", tc->name, j);
+      check_rel(da[j], tu_fd1(v, EPS), RTOL, FLOOR * fmax(1.0, fabs(tu_fd1(v, EPS))), "%s dJ/da_%d vs FD", tc->name, j);
     }
     gauge_exchange(u);
     free(xbar);
@@ -226,7 +195,7 @@ static void run_case(const tcase_t *tc)
           maxdev = fmax(maxdev, fabs(x[a] - gtmp[(io * D + mu) * ngen + a]));
       }
     }
-    check_abs(maxdev, 0.0, 1e-12 * fmax(1.0, maxabs(grad, ng)), "%s gradient covariance", tc->name);
+    check_abs(maxdev, 0.0, 1e-12 * fmax(1.0, tu_maxabs(grad, ng)), "%s gradient covariance", tc->name);
     free(gs);
     gauge_set_hot(u, 777);
   }
@@ -245,7 +214,7 @@ static void run_case(const tcase_t *tc)
     check_rel(vw, vg, 1e-13, vfloor, "%s Wilson value fast vs generic", tc->name);
     double dev = 0;
     for (long i = 0; i < ng; i++) dev = fmax(dev, fabs(grad[i] - gtmp[i]));
-    check_abs(dev, 0.0, 1e-13 * maxabs(grad, ng), "%s Wilson gradient fast vs generic", tc->name);
+    check_abs(dev, 0.0, 1e-13 * tu_maxabs(grad, ng), "%s Wilson gradient fast vs generic", tc->name);
     /* the plaquette observable gives the value */
     double plaq = gauge_plaquette_all(u);
     check_rel(vw, -2.3 * plaq * npl, 1e-13, vfloor,

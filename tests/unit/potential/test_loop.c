@@ -23,49 +23,13 @@
 #include "rng.h"
 #include "sun.h"
 #include "check.h"
+#include "testutil.h"
 
 #define EPS 1e-3
 #define RTOL 1e-6
 #define FLOOR 1e-8
 
 static rng_stream_t rs;
-
-/* out = exp(s T_a) w */
-static void shift(int n, cplx_t *out, int a, double s, const cplx_t *w)
-{
-  double x[EMF_NMAX * EMF_NMAX] = {0};
-  cplx_t e[EMF_NMAX * EMF_NMAX];
-  x[a] = s;
-  sun_exp_alg(n, e, x);
-  sun_mul(n, out, e, w);
-}
-
-/* 4th-order stencils from values at -2e, -e, 0, e, 2e */
-static double d1(const double *v) { return (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * EPS); }
-static double d2(const double *v)
-{
-  return (-v[0] + 16 * v[1] - 30 * v[2] + 16 * v[3] - v[4]) / (12 * EPS * EPS);
-}
-
-static double maxabs(const double *v, int n)
-{
-  double s = 0;
-  for (int i = 0; i < n; i++) s = fmax(s, fabs(v[i]));
-  return s;
-}
-
-static void random_quad(pot_quad_t *q, int K)
-{
-  int m = 2 * K;
-  memset(q, 0, sizeof *q);
-  q->K = K;
-  for (int j = 0; j < m; j++) {
-    q->a[j] = rng_gaussian(&rs);
-    q->e[j] = rng_gaussian(&rs);
-    for (int k = 0; k <= j; k++)
-      q->B[j * m + k] = q->B[k * m + j] = 0.5 * rng_gaussian(&rs);
-  }
-}
 
 static void test_metric(int n, int K, const cplx_t *w)
 {
@@ -90,22 +54,22 @@ static void test_metric(int n, int K, const cplx_t *w)
   for (int a = 0; a < ngen; a++) {
     for (int s = 0; s < 5; s++) {
       cplx_t ptmp[POT_KMAX * EMF_NMAX * EMF_NMAX], ttmp[2 * POT_KMAX + 1];
-      shift(n, ws, a, (s - 2) * EPS, w);
+      tu_shift(n, ws, a, (s - 2) * EPS, w);
       pot_traces(sun_type_get(n), K, ws, ptmp, ttmp);
       pot_features(K, ttmp, fv[s]);
     }
     for (int j = 0; j < m; j++) {
       double v[5];
       for (int s = 0; s < 5; s++) v[s] = fv[s][j];
-      df[a][j] = d1(v);
-      hfd[j] += d2(v);
+      df[a][j] = tu_fd1(v, EPS);
+      hfd[j] += tu_fd2(v, EPS);
     }
   }
   (void)nn;
   for (int j = 0; j < m; j++)
     for (int k = 0; k < m; k++)
       for (int a = 0; a < ngen; a++) Gfd[j * m + k] += df[a][j] * df[a][k];
-  double sG = maxabs(Gfd, m * m), sh = maxabs(hfd, m);
+  double sG = tu_maxabs(Gfd, m * m), sh = tu_maxabs(hfd, m);
   for (int j = 0; j < m; j++) {
     for (int k = 0; k < m; k++)
       check_rel(G[j * m + k], Gfd[j * m + k], RTOL, FLOOR * sG, "N=%d K=%d G[%d][%d] vs FD", n, K, j, k);
@@ -140,7 +104,7 @@ static void test_grad_lap_vjp(int n, int K, const cplx_t *w)
   double xbar[EMF_NMAX * EMF_NMAX], wbar[EMF_NMAX * EMF_NMAX], wfd[EMF_NMAX * EMF_NMAX];
   double Fbar = rng_gaussian(&rs), Lbar = rng_gaussian(&rs), t = 0.3;
   cplx_t wsft[EMF_NMAX * EMF_NMAX];
-  random_quad(&q, K);
+  tu_random_quad(&q, K, &rs, 1.0, 1.0, 0.5);
   pot_func_quad(&F, &q);
   for (int a = 0; a < ngen; a++) xbar[a] = rng_gaussian(&rs);
 
@@ -160,28 +124,28 @@ static void test_grad_lap_vjp(int n, int K, const cplx_t *w)
       vJ[s] = objective(ws, &F, t, w, Fbar, xbar, Lbar, NULL, NULL, NULL);
     }
     q.a[j] = a0;
-    check_rel(da[j], d1(vJ), RTOL, FLOOR * fmax(1.0, fabs(d1(vJ))), "N=%d K=%d dJ/da_%d vs FD", n, K, j);
+    check_rel(da[j], tu_fd1(vJ, EPS), RTOL, FLOOR * fmax(1.0, fabs(tu_fd1(vJ, EPS))), "N=%d K=%d dJ/da_%d vs FD", n, K, j);
   }
   /* params = 0 leaves the parameter gradient alone */
   q.da = da;
   for (int j = 0; j < 2 * K; j++) da[j] = 0;
   pot_loop_forward(ws, &F, 0, t, 1, w, 1);
   pot_loop_backward(ws, &F, 0, t, 1, &Fbar, xbar, &Lbar, wbar, 0);
-  check_true(maxabs(da, 2 * K) == 0.0, "N=%d K=%d params=0 leaves da", n, K);
+  check_true(tu_maxabs(da, 2 * K) == 0.0, "N=%d K=%d params=0 leaves da", n, K);
   q.da = NULL;
   pot_loop_forward(ws, &F, 0, t, 1, w, 1);
   pot_loop_backward(ws, &F, 0, t, 1, &Fbar, xbar, &Lbar, wbar, 1);
   for (int a = 0; a < ngen; a++) {
     double vF[5], vJ[5];
     for (int s = 0; s < 5; s++) {
-      shift(n, wsft, a, (s - 2) * EPS, w);
+      tu_shift(n, wsft, a, (s - 2) * EPS, w);
       vJ[s] = objective(ws, &F, t, wsft, Fbar, xbar, Lbar, &vF[s], NULL, NULL);
     }
-    xfd[a] = d1(vF);
-    Lfd += d2(vF);
-    wfd[a] = d1(vJ);
+    xfd[a] = tu_fd1(vF, EPS);
+    Lfd += tu_fd2(vF, EPS);
+    wfd[a] = tu_fd1(vJ, EPS);
   }
-  double sx = maxabs(xfd, ngen), sw = maxabs(wfd, ngen);
+  double sx = tu_maxabs(xfd, ngen), sw = tu_maxabs(wfd, ngen);
   for (int a = 0; a < ngen; a++) {
     check_rel(x[a], xfd[a], RTOL, FLOOR * sx, "N=%d K=%d gradient x_%d vs FD", n, K, a);
     check_rel(wbar[a], wfd[a], RTOL, FLOOR * sw, "N=%d K=%d VJP wbar_%d vs FD", n, K, a);
@@ -199,12 +163,12 @@ static void test_grad_lap_vjp(int n, int K, const cplx_t *w)
     for (int a = 0; a < ngen; a++) {
       double vJ[5];
       for (int s = 0; s < 5; s++) {
-        shift(n, wsft, a, (s - 2) * EPS, w);
+        tu_shift(n, wsft, a, (s - 2) * EPS, w);
         vJ[s] = objective(ws, &F, t, wsft, Fb, xb, Lb, NULL, NULL, NULL);
       }
-      wfd[a] = d1(vJ);
+      wfd[a] = tu_fd1(vJ, EPS);
     }
-    sw = maxabs(wfd, ngen);
+    sw = tu_maxabs(wfd, ngen);
     for (int a = 0; a < ngen; a++)
       check_rel(wbar[a], wfd[a], RTOL, FLOOR * fmax(sw, 1e-3), "N=%d K=%d VJP part %d wbar_%d", n, K, which, a);
   }
