@@ -106,6 +106,7 @@
  * u->n == 3.
  ******************************************************************************/
 #include <math.h>
+#include "simd4.h"
 #include "action_int.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -319,7 +320,6 @@ int wilson_value_force_su3(const gauge_t *u, double beta, qsum_t *s, double *f)
 #if defined(__AVX2__) && defined(__FMA__)
 /* ---- site-vectorised (SoA) path: 4 sites per AVX2 register ------------- */
 
-typedef __m256d v4;
 
 #define ISQRT3_SOA 0.57735026918962576451 /* 1/sqrt(3), as in sun_su3.c */
 
@@ -378,17 +378,6 @@ v3_mul(v4 *restrict c, const v4 *restrict a, const v4 *restrict b, const int da,
       c[o + 1] = im;
     }
   }
-}
-
-/* 4x4 transpose: d[k] lane i = r_i[k] */
-static inline __attribute__((always_inline)) void tr4(v4 *d, v4 r0, v4 r1, v4 r2, v4 r3)
-{
-  const v4 t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-  const v4 t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-  d[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
-  d[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-  d[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-  d[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
 struct action_ws {

@@ -54,6 +54,7 @@
  * Context: local, allocation-free, thread-safe.  Use via sun_type_get(3).
  ******************************************************************************/
 #include <math.h>
+#include "simd4.h"
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #endif
@@ -343,23 +344,11 @@ static int exp_mul_lane(double *u, const double *x, double c, int l)
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
-typedef __m256d v4;
 
 #define V(x) _mm256_set1_pd(x)
 #define ADD _mm256_add_pd
 #define SUB _mm256_sub_pd
 #define MUL _mm256_mul_pd
-
-/* 4x4 transpose: d[k] lane i = r_i[k] */
-static inline __attribute__((always_inline)) void tr4(v4 *d, v4 r0, v4 r1, v4 r2, v4 r3)
-{
-  const v4 t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-  const v4 t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-  d[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
-  d[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-  d[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-  d[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
-}
 
 /* s * sum_k a_k b_k: product, then two FMAs (as in su3_lmul, per lane) */
 static inline __attribute__((always_inline)) v4 chain3(v4 a0, v4 b0, v4 a1, v4 b1, v4 a2,
