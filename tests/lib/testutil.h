@@ -17,6 +17,7 @@
  *   tu_gather_sites(g, f, per, out) per-site doubles to rank 0 by global site
  *   tu_gather_links(a, glinks)      owned links to rank 0 by global site
  *   tu_owned_equal(a, b)            memcmp of the owned links
+ *   tu_spoil_halo(a)                NaN in every link of every halo site
  *   tu_fill_links(a, seed, value)   grid-independent hashed link values
  *   tu_gauge_matrix / tu_gauge_transform   Haar random gauge transformation
  * Small things:
@@ -67,6 +68,7 @@ MPI_Comm tu_comm_first(int k);
 void tu_gather_sites(const geom_t *g, const double *f, int per, double *out);
 void tu_gather_links(const gauge_t *a, cplx_t *glinks);
 int tu_owned_equal(const gauge_t *a, const gauge_t *b);
+void tu_spoil_halo(gauge_t *a);
 void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h));
 void tu_gauge_matrix(int N, uint64_t seed, uint32_t step, long gsite, cplx_t *gm);
 void tu_gauge_transform(gauge_t *a, uint64_t seed, uint32_t step);

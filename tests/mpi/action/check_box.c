@@ -44,15 +44,6 @@ static const lat_t lats[] = {
 
 static const uint64_t seed = 20261129;
 
-static void spoil_halo(gauge_t *a)
-{
-  const geom_t *g = a->g;
-  for (long is = 0; is < g->n_ext; is++)
-    if (!g->is_owned[is])
-      for (int mu = 0; mu < g->D; mu++)
-        for (int k = 0; k < a->nn; k++) gauge_link(a, is, mu)[k] = CMPLX(NAN, NAN);
-}
-
 static void one_lattice(const lat_t *t, MPI_Comm self)
 {
   const action_t terms[2] = {{action_wilson, 1.7}, {action_wilson, -0.37}};
@@ -82,7 +73,7 @@ static void one_lattice(const lat_t *t, MPI_Comm self)
     for (int nt = 1; nt <= 2; nt++) {
       int st = action_force_all(terms, nt, a, f0);
       check_int(st, EMF_SUCCESS, "plain force status");
-      spoil_halo(a);
+      tu_spoil_halo(a);
       for (size_t k = 0; k < nf; k++) p[k] = tu_gauss(&rs);
       int in = action_ws_box_load(ws, terms, nt, a, p);
 #if defined(__AVX2__) && defined(__FMA__)

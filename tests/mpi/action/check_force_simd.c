@@ -41,23 +41,13 @@ static const lat_t lats[] = {
 
 static const uint64_t seed = 20261128;
 
-/* NaN in every link of every halo site (the forces exchange the halos,
- * except the vector path when no direction is split, which must then not
- * read them) */
-static void spoil_halo(gauge_t *a)
-{
-  const geom_t *g = a->g;
-  for (long is = 0; is < g->n_ext; is++)
-    if (!g->is_owned[is])
-      for (int mu = 0; mu < g->D; mu++)
-        for (int k = 0; k < a->nn; k++) gauge_link(a, is, mu)[k] = CMPLX(NAN, NAN);
-}
-
 /* force of {wilson beta1} (nt = 1) or {wilson beta1, wilson beta2} */
 static void forces(gauge_t *a, int nt, action_ws_t *ws, double *f)
 {
   const action_t t[2] = {{action_wilson, 1.7}, {action_wilson, -0.37}};
-  if (ws != NULL) spoil_halo(a);
+  /* NaN halos: the forces exchange the halos, except the vector path when
+   * no direction is split, which must then not read them */
+  if (ws != NULL) tu_spoil_halo(a);
   int st = ws == NULL ? action_force_all(t, nt, a, f) : action_force_ws_all(t, nt, a, f, ws);
   check_int(st, EMF_SUCCESS, "force status");
 }
