@@ -65,15 +65,10 @@
  *   (memcmp), else 0.  Local.
  *
  * void tu_spoil_halo(gauge_t *a)
-{
-  const geom_t *g = a->g;
-  for (long is = 0; is < g->n_ext; is++)
-    if (!g->is_owned[is])
-      for (int mu = 0; mu < g->D; mu++)
-        for (int k = 0; k < a->nn; k++) gauge_link(a, is, mu)[k] = CMPLX(NAN, NAN);
-}
-
-void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
+ *   NaN in every link of every halo (non-owned) site of the extended box,
+ *   to prove that a kernel refills or never reads the halos.  Local.
+ *
+ * void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
  *   Sets double number t (t < 2 nn) of link (x, mu) to value(h) with
  *   h = tu_mix64(seed ^ tu_mix64((gsite(x) 8 + mu) 1024 + t)), on every
  *   site of the extended box (halos included): a function of global
@@ -304,6 +299,15 @@ int tu_owned_equal(const gauge_t *a, const gauge_t *b)
                (size_t)g->D * a->nn * sizeof(cplx_t)) != 0)
       return 0;
   return 1;
+}
+
+void tu_spoil_halo(gauge_t *a)
+{
+  const geom_t *g = a->g;
+  for (long is = 0; is < g->n_ext; is++)
+    if (!g->is_owned[is])
+      for (int mu = 0; mu < g->D; mu++)
+        for (int k = 0; k < a->nn; k++) gauge_link(a, is, mu)[k] = CMPLX(NAN, NAN);
 }
 
 void tu_fill_links(gauge_t *a, uint64_t seed, double (*value)(uint64_t h))
