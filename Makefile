@@ -59,6 +59,12 @@ $(B)/%.o: %.c
 	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -DEMF_VERSION='"$(VERSION)"' \
 	  -DEMF_GITREV='"$(GITREV)"' -c $< -o $@
 
+# The objects that embed the git revision (EMF_GITREV) are rebuilt when it
+# changes: $(B)/gitrev holds the revision of the last build.
+$(shell mkdir -p $(B); [ "$$(cat $(B)/gitrev 2>/dev/null)" = "$(GITREV)" ] || echo "$(GITREV)" > $(B)/gitrev)
+$(B)/src/main/emflow-lqft.o $(B)/src/main/emflow-analyze.o $(B)/src/io/file.o \
+  $(B)/src/io/config.o: $(B)/gitrev
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "  AR    $@"
