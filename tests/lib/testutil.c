@@ -383,6 +383,13 @@ void tu_random_quad_key(pot_quad_t *q, int K, uint64_t seed, uint64_t key, doubl
   tu_random_quad(q, K, &rs, sa, se, sb);
 }
 
+void tu_random_gauss_key(double *v, int n, uint64_t seed, uint64_t key, double scale)
+{
+  rng_stream_t rs;
+  rng_stream_init(&rs, seed, RNG_TEST, key, 0);
+  for (int i = 0; i < n; i++) v[i] = scale * rng_gaussian(&rs);
+}
+
 void tu_shift(int n, cplx_t *out, int a, double s, const cplx_t *w)
 {
   double x[EMF_NMAX * EMF_NMAX] = {0};

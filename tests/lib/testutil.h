@@ -25,6 +25,7 @@
  *   tu_gaussian_matrix(s, n, scale, m)   n x n complex Gaussian entries
  *   tu_random_quad(q, K, rs, sa, se, sb) random quadratic F (pot_func_quad)
  *   tu_random_quad_key(q, K, seed, key, sa, se, sb)  the same, stream (seed, key)
+ *   tu_random_gauss_key(v, n, seed, key, scale)  v_i = scale x normal, stream (seed, key)
  *   tu_shift(n, out, a, s, w)  out = exp(s T_a) w
  *   tu_fd1(v, eps), tu_fd2(v, eps)  4th-order central differences
  *   tu_maxabs(v, n)          max_i |v_i|
@@ -76,6 +77,7 @@ void tu_gauge_transform(gauge_t *a, uint64_t seed, uint32_t step);
 double tu_maxdiff(int nn, const cplx_t *a, const cplx_t *b);
 void tu_gaussian_matrix(rng_stream_t *s, int n, double scale, cplx_t *m);
 void tu_random_quad(pot_quad_t *q, int K, rng_stream_t *rs, double sa, double se, double sb);
+void tu_random_gauss_key(double *v, int n, uint64_t seed, uint64_t key, double scale);
 void tu_random_quad_key(pot_quad_t *q, int K, uint64_t seed, uint64_t key, double sa,
                         double se, double sb);
 void tu_shift(int n, cplx_t *out, int a, double s, const cplx_t *w);

@@ -73,13 +73,6 @@ typedef struct {
   cplx_t *u;
 } setup_t;
 
-static void random_lin(double *th, int n, uint64_t key)
-{
-  rng_stream_t rs;
-  rng_stream_init(&rs, 98, RNG_TEST, key, 0);
-  for (int i = 0; i < n; i++) th[i] = 0.03 * rng_gaussian(&rs);
-}
-
 static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
 {
   char msg[640] = "";
@@ -87,7 +80,7 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
   s->npar = lin ? 12 : 4;
   for (int c = 0; c < 2; c++) {
     if (lin) {
-      random_lin(s->th[c], 12, (uint64_t)c + 1);
+      tu_random_gauss_key(s->th[c], 12, 98, (uint64_t)c + 1, 0.03);
       flow_linf_init(&s->F[c], &s->lc[c], 2, 3);
       flow_linf_set(&s->lc[c], s->th[c], s->dth[c]);
       s->par[c] = s->th[c];

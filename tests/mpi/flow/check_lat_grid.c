@@ -34,13 +34,6 @@ typedef struct {
   long steps;
 } result_t;
 
-static void random_lin(double *th, int n, uint64_t key)
-{
-  rng_stream_t rs;
-  rng_stream_init(&rs, 778, RNG_TEST, key, 0);
-  for (int i = 0; i < n; i++) th[i] = 0.05 * rng_gaussian(&rs);
-}
-
 /* Runs the three flows on comm with grid; res holds this rank's owned links
  * (owned order) when compare == 0, else they are compared with res. */
 static void run(MPI_Comm comm, const char *name, int D, const int *L, const int *grid, int N,
@@ -54,7 +47,7 @@ static void run(MPI_Comm comm, const char *name, int D, const int *L, const int 
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
   for (int c = 0; c < 2; c++) {
     if (lin) {
-      random_lin(th[c], 4 * 3, (uint64_t)c + 1);
+      tu_random_gauss_key(th[c], 4 * 3, 778, (uint64_t)c + 1, 0.05);
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
     } else {

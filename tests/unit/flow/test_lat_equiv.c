@@ -29,13 +29,6 @@
 #include "check.h"
 #include "testutil.h"
 
-static void random_lin(double *th, int n, uint64_t key)
-{
-  rng_stream_t rs;
-  rng_stream_init(&rs, 4243, RNG_TEST, key, 0);
-  for (int i = 0; i < n; i++) th[i] = 0.15 * rng_gaussian(&rs);
-}
-
 /* u'(x, mu) = g(x) u g(x+mu)^+ on the owned links, g from global sites */
 static void gauge_transform(const geom_t *g, int N, const cplx_t *gt, const cplx_t *u,
                             cplx_t *v)
@@ -78,7 +71,7 @@ static void run_case(int D, const int *L, int N, int lin)
   msg[0] = 0;
   for (int c = 0; c < 2; c++) {
     if (lin) {
-      random_lin(th[c], 4 * 3, (uint64_t)c + 1);
+      tu_random_gauss_key(th[c], 4 * 3, 4243, (uint64_t)c + 1, 0.15);
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
     } else {

@@ -35,13 +35,6 @@
 
 static double H = 1e-3, SC = 0.5;
 
-static void random_lin(double *th, int n, uint64_t key, double scale)
-{
-  rng_stream_t rs;
-  rng_stream_init(&rs, 5152, RNG_TEST, key, 0);
-  for (int i = 0; i < n; i++) th[i] = 0.3 * scale * rng_gaussian(&rs);
-}
-
 static void run_case(const char *name, const int *L, int n_terms, double scale, int lin)
 {
   const int N = 2, nn = 4, ngen = 3, D = 2;
@@ -54,7 +47,7 @@ static void run_case(const char *name, const int *L, int n_terms, double scale, 
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
   for (int c = 0; c < 2; c++) {
     if (lin) {
-      random_lin(th[c], 4 * 3, (uint64_t)c + 1, scale);
+      tu_random_gauss_key(th[c], 4 * 3, 5152, (uint64_t)c + 1, 0.3 * scale);
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
     } else {
