@@ -39,7 +39,7 @@
 
 /* One term of the potential: a class of loop shapes and its F. */
 typedef struct flow_lat_term {
-  const char *shape;        /* "plaquette" or "rectangle" */
+  const char *shape;        /* "plaquette", "rectangle", "2x2" or "1x3" */
   const pot_func_t *F;      /* the learned F (all terms share one K) */
   double *grad;             /* where F->backward accumulates dF/dtheta (NULL:
                                parameter gradients of this term not wanted) */
@@ -76,39 +76,52 @@ typedef struct flow_lat {
   double t_field;           /* seconds spent in them */
 } flow_lat_t;
 
-/* linf.c: the linear F, F(f, t) = sum_j f_j a_j(t), a_j(t) = sum_n
- * c[j * n_basis + n] phi_n(t), phi_n(t) = P_n(2t - 1) (shifted Legendre).
- * g = a(t), L = a . h; parameter gradients cost m numbers per loop.  A term
- * whose F is linear gets its per-loop (exact) parameter-gradient sums in
- * closed form (flow_linf_grad_acc) instead of one backward per loop. */
+/* linf.c: the linear F, F(f, t) = sum_i m_i(f) a_i(t), a_i(t) = sum_n
+ * c[i * n_basis + n] phi_n(t), phi_n(t) = P_n(2t - 1) (shifted Legendre),
+ * over the monomials m_i of the features up to degree 1 (m_j = f_j) or 2
+ * (also f_j f_k, j <= k).  Degree 1: g = a(t), L = a . h.  A term whose F
+ * is linear in its parameters gets its per-loop (exact) parameter-gradient
+ * sums in closed form (flow_linf_grad_acc) instead of one backward per
+ * loop. */
 #define FLOW_LINF_BASIS_MAX 16
+#define FLOW_LINF_MONO_MAX (POT_MMAX + POT_MMAX * (POT_MMAX + 1) / 2)
 
 typedef struct flow_linf {
   int K, m, n_basis;
-  const double *theta;      /* (m * n_basis) coefficients c */
+  int degree;               /* 1 or 2 */
+  int n_mono;               /* monomials: m, or m + m (m + 1) / 2 */
+  const double *theta;      /* (n_mono * n_basis) coefficients c */
   double *dtheta;           /* gradient accumulator (NULL: none) */
 } flow_linf_t;
 
-/* Number of parameters, 2 K n_basis.  Local. */
+/* Number of parameters, 2 K n_basis (degree 1).  Local. */
 size_t flow_linf_n_params(int K, int n_basis);
+/* Number of parameters of degree 1 or 2 (0 for another degree).  Local. */
+size_t flow_linf_n_params_deg(int K, int degree, int n_basis);
 /* phi[n] = P_n(2t - 1), n < n_basis.  Local. */
 void flow_linf_basis(int n_basis, double t, double *phi);
-/* Points F (name "linear") at c; parameters by flow_linf_set.  EMF_EINVAL
- * for K outside 1..POT_KMAX or n_basis outside 1..FLOW_LINF_BASIS_MAX. */
+/* Points F (name "linear") at c, degree 1; parameters by flow_linf_set.
+ * EMF_EINVAL for K outside 1..POT_KMAX or n_basis outside
+ * 1..FLOW_LINF_BASIS_MAX. */
 int flow_linf_init(pot_func_t *F, flow_linf_t *c, int K, int n_basis);
+/* The same with degree 1 or 2 (EMF_EINVAL otherwise). */
+int flow_linf_init_deg(pot_func_t *F, flow_linf_t *c, int K, int degree, int n_basis);
+/* Number of parameters of c.  Local. */
+size_t flow_linf_size(const flow_linf_t *c);
 /* Parameters read by forward, buffer backward accumulates dF/dc into. */
 void flow_linf_set(flow_linf_t *c, const double *theta, double *dtheta);
-/* a[j] = a_j(t), j < m.  Local. */
+/* a[i] = a_i(t), i < n_mono.  Local. */
 void flow_linf_coef(const flow_linf_t *c, double t, double *a);
 /* The linear F behind F (set up by flow_linf_init), or NULL.  Local. */
 const flow_linf_t *flow_linf_of(const pot_func_t *F);
 /* Adds the parameter gradient of sum_b dout_b . out_b over a batch of nb
- * loops (f, h as given to the forward; h NULL: no L term) to the
- * double-double accumulators acc (m * n_basis): each loop's m numbers
- * summed exactly enough, times phi_n(t) once.  Grid-independent totals.
- * Local. */
+ * loops (f, G, h as given to the forward; G, h NULL: no L term) to the
+ * double-double accumulators acc (n_mono * n_basis): each loop's n_mono
+ * numbers summed exactly enough, times phi_n(t) once.  Grid-independent
+ * totals.  Local. */
 void flow_linf_grad_acc(const flow_linf_t *c, qsum_t *acc, double t, int nb,
-                        const double *dout, const double *f, const double *h);
+                        const double *dout, const double *f, const double *G,
+                        const double *h);
 /* Leading-order trivialising map of the Wilson action S = -(beta/N) sum
  * Re tr W over loops of loop_len links: Phi = c sum Re tr W with
  * c = beta / (loop_len N C_F), C_F = (N^2 - 1)/(2N).  Local. */

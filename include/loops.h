@@ -45,6 +45,8 @@ int loops_add_plaquettes(loop_set_t *ls);
 /* 1x2 rectangles, two shapes per plane mu < nu, long side along mu then
  * along nu: +mu +mu +nu -mu -mu -nu and +mu +nu +nu -mu -nu -nu. */
 int loops_add_rectangles(loop_set_t *ls);
+/* The m x n rectangles (m >= n >= 1) of every plane, both orientations. */
+int loops_add_boxes(loop_set_t *ls, int m, int n);
 /* Halo depth needed to evaluate every loop through an owned link: the
  * largest extent of a shape's bounding box in any direction. */
 int loops_depth(const loop_set_t *ls);

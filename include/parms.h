@@ -93,6 +93,8 @@ typedef enum {
   FLOW_ACT_SIN
 } flow_act_t;
 
+#define FLOW_SHAPES_MAX 4 /* flow.shapes entries (each shape at most once) */
+
 typedef struct {
   int K;                  /* flow.K: power sums, 1..8 */
   int width;              /* flow.width >= 1 */
@@ -102,9 +104,11 @@ typedef struct {
   double init_scale;      /* flow.init_scale >= 0 */
   int steps;              /* flow.steps >= 1: fixed RK4 steps (training) */
   int n_shapes;           /* length of flow.shapes */
-  int shapes[2];          /* flow.shapes: flow_shape_t, one network each
+  int shapes[FLOW_SHAPES_MAX]; /* flow.shapes: flow_shape_t, one F each
                              (lattice target) */
   int model;              /* flow.model: flow_model_t (lattice target) */
+  int degree;             /* flow.degree: 1..2, monomials of the features in
+                             the linear model */
   int time_basis;         /* flow.time_basis: 1..16, Legendre time functions
                              of the linear model */
   int init;               /* flow.init: flow_init_t (lattice target) */
@@ -115,8 +119,13 @@ typedef enum { FLOW_MODEL_MLP = 0, FLOW_MODEL_LINEAR = 1 } flow_model_t;
 /* flow.init, in the order "zero", "lo" */
 typedef enum { FLOW_INIT_ZERO = 0, FLOW_INIT_LO = 1 } flow_init_t;
 
-/* flow.shapes, in the order "plaquette", "rectangle" */
-typedef enum { FLOW_SHAPE_PLAQUETTE = 0, FLOW_SHAPE_RECTANGLE = 1 } flow_shape_t;
+/* flow.shapes, in the order "plaquette", "rectangle", "2x2", "1x3" */
+typedef enum {
+  FLOW_SHAPE_PLAQUETTE = 0,
+  FLOW_SHAPE_RECTANGLE = 1,
+  FLOW_SHAPE_2X2 = 2,
+  FLOW_SHAPE_1X3 = 3
+} flow_shape_t;
 
 typedef enum { TRAIN_SCHEDULE_COSINE = 0, TRAIN_SCHEDULE_CONSTANT = 1 } train_schedule_t;
 

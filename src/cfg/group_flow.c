@@ -11,27 +11,29 @@
  *                                          (0: the identity flow)
  *   steps        int >= 1, default 10      fixed RKMK-RK4 steps on [0, 1]
  *                                          (training)
- *   shapes       array of "plaquette", "rectangle" (each at most once),
- *                default ["plaquette"]     loop shapes of the lattice flow,
- *                                          one network each
+ *   shapes       array of "plaquette", "rectangle", "2x2", "1x3" (each at
+ *                most once), default ["plaquette"]  loop shapes of the
+ *                                          lattice flow, one F each
  *   model        "mlp" (default) | "linear" F of each lattice term: the
  *                                          MLP above, or linear in the
  *                                          features with time-dependent
  *                                          coefficients (doc/flow_lattice.md)
  *   time_basis   int 1..16, default 3      Legendre time functions of the
  *                                          linear model
+ *   degree       int 1..2, default 1       linear model: monomials of the
+ *                                          features up to this degree
  *   init         "zero" (default) | "lo"   lattice flow initialisation: the
  *                                          identity, or the leading-order
  *                                          trivialising map (linear model)
  *
- * Check: init = "lo" needs model = "linear".
+ * Check: init = "lo" and degree 2 need model = "linear".
  *
  * Exports the descriptor cfg_group_flow (cfg_int.h).  Read-only.
  ******************************************************************************/
 #include "cfg_int.h"
 
 static const char *const acts[] = {"tanh", "softplus", "silu", "sin", NULL};
-static const char *const shapes[] = {"plaquette", "rectangle", NULL};
+static const char *const shapes[] = {"plaquette", "rectangle", "2x2", "1x3", NULL};
 static const char *const models[] = {"mlp", "linear", NULL};
 static const char *const inits[] = {"zero", "lo", NULL};
 
@@ -52,7 +54,7 @@ static const cfg_key_t keys[] = {
      "scale of the initial output layer (0: start from the identity flow)"},
     {"steps", CFG_INT, CFG_MIN | CFG_MAX, "10", 1, 100000, 0, 0, NULL, CFG_OFF(flow.steps), 0,
      CFG_SIZE(flow.steps), "fixed RKMK-RK4 steps on [0, 1] used in training"},
-    {"shapes", CFG_ENUM_ARRAY, CFG_UNIQUE, "[\"plaquette\"]", 0, 0, 1, 2, shapes,
+    {"shapes", CFG_ENUM_ARRAY, CFG_UNIQUE, "[\"plaquette\"]", 0, 0, 1, FLOW_SHAPES_MAX, shapes,
      CFG_OFF(flow.shapes), CFG_OFF(flow.n_shapes), CFG_SIZE(flow.shapes),
      "loop shapes of the lattice flow, one potential network each"},
     {"model", CFG_ENUM, 0, "\"mlp\"", 0, 0, 0, 0, models, CFG_OFF(flow.model), 0,
@@ -62,6 +64,9 @@ static const cfg_key_t keys[] = {
     {"time_basis", CFG_INT, CFG_MIN | CFG_MAX, "3", 1, 16, 0, 0, NULL, CFG_OFF(flow.time_basis),
      0, CFG_SIZE(flow.time_basis),
      "Legendre polynomials P_n(2t-1), n < time_basis, in the coefficients of the linear model"},
+    {"degree", CFG_INT, CFG_MIN | CFG_MAX, "1", 1, 2, 0, 0, NULL, CFG_OFF(flow.degree), 0,
+     CFG_SIZE(flow.degree),
+     "polynomial degree of the linear model in the features: 1 (f_j) or 2 (also f_j f_k)"},
     {"init", CFG_ENUM, 0, "\"zero\"", 0, 0, 0, 0, inits, CFG_OFF(flow.init), 0,
      CFG_SIZE(flow.init),
      "lattice flow initialisation: \"zero\" (identity) or \"lo\" (leading-order trivialising "
@@ -73,6 +78,9 @@ static void check(parms_t *p, cfg_ctx_t *ctx)
   if (p->flow.init == FLOW_INIT_LO && p->flow.model != FLOW_MODEL_LINEAR)
     cfg_fail(ctx, "flow.init", "\"lo\" needs flow.model = \"linear\" (the network F has no "
              "linear path to hold the leading-order map)");
+  if (p->flow.degree != 1 && p->flow.model != FLOW_MODEL_LINEAR)
+    cfg_fail(ctx, "flow.degree", "%d needs flow.model = \"linear\" (the network F is "
+             "nonlinear in the features already)", p->flow.degree);
 }
 
 const cfg_group_t cfg_group_flow = {

@@ -3,8 +3,10 @@
  * divergence, prior and integration (doc/flow_lattice.md).
  *
  * int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
- *   Halo depth the terms' loop shapes need (plaquette 1, rectangle 2), -1
- *   for an unknown shape name or bad arguments.
+ *   Halo depth the terms' loop shapes need (plaquette 1, rectangle and 2x2
+ *   2, 1x3 3), -1 for an unknown shape name or bad arguments.  Term shape
+ *   names: "plaquette" (1x1), "rectangle" (1x2), "2x2", "1x3" (every
+ *   plane; both orientations of the non-square ones).
  *
  * flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
  *                            const flow_lat_term_t *terms, int nb,
@@ -74,8 +76,8 @@
  * on the process grid (potential.h: F results must not depend on the batch).
  * A linear F (flow_linf_of, linf.c) with a gradient buffer of its size
  * needs no second forward: the batch goes through its backward with
- * params = 0 (input cotangents) and flow_linf_grad_acc adds each loop's m
- * numbers to double-double sums, multiplied by the time basis once per
+ * params = 0 (input cotangents) and flow_linf_grad_acc adds each loop's
+ * n_mono numbers to double-double sums, multiplied by the time basis once per
  * batch.
  *
  * Context: flow_lat_alloc, flow_lat_free, flow_lat_field and the run
@@ -97,12 +99,24 @@ static void set_msg(char *msg, int msglen, const char *text)
   if (msg != NULL && msglen > 0) snprintf(msg, (size_t)msglen, "%s", text);
 }
 
+/* the term names and their m x n boxes (doc/flow_lattice.md section 2) */
+static const struct {
+  const char *name;
+  int m, n;
+} shape_table[] = {{"plaquette", 1, 1}, {"rectangle", 2, 1}, {"2x2", 2, 2}, {"1x3", 3, 1}};
+
+static int shape_index(const char *name)
+{
+  for (int i = 0; name != NULL && i < (int)(sizeof shape_table / sizeof shape_table[0]); i++)
+    if (strcmp(name, shape_table[i].name) == 0) return i;
+  return -1;
+}
+
 static int add_shapes(loop_set_t *ls, const char *name)
 {
-  if (name == NULL) return EMF_EINVAL;
-  if (strcmp(name, "plaquette") == 0) return loops_add_plaquettes(ls);
-  if (strcmp(name, "rectangle") == 0) return loops_add_rectangles(ls);
-  return EMF_EINVAL;
+  int i = shape_index(name);
+  if (i < 0) return EMF_EINVAL;
+  return loops_add_boxes(ls, shape_table[i].m, shape_table[i].n);
 }
 
 int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
@@ -138,9 +152,9 @@ static int disp_backward(void *ctx, double *df, double *dG, double *dh,
   const flow_linf_t *lin = flow_linf_of(F);
   if (!params || tm->grad == NULL || tm->n_grad == 0)
     return F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
-  if (fl->exact_sums && lin != NULL && tm->n_grad == flow_linf_n_params(lin->K, lin->n_basis)) {
+  if (fl->exact_sums && lin != NULL && tm->n_grad == flow_linf_size(lin)) {
     int s = F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
-    if (s == EMF_SUCCESS) flow_linf_grad_acc(lin, acc, t, nb, dout, f, h);
+    if (s == EMF_SUCCESS) flow_linf_grad_acc(lin, acc, t, nb, dout, f, G, h);
     return s;
   }
   if (!fl->exact_sums) {
@@ -222,9 +236,9 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
   }
   for (int c = 0; c < n_terms; c++) {
     const char *nm = terms[c].shape;
-    if (nm == NULL || (strcmp(nm, "plaquette") != 0 && strcmp(nm, "rectangle") != 0)) {
-      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\" or \"rectangle\")",
-               nm != NULL ? nm : "(null)");
+    if (shape_index(nm) < 0) {
+      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\", "
+               "\"rectangle\", \"2x2\" or \"1x3\")", nm != NULL ? nm : "(null)");
       set_msg(msg, msglen, buf);
       return NULL;
     }

@@ -19,6 +19,12 @@
  * int loops_add_rectangles(loop_set_t *ls)
  *   Appends, for mu < nu, +mu +mu +nu -mu -mu -nu and +mu +nu +nu -mu -nu -nu.
  *
+ * int loops_add_boxes(loop_set_t *ls, int m, int n)
+ *   Appends the m x n rectangles, m >= n >= 1, m + n <= LOOP_LEN_MAX / 2:
+ *   for mu < nu, m steps +mu, n steps +nu, m steps -mu, n steps -nu, and
+ *   (m != n) the same with m and n exchanged.  loops_add_boxes(ls, 1, 1)
+ *   appends the plaquettes and (2, 1) the rectangles, in the order above.
+ *
  * int loops_depth(const loop_set_t *ls)
  *   The halo depth that covers every loop through an owned link: the
  *   largest extent of a shape's bounding box in any direction (an owned
@@ -93,12 +99,27 @@ int loops_add_plaquettes(loop_set_t *ls)
 
 int loops_add_rectangles(loop_set_t *ls)
 {
+  return loops_add_boxes(ls, 2, 1);
+}
+
+/* the m x n box in the plane (mu, nu): m steps along mu first */
+static int add_box(loop_set_t *ls, int mu, int nu, int m, int n)
+{
+  int st[LOOP_LEN_MAX], k = 0;
+  for (int i = 0; i < m; i++) st[k++] = mu + 1;
+  for (int i = 0; i < n; i++) st[k++] = nu + 1;
+  for (int i = 0; i < m; i++) st[k++] = -(mu + 1);
+  for (int i = 0; i < n; i++) st[k++] = -(nu + 1);
+  return loops_add_path(ls, k, st);
+}
+
+int loops_add_boxes(loop_set_t *ls, int m, int n)
+{
+  if (n < 1 || m < n || 2 * (m + n) > LOOP_LEN_MAX) return EMF_EINVAL;
   for (int mu = 0; mu < ls->D; mu++)
     for (int nu = mu + 1; nu < ls->D; nu++) {
-      int a = mu + 1, b = nu + 1;
-      int st1[6] = {a, a, b, -a, -a, -b}, st2[6] = {a, b, b, -a, -b, -b};
-      int status = loops_add_path(ls, 6, st1);
-      if (status == EMF_SUCCESS) status = loops_add_path(ls, 6, st2);
+      int status = add_box(ls, mu, nu, m, n);
+      if (status == EMF_SUCCESS && m != n) status = add_box(ls, mu, nu, n, m);
       if (status != EMF_SUCCESS) return status;
     }
   return EMF_SUCCESS;

@@ -91,12 +91,12 @@ typedef struct flow_task_lat {
                                    (linear model: activation "linear",
                                    width = depth = 0, n_freq = time_basis) */
   int n_terms;
-  pot_func_t F[2];
-  flow_nnf_t nnf[2];
-  flow_linf_t lin[2];
-  flow_lat_term_t terms[2];
+  pot_func_t F[FLOW_SHAPES_MAX];
+  flow_nnf_t nnf[FLOW_SHAPES_MAX];
+  flow_linf_t lin[FLOW_SHAPES_MAX];
+  flow_lat_term_t terms[FLOW_SHAPES_MAX];
   double *theta, *gbuf;         /* (n_terms * net.n_params) */
-  double *thp[2];               /* theta of each term */
+  double *thp[FLOW_SHAPES_MAX]; /* theta of each term */
   adam_state_t *adam;
   flow_lat_t *fl;
 } flow_task_lat_t;

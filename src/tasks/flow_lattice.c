@@ -9,9 +9,9 @@
  *   lattice.grid is not given, else nranks / prod(lattice.grid) groups), the
  *   geometry of one domain (halo depth of flow.shapes), one F per shape in
  *   flow.shapes (flow.model "mlp": the flow group's MLP, flow_nnf adapters,
- *   all sharing nn_t; "linear": flow_linf with flow.K and flow.time_basis,
- *   checkpointed as activation "linear", width = depth = 0, n_freq =
- *   time_basis), the parameters theta (shape after shape), gradient
+ *   all sharing nn_t; "linear": flow_linf with flow.K, flow.degree and
+ *   flow.time_basis, checkpointed as activation "linear", width = depth =
+ *   0, n_freq = time_basis), the parameters theta (shape after shape), gradient
  *   buffers, an Adam state over all of them and the flow_lat_t with
  *   flow.steps fixed RK4 steps and the adaptive stepper by name (NULL:
  *   none).  Ends the run (EMF_EXIT_CONFIG) when train.groups does not
@@ -89,7 +89,7 @@
 #include "report.h"
 #include "util.h"
 
-static const char *const shape_names[] = {"plaquette", "rectangle"};
+static const char *const shape_names[] = {"plaquette", "rectangle", "2x2", "1x3"};
 static const char *const model_names[] = {"mlp", "linear"};
 static const char *const init_names[] = {"zero", "lo"};
 /* the checkpoint's "activation" of the linear model (only its name is used) */
@@ -120,7 +120,7 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
 
   s->linear = p->flow.model == FLOW_MODEL_LINEAR;
   if (s->linear) {
-    np = flow_linf_n_params(p->flow.K, p->flow.time_basis);
+    np = flow_linf_n_params_deg(p->flow.K, p->flow.degree, p->flow.time_basis);
   } else {
     flow_task_net(p, &s->net);
     np = s->net.n_params;
@@ -132,7 +132,8 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   ERROR(!s->theta || !s->gbuf || !s->adam, EMF_EXIT_RUNTIME, "flow: out of memory");
   for (int c = 0; c < s->n_terms; c++) {
     if (s->linear) {
-      st = flow_linf_init(&s->F[c], &s->lin[c], p->flow.K, p->flow.time_basis);
+      st = flow_linf_init_deg(&s->F[c], &s->lin[c], p->flow.K, p->flow.degree,
+                              p->flow.time_basis);
       ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: linear F: %s", error_string(st));
       flow_linf_set(&s->lin[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
     } else {
@@ -223,8 +224,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   flow_lat_batch_t st;
   exact_lattice2d_t ex;
   double *hist;
-  char path[PARMS_PATH_MAX + 32], hash[32], line[256];
-  const char *names[2];
+  char path[PARMS_PATH_MAX + 32], hash[32], line[256], shp[64];
+  const char *names[FLOW_SHAPES_MAX];
   long start, nh = 0, maxh, n_neg = 0;
   int rank, nranks, status, resumed = 0, have_ex;
 
@@ -256,17 +257,20 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   info.seed = (uint64_t)p->run.seed;
   info.cfg_hash = flow_task_model_hash(p);
   snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
-  for (int c = 0; c < s.n_terms; c++) names[c] = s.terms[c].shape;
+  for (int c = 0, k = 0; c < s.n_terms; c++) {
+    names[c] = s.terms[c].shape;
+    k += snprintf(shp + k, sizeof shp - (size_t)k, "%s%s", c ? " + " : "", names[c]);
+  }
   if (s.linear)
-    snprintf(line, sizeof line, "linear F (K = %d, %d Legendre time functions, init %s)",
-             p->flow.K, p->flow.time_basis, init_names[p->flow.init]);
+    snprintf(line, sizeof line, "linear F (K = %d, degree %d, %d Legendre time functions, "
+             "init %s)", p->flow.K, p->flow.degree, p->flow.time_basis, init_names[p->flow.init]);
   else
     snprintf(line, sizeof line, "network %d-%dx%d-1 (%s)", s.net.n_in, s.net.cfg.width,
              s.net.cfg.depth, s.net.cfg.act->name);
-  message("train: SU(%d) lattice flow, beta %g, shapes %s%s, %s each, "
+  message("train: SU(%d) lattice flow, beta %g, shapes %s, %s each, "
           "%zu parameters; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps; %s "
           "at step %ld of %d",
-          p->lattice.N, p->action.beta, names[0], s.n_terms > 1 ? " + rectangle" : "", line,
+          p->lattice.N, p->action.beta, shp, line,
           s.ck.n_params, p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
           resumed ? "resumed" : "starting", start, p->train.steps);
 

@@ -16,7 +16,7 @@
  *
  * 1. On the run's own grid (np = 1: one domain; np = 4: 2x2 domains):
  *    dL/da (8 parameters) against 4th-order central differences of L
- *    (h = 1e-3; 24 for the linear F's): relative error < 1e-6 (floor 1e-9
+ *    (h = 1e-3, 5e-4 for degree 2; 24 for the linear F's): relative error < 1e-6 (floor 1e-9
  *    max |dL/da|); and the
  *    cotangent of U_0 (flow_lat_vjp) on 6 global links x 3 generators
  *    against differences of L in exp(s T_a) U_0 (same tolerance).
@@ -32,7 +32,11 @@
  *    ESS, gradient norms and trained parameters bit-identical (memcmp); so are log q, S and the plaquette of 6 samples
  *    of the trained flow (flow_lat_sample_all, adaptive rkf45, samples
  *    shared between the groups).
- * Lattice 2D 4x4 SU(2).
+ * Lattice 2D 4x4 SU(2); and both parts again with linear F's on all four
+ * terms (plaquette, rectangle, 2x2, 1x3; 48 parameters, halo depth 3) on
+ * 6x6 SU(2), and with degree-2 linear F's (flow.degree = 2: 42 parameters
+ * per term, the closed-form sums use the metric G) on plaquette +
+ * rectangle, 4x4.
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
@@ -56,32 +60,47 @@
 #define NTRAIN 3
 #define NBATCH 4    /* samples per training batch */
 
-static const int LAT[2] = {4, 4};
+/* mode 0: quadratic F's, 1: linear F's (plaquette + rectangle, 4x4);
+ * 2: linear F's on all four shapes (6x6); 3: degree-2 linear F's
+ * (plaquette + rectangle, 4x4) */
+static const int LAT4[2] = {4, 4}, LAT6[2] = {6, 6};
+static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
+static const char *const kinds[4] = {"quadratic", "linear", "linear, 4 shapes,",
+                                     "linear degree 2"};
 
-#define NPMAX 24    /* parameters of both terms, at most */
+static const int *mode_lattice(int mode) { return mode == 2 ? LAT6 : LAT4; }
+
+#define NTMAX 4     /* terms */
+#define NPMAX 84    /* parameters of all terms, at most */
+#define NPTERM 42   /* parameters of one term, at most */
 
 typedef struct {
   geom_t *g;
   flow_lat_t *fl;
-  pot_quad_t q[2];
-  pot_func_t F[2];
-  double da[2][POT_MMAX];
-  flow_linf_t lc[2];
-  double th[2][12], dth[2][12];
-  double *par[2];   /* the trained parameters of each term */
-  int npar;         /* per term: 4 (quadratic) or 12 (linear) */
+  pot_quad_t q[NTMAX];
+  pot_func_t F[NTMAX];
+  double da[NTMAX][POT_MMAX];
+  flow_linf_t lc[NTMAX];
+  double th[NTMAX][NPTERM], dth[NTMAX][NPTERM];
+  double *par[NTMAX];   /* the trained parameters of each term */
+  int npar;         /* per term: 4 (quadratic), 12 (linear), 42 (degree 2) */
+  int nt;           /* terms */
   cplx_t *u;
 } setup_t;
 
-static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
+static int setup(setup_t *s, MPI_Comm comm, const int *grid, int mode)
 {
   char msg[640] = "";
+  const int lin = mode > 0;
+  flow_lat_term_t terms[NTMAX];
   memset(s, 0, sizeof *s);
-  s->npar = lin ? 12 : 4;
-  for (int c = 0; c < 2; c++) {
+  s->npar = mode == 3 ? 42 : lin ? 12 : 4;
+  s->nt = mode == 2 ? 4 : 2;
+  for (int c = 0; c < s->nt; c++) {
     if (lin) {
       tu_random_gauss_key(s->th[c], 12, 98, (uint64_t)c + 1, 0.03);
-      flow_linf_init(&s->F[c], &s->lc[c], 2, 3);
+      if (mode == 3) tu_random_gauss_key(s->th[c] + 12, 30, 97, (uint64_t)c + 1, 0.01);
+      flow_linf_init_deg(&s->F[c], &s->lc[c], 2, mode == 3 ? 2 : 1, 3);
       flow_linf_set(&s->lc[c], s->th[c], s->dth[c]);
       s->par[c] = s->th[c];
     } else {
@@ -91,11 +110,13 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int lin)
       s->par[c] = s->q[c].a;
     }
   }
-  flow_lat_term_t terms[2] = {{"plaquette", &s->F[0], lin ? s->dth[0] : s->da[0], (size_t)s->npar},
-                              {"rectangle", &s->F[1], lin ? s->dth[1] : s->da[1], (size_t)s->npar}};
-  s->g = geom_alloc(comm, 2, LAT, grid, flow_lat_depth(2, 2, terms), msg, sizeof msg);
+  for (int c = 0; c < s->nt; c++)
+    terms[c] = (flow_lat_term_t){all_shapes[c], &s->F[c], lin ? s->dth[c] : s->da[c],
+                                 (size_t)s->npar};
+  s->g = geom_alloc(comm, 2, mode_lattice(mode), grid, flow_lat_depth(2, s->nt, terms), msg,
+                    sizeof msg);
   if (!check_true(s->g != NULL, "geom: %s", msg)) return 0;
-  s->fl = flow_lat_alloc(s->g, 2, 2, terms, 3, NSTEP, "rkf45", msg, sizeof msg);
+  s->fl = flow_lat_alloc(s->g, 2, s->nt, terms, 3, NSTEP, "rkf45", msg, sizeof msg);
   if (!check_true(s->fl != NULL, "flow: %s", msg)) return 0;
   s->u = malloc((size_t)s->fl->n_links * 4 * sizeof(cplx_t));
   return 1;
@@ -108,10 +129,11 @@ static void teardown(setup_t *s)
   if (s->g != NULL) geom_free(s->g);
 }
 
-/* mean loss and its gradient (2 npar) over the batch of training step `step` */
+/* mean loss and its gradient (nt npar) over the batch of training step `step` */
 static double loss_grad(setup_t *s, uint32_t step, double *grad)
 {
-  double sum = 0, *gp[2] = {grad, grad + s->npar};
+  double sum = 0, *gp[NTMAX];
+  for (int c = 0; c < s->nt; c++) gp[c] = grad + c * s->npar;
   flow_lat_grad_zero(s->fl);
   for (int b = 0; b < NB; b++) {
     double l;
@@ -120,7 +142,7 @@ static double loss_grad(setup_t *s, uint32_t step, double *grad)
     sum += l;
   }
   flow_lat_grad_allreduce(s->fl, s->g->comm, gp);
-  for (int j = 0; j < 2 * s->npar; j++) grad[j] /= NB;
+  for (int j = 0; j < s->nt * s->npar; j++) grad[j] /= NB;
   return sum / NB;
 }
 
@@ -150,39 +172,46 @@ static double mean_loss(setup_t *s)
   return sum / NB;
 }
 
-static double stencil(const double *v) { return (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * H); }
+static double stencil(const double *v, double h)
+{
+  return (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * h);
+}
 
-static void fd_checks(MPI_Comm comm, int lin)
+static void fd_checks(MPI_Comm comm, int mode)
 {
   int np, grid[EMF_DMAX] = {0, 0, 0, 0}, ch[EMF_DMAX];
   char msg[256];
-  const char *kind = lin ? "linear" : "quadratic";
+  const char *kind = kinds[mode];
   setup_t s;
   double grad[NPMAX];
   MPI_Comm_size(comm, &np);
-  geom_choose_grid(2, LAT, np, grid, ch, msg, sizeof msg);
-  if (!setup(&s, comm, ch, lin)) return;
-  const int npar = s.npar;
+  geom_choose_grid(2, mode_lattice(mode), np, grid, ch, msg, sizeof msg);
+  if (!setup(&s, comm, ch, mode)) return;
+  const int npar = s.npar, ntot = s.nt * s.npar;
+  /* the degree-2 F's make the loss more curved in its parameters: half the
+   * step keeps the 4th-order stencil error (measured: 16x smaller per
+   * halving) below the tolerance */
+  const double hs = mode == 3 ? 0.5 * H : H;
   loss_grad(&s, 0, grad);
   double gs = 0, gfast[NPMAX];
-  for (int j = 0; j < 2 * npar; j++) gs = fmax(gs, fabs(grad[j]));
+  for (int j = 0; j < ntot; j++) gs = fmax(gs, fabs(grad[j]));
   flow_lat_set_exact_sums(s.fl, 0);
   loss_grad(&s, 0, gfast);
   flow_lat_set_exact_sums(s.fl, 1);
-  for (int j = 0; j < 2 * npar; j++)
+  for (int j = 0; j < ntot; j++)
     check_rel(gfast[j], grad[j], 1e-12, 1e-14 * gs, "%s F: batched parameter sums agree [%d]",
               kind, j);
   check_true(gs > 1e-3, "%s F: gradient not trivially small (max %.3e)", kind, gs);
-  for (int c = 0; c < 2; c++)
+  for (int c = 0; c < s.nt; c++)
     for (int j = 0; j < npar; j++) {
       double v[5], a0 = s.par[c][j];
       for (int k = 0; k < 5; k++) {
         if (k == 2) continue;
-        s.par[c][j] = a0 + (k - 2) * H;
+        s.par[c][j] = a0 + (k - 2) * hs;
         v[k] = mean_loss(&s);
       }
       s.par[c][j] = a0;
-      double fd = stencil(v);
+      double fd = stencil(v, hs);
       if (getenv("CHECK_VERBOSE") != NULL && s.g->rank == 0)
         printf("  %s grid %dx%d dL/da[%d][%d] = %.12e, FD %.12e, rel %.2e\n", kind, ch[0], ch[1],
                c, j, grad[c * npar + j], fd,
@@ -221,7 +250,7 @@ static void fd_checks(MPI_Comm comm, int lin)
           if (io_own >= 0) {
             double x[3] = {0, 0, 0};
             cplx_t e[4];
-            x[a] = (k - 2) * H;
+            x[a] = (k - 2) * hs;
             sun_exp_alg(2, e, x);
             sun_mul(2, up + ((size_t)io_own * 2 + mu) * 4, e, u0 + ((size_t)io_own * 2 + mu) * 4);
           }
@@ -229,9 +258,9 @@ static void fd_checks(MPI_Comm comm, int lin)
         }
         if (io_own >= 0) mine = ubar[((size_t)io_own * 2 + mu) * 3 + a];
         MPI_Allreduce(&mine, &an, 1, MPI_DOUBLE, MPI_SUM, comm);
-        check_rel(an, stencil(v), RTOL, 1e-9 * fmax(1.0, fabs(stencil(v))),
+        check_rel(an, stencil(v, hs), RTOL, 1e-9 * fmax(1.0, fabs(stencil(v, hs))),
                   "%s F grid %dx%d dL/dU_0 link %ld gen %d vs FD (%.10e vs %.10e)", kind, ch[0],
-                  ch[1], gl, a, an, stencil(v));
+                  ch[1], gl, a, an, stencil(v, hs));
       }
     }
     free(ubar);
@@ -250,7 +279,7 @@ typedef struct {
 
 /* NTRAIN steps of gradient descent with batches of NBATCH over n_groups
  * groups of domain ranks (grid for each group) */
-static void train(MPI_Comm comm, int n_groups, const int *grid, int lin, train_t *r)
+static void train(MPI_Comm comm, int n_groups, const int *grid, int mode, train_t *r)
 {
   setup_t s;
   MPI_Comm dom;
@@ -259,17 +288,21 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int lin, train_t
   MPI_Comm_size(comm, &np);
   const int group = rank / (np / n_groups);
   MPI_Comm_split(comm, group, rank, &dom);
-  if (setup(&s, dom, grid, lin)) {
-    const int npar = s.npar;
-    double gr[NPMAX], *gp[2] = {gr, gr + npar}, *theta[2] = {s.par[0], s.par[1]};
+  if (setup(&s, dom, grid, mode)) {
+    const int npar = s.npar, ntot = s.nt * s.npar;
+    double gr[NPMAX], *gp[NTMAX], *theta[NTMAX];
     flow_lat_batch_t st;
-    adam_state_t *adam = adam_alloc((size_t)(2 * npar));
+    adam_state_t *adam = adam_alloc((size_t)ntot);
+    for (int c = 0; c < s.nt; c++) {
+      gp[c] = gr + c * npar;
+      theta[c] = s.par[c];
+    }
     adam_parms_t ap = adam_parms_default();
     ap.lr = 0.01;
     ap.clip_norm = 20.0;
     check_int(flow_lat_grad_batch_all(s.fl, BETA, 31, 0, NBATCH, group, n_groups, comm, gp, &st),
               EMF_SUCCESS, "batch gradient");
-    memcpy(r->grad, gr, (size_t)(2 * npar) * sizeof(double));
+    memcpy(r->grad, gr, (size_t)ntot * sizeof(double));
     for (int k = 0; k < NTRAIN; k++) {
       check_int(flow_lat_train_step_all(s.fl, BETA, 31, NBATCH, group, n_groups, comm, theta, adam,
                                         &ap, &st), EMF_SUCCESS, "Adam step");
@@ -285,7 +318,7 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int lin, train_t
     }
     check_int(adam->t, NTRAIN, "Adam steps counted");
     adam_free(adam);
-    for (int c = 0; c < 2; c++)
+    for (int c = 0; c < s.nt; c++)
       for (int j = 0; j < npar; j++) r->a[c * npar + j] = s.par[c][j];
     flow_lat_samples_t smp;
     ode_adaptive_t par = {1e-8, 0.0, 0.0, 0};
@@ -301,10 +334,11 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int lin, train_t
   MPI_Comm_free(&dom);
 }
 
-static void grid_checks(int lin)
+static void grid_checks(int mode)
 {
   int rank, np, one[EMF_DMAX] = {1, 1, 1, 1};
-  const char *kind = lin ? "linear" : "quadratic";
+  const char *kind = kinds[mode];
+  const int *LAT = mode_lattice(mode), depth = mode == 2 ? 3 : 2;
   MPI_Comm self;
   train_t ref, run;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -312,7 +346,7 @@ static void grid_checks(int lin)
   memset(&ref, 0, sizeof ref);
   MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &self);
   if (rank == 0) {
-    train(self, 1, one, lin, &ref);
+    train(self, 1, one, mode, &ref);
     MPI_Comm_free(&self);
   }
   MPI_Bcast(&ref, (int)(sizeof ref / sizeof(double)), MPI_DOUBLE, 0, MPI_COMM_WORLD);
@@ -323,13 +357,13 @@ static void grid_checks(int lin)
     const int nd = np / ngr;
     int nlay = 0;
     for (int g0 = 1; g0 <= nd && nlay < 3; g0++) {
-      if (nd % g0 != 0 || LAT[0] % g0 != 0 || LAT[1] % (nd / g0) != 0 || LAT[0] / g0 < 2 ||
-          LAT[1] / (nd / g0) < 2)
+      if (nd % g0 != 0 || LAT[0] % g0 != 0 || LAT[1] % (nd / g0) != 0 ||
+          LAT[0] / g0 < depth || LAT[1] / (nd / g0) < depth)
         continue;
       int grid[EMF_DMAX] = {g0, nd / g0, 1, 1};
       nlay++;
       memset(&run, 0, sizeof run);
-      train(MPI_COMM_WORLD, ngr, grid, lin, &run);
+      train(MPI_COMM_WORLD, ngr, grid, mode, &run);
       check_bits(run.grad, ref.grad, sizeof ref.grad,
                  "%s F: %d groups x grid %dx%d: gradient bit-identical", kind, ngr, grid[0],
                  grid[1]);
@@ -358,9 +392,9 @@ static void grid_checks(int lin)
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
-  for (int lin = 0; lin < 2; lin++) {
-    fd_checks(MPI_COMM_WORLD, lin);
-    grid_checks(lin);
+  for (int mode = 0; mode < 4; mode++) {
+    fd_checks(MPI_COMM_WORLD, mode);
+    grid_checks(mode);
   }
   int f = check_finish_mpi("check_lat_grad", MPI_COMM_WORLD);
   MPI_Finalize();

@@ -13,7 +13,8 @@
  * too, and the adaptive runs must take the same number of steps.
  * Cases: 2D 8x8 SU(3) and 4D 4^4 SU(2), terms plaquette + rectangle with
  * quadratic F's (K = 2); 2D 8x8 SU(3) again with linear F's (flow_linf,
- * K = 2, 3 time functions).
+ * K = 2, 3 time functions); 2D 12x8 SU(2) with linear F's on all four
+ * terms (plaquette, rectangle, 2x2, 1x3: halo depth 3).
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
@@ -34,18 +35,24 @@ typedef struct {
   long steps;
 } result_t;
 
+static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
+
 /* Runs the three flows on comm with grid; res holds this rank's owned links
- * (owned order) when compare == 0, else they are compared with res. */
+ * (owned order) when compare == 0, else they are compared with res.
+ * lin: 0 quadratic F's on plaquettes + rectangles, 1 linear F's on them,
+ * 2 linear F's on all four shapes. */
 static void run(MPI_Comm comm, const char *name, int D, const int *L, const int *grid, int N,
                 int lin, int nb, result_t *ref, int compare)
 {
   char msg[640] = "";
-  pot_quad_t q[2];
-  pot_func_t F[2];
-  flow_linf_t lc[2];
-  double th[2][4 * 3];
-  flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
-  for (int c = 0; c < 2; c++) {
+  const int nt = lin == 2 ? 4 : 2;
+  pot_quad_t q[4];
+  pot_func_t F[4];
+  flow_linf_t lc[4];
+  double th[4][4 * 3];
+  flow_lat_term_t terms[4];
+  for (int c = 0; c < nt; c++) {
+    terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0};
     if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 778, (uint64_t)c + 1, 0.05);
       flow_linf_init(&F[c], &lc[c], 2, 3);
@@ -55,9 +62,9 @@ static void run(MPI_Comm comm, const char *name, int D, const int *L, const int 
       pot_func_quad(&F[c], &q[c]);
     }
   }
-  geom_t *g = geom_alloc(comm, D, L, grid, flow_lat_depth(D, 2, terms), msg, sizeof msg);
+  geom_t *g = geom_alloc(comm, D, L, grid, flow_lat_depth(D, nt, terms), msg, sizeof msg);
   if (!check_true(g != NULL, "%s geom: %s", name, msg)) return;
-  flow_lat_t *fl = flow_lat_alloc(g, N, 2, terms, nb, 3, "rkf45", msg, sizeof msg);
+  flow_lat_t *fl = flow_lat_alloc(g, N, nt, terms, nb, 3, "rkf45", msg, sizeof msg);
   if (!check_true(fl != NULL, "%s flow: %s", name, msg)) {
     geom_free(g);
     return;
@@ -136,7 +143,7 @@ static void run_case(const char *name, int D, const int *L, int N, int lin)
   MPI_Bcast(&ref.lq_fixed, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.lq_adapt, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.steps, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-  int ng = tu_grids_deep(D, L, 2, 3, tu_grids(D, L, np, gl), gl);
+  int ng = tu_grids_deep(D, L, lin == 2 ? 3 : 2, 3, tu_grids(D, L, np, gl), gl);
   check_true(ng > 0, "%s: some grid of %d ranks fits", name, np);
   for (int i = 0; i < ng; i++) {
     char nm[128];
@@ -151,11 +158,12 @@ static void run_case(const char *name, int D, const int *L, int N, int lin)
 
 int main(int argc, char **argv)
 {
-  int L2[2] = {8, 8}, L4[4] = {4, 4, 4, 4};
+  int L2[2] = {8, 8}, L4[4] = {4, 4, 4, 4}, L12[2] = {12, 8};
   MPI_Init(&argc, &argv);
   run_case("2D 8x8 SU(3)", 2, L2, 3, 0);
   run_case("4D 4^4 SU(2)", 4, L4, 2, 0);
   run_case("2D 8x8 SU(3) linear F", 2, L2, 3, 1);
+  run_case("2D 12x8 SU(2) linear F, four shapes", 2, L12, 2, 2);
   int f = check_finish_mpi("check_lat_grid", MPI_COMM_WORLD);
   MPI_Finalize();
   return f;

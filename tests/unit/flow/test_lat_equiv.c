@@ -13,7 +13,9 @@
  * Ad-invariant, so there only the tolerance applies (checked to 1e-8).
  * Cases: D = 2 (4x3) and D = 4 (3^4), N = 2, 3, terms plaquette +
  * rectangle with random quadratic F (K = 2) per term, and the same with
- * random linear F's (flow_linf, K = 2, 3 time functions).  Also: the flow moves
+ * random linear F's (flow_linf, K = 2, 3 time functions); all four terms
+ * (plaquette, rectangle, 2x2, 1x3; halo depth 3) on 5x4 (N = 2, 3) and
+ * 4^3 (N = 2).  Also: the flow moves
  * the links (|log q| > 1e-2), the links stay in SU(N) (unitarity < 1e-13),
  * and refusals with a message: rectangles on a 2x2 lattice (a loop passes
  * a link twice), an unknown shape, F's with different K, a shallow halo.
@@ -58,18 +60,23 @@ static double max_diff(long n, const cplx_t *a, const cplx_t *b)
   return d;
 }
 
-static void run_case(int D, const int *L, int N, int lin)
+static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
+
+/* the first nt terms of all_shapes, halo depth want_depth */
+static void run_case(int D, const int *L, int N, int lin, int nt, int want_depth)
 {
-  char name[64], msg[640];
+  char name[96], msg[640];
   int grid[EMF_DMAX] = {1, 1, 1, 1};
-  pot_quad_t q[2];
-  pot_func_t F[2];
-  flow_linf_t lc[2];
-  double th[2][4 * 3];
-  flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
-  snprintf(name, sizeof name, "D=%d N=%d %s F", D, N, lin ? "linear" : "quadratic");
+  pot_quad_t q[4];
+  pot_func_t F[4];
+  flow_linf_t lc[4];
+  double th[4][4 * 3];
+  flow_lat_term_t terms[4];
+  snprintf(name, sizeof name, "D=%d N=%d %s F, %d terms", D, N, lin ? "linear" : "quadratic",
+           nt);
   msg[0] = 0;
-  for (int c = 0; c < 2; c++) {
+  for (int c = 0; c < nt; c++) {
+    terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0};
     if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 4243, (uint64_t)c + 1, 0.15);
       flow_linf_init(&F[c], &lc[c], 2, 3);
@@ -79,11 +86,11 @@ static void run_case(int D, const int *L, int N, int lin)
       pot_func_quad(&F[c], &q[c]);
     }
   }
-  int depth = flow_lat_depth(D, 2, terms);
-  check_int(depth, 2, "%s depth", name);
+  int depth = flow_lat_depth(D, nt, terms);
+  check_int(depth, want_depth, "%s depth", name);
   geom_t *g = geom_alloc(MPI_COMM_SELF, D, L, grid, depth, msg, sizeof msg);
   if (!check_true(g != NULL, "%s geom: %s", name, msg)) return;
-  flow_lat_t *fl = flow_lat_alloc(g, N, 2, terms, 7, 4, "rkf45", msg, sizeof msg);
+  flow_lat_t *fl = flow_lat_alloc(g, N, nt, terms, 7, 4, "rkf45", msg, sizeof msg);
   if (!check_true(fl != NULL, "%s flow_lat_alloc: %s", name, msg)) return;
   const int nn = N * N;
   const long nl = fl->n_links, nm = nl * nn;
@@ -170,14 +177,16 @@ static void refusals(void)
 
 int main(int argc, char **argv)
 {
-  int L2[2] = {4, 3}, L4[4] = {3, 3, 3, 3};
+  int L2[2] = {4, 3}, L4[4] = {3, 3, 3, 3}, L5[2] = {5, 4}, L3[3] = {4, 4, 4};
   MPI_Init(&argc, &argv);
   refusals();
   for (int N = 2; N <= 3; N++)
     for (int lin = 0; lin < 2; lin++) {
-      run_case(2, L2, N, lin);
-      run_case(4, L4, N, lin);
+      run_case(2, L2, N, lin, 2, 2);
+      run_case(4, L4, N, lin, 2, 2);
+      run_case(2, L5, N, lin, 4, 3);
     }
+  run_case(3, L3, 2, 1, 4, 3);
   int f = check_finish("test_lat_equiv");
   MPI_Finalize();
   return f;

@@ -19,7 +19,9 @@
  *   gauge transformation (1e-12);
  *   Wilson fast path vs the generic path with the Wilson F on plaquettes
  *   (1e-13 relative to the largest entry; value 1e-13);
- *   refusals: revisiting loops, shallow halo, K mismatch.
+ *   refusals: revisiting loops, shallow halo, K mismatch;
+ *   loops_add_boxes: 1x1 and 2x1 give the plaquettes and rectangles shape
+ *   for shape, 2x2 and 1x3 their paths, counts and depths (D = 2, 3, 4).
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
@@ -279,9 +281,47 @@ static void test_refusals(void)
   geom_free(g);
 }
 
+/* loops_add_boxes: 1x1 and 2x1 are the plaquettes and rectangles in the
+ * same order, 2x2 and 3x1 have the expected paths, count and depth */
+static void test_boxes(void)
+{
+  for (int D = 2; D <= 4; D++) {
+    loop_set_t *a = loops_alloc(D), *b = loops_alloc(D), *c = loops_alloc(D);
+    const int np = D * (D - 1) / 2;
+    loops_add_plaquettes(a);
+    loops_add_rectangles(a);
+    check_int(loops_add_boxes(b, 1, 1), EMF_SUCCESS, "D=%d boxes 1x1", D);
+    check_int(loops_add_boxes(b, 2, 1), EMF_SUCCESS, "D=%d boxes 2x1", D);
+    check_int(b->n_shapes, a->n_shapes, "D=%d plaquettes + rectangles count", D);
+    for (int s = 0; s < a->n_shapes && s < b->n_shapes; s++)
+      check_true(a->shape[s].len == b->shape[s].len &&
+                     memcmp(a->shape[s].step, b->shape[s].step, sizeof a->shape[s].step) == 0,
+                 "D=%d shape %d: boxes = plaquettes/rectangles", D, s);
+    check_int(loops_add_boxes(c, 2, 2), EMF_SUCCESS, "D=%d boxes 2x2", D);
+    check_int(c->n_shapes, np, "D=%d one 2x2 per plane", D);
+    check_int(loops_depth(c), 2, "D=%d 2x2 depth", D);
+    const int sq[8] = {1, 1, 2, 2, -1, -1, -2, -2};
+    check_true(c->shape[0].len == 8 && memcmp(c->shape[0].step, sq, sizeof sq) == 0,
+               "D=%d first 2x2 is +0 +0 +1 +1 -0 -0 -1 -1", D);
+    check_int(loops_add_boxes(c, 3, 1), EMF_SUCCESS, "D=%d boxes 3x1", D);
+    check_int(c->n_shapes, 3 * np, "D=%d two 1x3 per plane", D);
+    check_int(loops_depth(c), 3, "D=%d 1x3 depth", D);
+    const int l3[8] = {1, 2, 2, 2, -1, -2, -2, -2};
+    check_true(c->shape[np + 1].len == 8 && memcmp(c->shape[np + 1].step, l3, sizeof l3) == 0,
+               "D=%d second 1x3 is +0 +1 +1 +1 -0 -1 -1 -1", D);
+    check_int(loops_add_boxes(c, 1, 2), EMF_EINVAL, "D=%d m < n refused", D);
+    check_int(loops_add_boxes(c, 1, 0), EMF_EINVAL, "D=%d n = 0 refused", D);
+    check_int(loops_add_boxes(c, LOOP_LEN_MAX, 1), EMF_EINVAL, "D=%d too long refused", D);
+    loops_free(a);
+    loops_free(b);
+    loops_free(c);
+  }
+}
+
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
+  test_boxes();
   rng_stream_init(&rs, 4242, RNG_TEST, 11, 0);
   const tcase_t cases[] = {
       {2, 2, {3, 3}, 1, 2, 0, "SU(2) 3x3 plaq+rect", 0},
