@@ -142,6 +142,11 @@ typedef struct {
   int log_every;          /* train.log_every >= 1 */
   int groups;             /* train.groups >= 0: batch groups of the lattice
                              flow (0: automatic) */
+  /* train.init_from: model.h5 whose parameters start a fresh lattice
+     training ("": off).  Last, aligned as a double: the bytes before it are
+     the struct as it was before this key, so flow_task_model_hash (which
+     leaves the key out) gives the model hashes of earlier runs. */
+  _Alignas(double) char init_from[PARMS_PATH_MAX];
 } train_parms_t;
 
 /* sample.stepper, in the order "rk2", "rk4", "rkf45", "rkck", "rk8pd" */

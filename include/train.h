@@ -28,6 +28,8 @@
 #include "util.h"
 
 #define TRAIN_CKPT_VERSION 2   /* 2: training cost; version 1 still reads */
+#define TRAIN_CKPT_TEXT 64     /* bytes of the short text attributes */
+#define TRAIN_CKPT_PATH 1024   /* bytes of a path attribute (PARMS_PATH_MAX) */
 
 /* Target of a single matrix: S(U) = -(beta/N) sum_k c_k Re tr U^k. */
 typedef struct train_target {
@@ -120,7 +122,29 @@ typedef struct train_ckpt_info {
   double core_seconds;  /* wall seconds x ranks */
   long cost_from_step;  /* the sums count from this step on: 0, or the step of
                            a version-1 checkpoint (which had no cost) */
+  /* What the model was trained on (optional attributes, written by the
+   * lattice train task; N = 0 and "" when absent: the single-matrix
+   * target, or a file written before they were added). */
+  int N;                /* lattice.N */
+  double beta;          /* action.beta */
+  char extent[TRAIN_CKPT_TEXT];  /* lattice.extent as "8x8" */
+  char shapes[TRAIN_CKPT_TEXT];  /* flow.shapes joined by ",", in order */
+  /* Transfer (train.init_from): where the initial parameters came from
+   * ("" when the training did not start from another model), that model's
+   * step, model hash and cumulative core seconds. */
+  char init_from[TRAIN_CKPT_PATH];
+  long init_from_step;
+  uint64_t init_from_hash;
+  double init_from_core_seconds;
 } train_ckpt_info_t;
+
+/* The header of a checkpoint: format and network shape. */
+typedef struct train_ckpt_header {
+  int version;          /* format_version */
+  long long n_params;   /* all parameters (every term of a lattice flow) */
+  int n_x, n_freq, width, depth;  /* the nn_config_t of the file's net */
+  char activation[64];  /* activation name ("linear": the linear model) */
+} train_ckpt_header_t;
 
 /* Writes parameters, Adam m, v and t, the network shape, seed, step,
  * config hash and cost to path (through path.tmp and rename).  EMF_EIO on
@@ -128,11 +152,18 @@ typedef struct train_ckpt_info {
 int train_ckpt_write(const char *path, const nn_t *net, const double *theta,
                      const adam_state_t *adam, const train_ckpt_info_t *info);
 /* Reads a checkpoint into theta (net->n_params) and adam (same n); info
- * receives seed, hash, step and cost (version 1: cost 0 from step on).
+ * receives seed, hash, step and cost (version 1: cost 0 from step on) and
+ * the optional lattice and transfer attributes (absent: 0 and "").
  * EMF_EIO (cannot open/read), EMF_EFORMAT (unknown version or network
  * shape differs from net; msg says which). */
 int train_ckpt_read(const char *path, const nn_t *net, double *theta,
                     adam_state_t *adam, train_ckpt_info_t *info, char *msg,
                     int msglen);
+/* Reads only the attributes: the header into h, everything of info as
+ * train_ckpt_read, without comparing them to any network (for a caller
+ * that wants to say what differs).  EMF_EIO (cannot open, not a
+ * checkpoint), EMF_EFORMAT (unknown format version); msg says which. */
+int train_ckpt_read_header(const char *path, train_ckpt_header_t *h,
+                           train_ckpt_info_t *info, char *msg, int msglen);
 
 #endif

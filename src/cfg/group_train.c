@@ -17,9 +17,16 @@
  *   log_every         int >= 1, default 100      steps between log lines
  *   groups            int >= 0, default 0        lattice flow: batch groups
  *                                                (0: automatic)
+ *   init_from         string, default "" (off)   lattice flow: model.h5 whose
+ *                                                parameters start a fresh
+ *                                                training (doc/flow_lattice.md
+ *                                                "Transfer")
  * checkpoint_every, log_every and groups do not change the results and are
- * left out of the configuration hash (CFG_NOHASH).  Continuation from
- * model.h5 is run.resume (group_run.c).
+ * left out of the configuration hash (CFG_NOHASH).  init_from is left out
+ * too: it only matters when no model.h5 is continued, and the model.h5 it
+ * starts records where its parameters came from.  Continuation from
+ * model.h5 is run.resume (group_run.c).  init_from with target.type =
+ * "single" is refused (the single-matrix train task has no transfer).
  *
  * Exports the descriptor cfg_group_train (cfg_int.h).  Read-only.
  ******************************************************************************/
@@ -53,6 +60,9 @@ static const cfg_key_t keys[] = {
     {"groups", CFG_INT, CFG_MIN | CFG_NOHASH, "0", 0, 0, 0, 0, NULL, CFG_OFF(train.groups), 0,
      CFG_SIZE(train.groups),
      "lattice flow: batch groups (ranks = groups x domain ranks; 0: automatic)"},
+    {"init_from", CFG_STRING, CFG_NOHASH, "\"\"", 0, 0, 0, 0, NULL, CFG_OFF(train.init_from), 0,
+     CFG_SIZE(train.init_from),
+     "lattice flow: model.h5 whose parameters start a fresh training (\"\": off)"},
 };
 
 static void check(parms_t *p, cfg_ctx_t *ctx)
@@ -62,6 +72,10 @@ static void check(parms_t *p, cfg_ctx_t *ctx)
              p->train.block);
   if (p->train.schedule == TRAIN_SCHEDULE_COSINE && p->train.lr_min > p->train.lr)
     cfg_fail(ctx, "train.lr_min", "must not exceed train.lr");
+  if (p->target.type == TARGET_SINGLE && p->train.init_from[0] != 0)
+    cfg_fail(ctx, "train.init_from",
+             "is supported only for target.type = \"lattice\" (the single-matrix train task "
+             "starts from flow.init_scale)");
 }
 
 const cfg_group_t cfg_group_train = {

@@ -12,9 +12,9 @@
  *
  * uint64_t flow_task_model_hash(const parms_t *p)
  *   FNV-1a over cfg_hash_group of lattice, action, target, flow, the bytes
- *   of train_parms_t with steps, checkpoint_every and log_every
- *   zeroed (so a finished run may be continued to more steps), and
- *   run.seed.
+ *   of train_parms_t before init_from with steps, checkpoint_every,
+ *   log_every and groups zeroed (so a finished run may be continued to
+ *   more steps), and run.seed.  train.init_from is not part of it.
  *
  * int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,
  *                    adam_state_t *adam, train_ckpt_info_t *info,
@@ -74,6 +74,7 @@
  * local.
  ******************************************************************************/
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -123,7 +124,10 @@ uint64_t flow_task_model_hash(const parms_t *p)
   tr.checkpoint_every = 0;
   tr.log_every = 0;
   tr.groups = 0;
-  h[4] = cfg_hash_bytes(&tr, sizeof tr);
+  /* the bytes before init_from (parms.h): the model hashes of runs from
+   * before that key are unchanged, and a transferred start is not part of
+   * the model's identity (model.h5 records it) */
+  h[4] = cfg_hash_bytes(&tr, offsetof(train_parms_t, init_from));
   h[5] = (uint64_t)p->run.seed;
   return cfg_hash_bytes(h, sizeof h);
 }

@@ -29,16 +29,25 @@
  *   plaquette term, all else zero); or, with run.resume and a model.h5 of
  *   the same model type and hash, that checkpoint (all terms' parameters
  *   and the Adam state in one vector; a model.h5 of the other flow.model
- *   ends the run with EMF_EXIT_INPUT and a message saying so).  Adam steps (flow_lat_train_step_all: exact
- *   gradients through flow.steps RKMK-RK4 steps, schedule, clipping) up to
- *   train.steps (without run.resume an existing model.h5 ends the run with
- *   EMF_EXIT_INPUT); progress line (flow_lat_progress: step, loss, batch ESS,
- *   time left) every train.log_every steps; model.h5 every
- *   train.checkpoint_every steps and at the end.  Summary: train.loss,
+ *   ends the run with EMF_EXIT_INPUT and a message saying so); or, when no
+ *   checkpoint is continued and train.init_from is set, the parameters of
+ *   that model.h5 (transfer: same flow.model, lattice.N, flow.shapes,
+ *   flow.K, network or time basis and parameter count, else EMF_EXIT_INPUT
+ *   naming the file and what differs; Adam afresh at step 0; the cost
+ *   totals start from that model's).  A continued checkpoint wins over
+ *   train.init_from (a log line says so).  Adam steps
+ *   (flow_lat_train_step_all: exact gradients through flow.steps RKMK-RK4
+ *   steps, schedule, clipping) up to train.steps (without run.resume an
+ *   existing model.h5 ends the run with EMF_EXIT_INPUT); progress line
+ *   (flow_lat_progress: step, loss, batch ESS, time left) every
+ *   train.log_every steps; model.h5 every train.checkpoint_every steps and
+ *   at the end, with the lattice (N, extent, beta, shapes) and the transfer
+ *   record.  Summary: train.loss,
  *   train.loss_std, train.ess, train.kl and train.logZ_exact (D = 2),
  *   train.steps, train.steps_this_run, train.resumed_from, train.parameters,
  *   train.n_params, train.shapes, train.model, train.init, train.groups,
- *   train.seconds,
+ *   train.init_from, train.init_from_step, train.init_from_core_seconds
+ *   (a transferred model, also when resumed), train.seconds,
  *   train.negative_kl_steps (D = 2: steps whose batch KL estimate was
  *   below 0 by > 5 standard errors, the fixed-step log q being exploited),
  *   train.seconds_per_step, train.cpu_seconds, train.core_seconds (wall
@@ -49,9 +58,9 @@
  *   train.model_hash.
  *
  * int flow_task_sample_lattice(task_ctx_t *ctx)
- *   Reads model.h5 (required, of this flow.model), draws sample.n samples (flow_lat_sample_all,
- *   seed run.seed, adaptive sample.stepper at eps_abs/eps_rel), the first
- *   min(sample.ref_n, n) of them (all when ref_n = 0) also at the tolerances
+ *   Reads model.h5 (required, of this flow.model), draws sample.n samples
+ *   (flow_lat_sample_all, seed run.seed, adaptive sample.stepper at
+ *   eps_abs/eps_rel), the first min(sample.ref_n, n) of them (all when ref_n = 0) also at the tolerances
  *   / sample.ref_factor for the log-density error (none with ref_factor <=
  *   1).  log w = -S - log q; metro_summary_compute: ESS, IMH chain
  *   (acceptance, plaquette with Gamma error and tau_int), reweighted
@@ -214,6 +223,158 @@ static int exact2d(const parms_t *p, exact_lattice2d_t *ex)
   return st == EMF_SUCCESS;
 }
 
+/* flow.shapes as "plaquette,rectangle" (the form model.h5 stores). */
+static void shapes_text(const parms_t *p, char *buf, size_t len)
+{
+  size_t used = 0;
+  buf[0] = 0;
+  for (int c = 0; c < p->flow.n_shapes && used < len; c++) {
+    const int w = snprintf(buf + used, len - used, "%s%s", c > 0 ? "," : "",
+                           shape_names[p->flow.shapes[c]]);
+    if (w > 0) used += (size_t)w;
+  }
+}
+
+/* The lattice of this training, recorded in model.h5 (train.init_from
+ * compares N and shapes, and names extent and beta in its message). */
+static void info_set_lattice(const parms_t *p, train_ckpt_info_t *info)
+{
+  size_t used = 0;
+  info->N = p->lattice.N;
+  info->beta = p->action.beta;
+  info->extent[0] = 0;
+  for (int mu = 0; mu < p->lattice.D && used < sizeof info->extent; mu++) {
+    const int w = snprintf(info->extent + used, sizeof info->extent - used, "%s%d",
+                           mu > 0 ? "x" : "", p->lattice.extent[mu]);
+    if (w > 0) used += (size_t)w;
+  }
+  shapes_text(p, info->shapes, sizeof info->shapes);
+}
+
+/* The flow.degree of a linear model with n_params parameters over this
+ * configuration's terms, K and time basis (0: none fits) */
+static int linear_degree_of(const parms_t *p, long long n_params)
+{
+  for (int d = 1; d <= 2; d++)
+    if ((long long)flow_linf_n_params_deg(p->flow.K, d, p->flow.time_basis) * p->flow.n_shapes ==
+        n_params)
+      return d;
+  return 0;
+}
+
+/* "" if the model of header h / attributes src has the structure of this
+ * configuration (flow.model, lattice.N, flow.shapes, flow.K, the network
+ * or the linear time basis and degree, the parameter count); else what differs, as
+ * "flow.K 3 there, 2 here".  N and shapes are compared only when the file
+ * records them. */
+static void structure_diff(const parms_t *p, const flow_task_lat_t *s,
+                           const train_ckpt_header_t *h, const train_ckpt_info_t *src,
+                           char *why, size_t len)
+{
+  static const char *const acts[] = {"tanh", "softplus", "silu", "sin"};
+  const int lin = strcmp(h->activation, "linear") == 0;
+  char here[TRAIN_CKPT_TEXT];
+  shapes_text(p, here, sizeof here);
+  why[0] = 0;
+  if (lin != s->linear)
+    snprintf(why, len, "flow.model \"%s\" there, \"%s\" here", model_names[lin],
+             model_names[s->linear]);
+  else if (src->N > 0 && src->N != p->lattice.N)
+    snprintf(why, len, "lattice.N %d there, %d here", src->N, p->lattice.N);
+  else if (src->shapes[0] != 0 && strcmp(src->shapes, here) != 0)
+    snprintf(why, len, "flow.shapes [%s] there, [%s] here", src->shapes, here);
+  else if (h->n_x != 2 * p->flow.K)
+    snprintf(why, len, "flow.K %d there, %d here", h->n_x / 2, p->flow.K);
+  else if (lin && h->n_freq != p->flow.time_basis)
+    snprintf(why, len, "flow.time_basis %d there, %d here", h->n_freq, p->flow.time_basis);
+  else if (!lin && h->n_freq != p->flow.time_freq)
+    snprintf(why, len, "flow.time_freq %d there, %d here", h->n_freq, p->flow.time_freq);
+  else if (!lin && h->width != p->flow.width)
+    snprintf(why, len, "flow.width %d there, %d here", h->width, p->flow.width);
+  else if (!lin && h->depth != p->flow.depth)
+    snprintf(why, len, "flow.depth %d there, %d here", h->depth, p->flow.depth);
+  else if (!lin && strcmp(h->activation, acts[p->flow.activation]) != 0)
+    snprintf(why, len, "flow.activation \"%s\" there, \"%s\" here", h->activation,
+             acts[p->flow.activation]);
+  else if (lin && h->n_params != (long long)s->ck.n_params &&
+           linear_degree_of(p, h->n_params) > 0)
+    snprintf(why, len, "flow.degree %d there, %d here", linear_degree_of(p, h->n_params),
+             p->flow.degree);
+  else if (h->n_params != (long long)s->ck.n_params)
+    snprintf(why, len, "%lld parameters there, %zu here", h->n_params, s->ck.n_params);
+}
+
+/* train.init_from: the parameters of another model.h5 of the same
+ * structure; Adam starts fresh (t = 0, so the step counter is 0); info
+ * gets that model's cumulative cost (so the cost of this model includes
+ * the pre-training) and the transfer record.  Ends the run (EMF_EXIT_INPUT)
+ * on a missing, unreadable or differently built model; nothing is
+ * written then. */
+static void transfer_load(const task_ctx_t *ctx, flow_task_lat_t *s, train_ckpt_info_t *info)
+{
+  const parms_t *p = ctx->p;
+  const char *path = p->train.init_from;
+  train_ckpt_header_t h;
+  train_ckpt_info_t src;
+  char msg[2 * PARMS_PATH_MAX + 512], why[PARMS_PATH_MAX + 512], on[2 * TRAIN_CKPT_TEXT + 64];
+  int rank, bad = 0;
+  _Static_assert(TRAIN_CKPT_PATH >= PARMS_PATH_MAX, "train.init_from fits model.h5's record");
+  MPI_Comm_rank(ctx->comm, &rank);
+  memset(&h, 0, sizeof h);
+  memset(&src, 0, sizeof src);
+  msg[0] = 0;
+  if (rank == 0) {
+    if (access(path, F_OK) != 0) {
+      bad = 1;
+      snprintf(msg, sizeof msg, "train.init_from = %s: no such file", path);
+    } else if (train_ckpt_read_header(path, &h, &src, why, (int)sizeof why) != EMF_SUCCESS) {
+      bad = 1;
+      snprintf(msg, sizeof msg, "train.init_from = %s: cannot be read as a model.h5 (%s)",
+               path, why);
+    } else {
+      structure_diff(p, s, &h, &src, why, sizeof why);
+      if (why[0] != 0) {
+        bad = 1;
+        snprintf(msg, sizeof msg,
+                 "train.init_from = %s: %s; a transferred model must have the same "
+                 "structure (lattice.extent, action.beta, train.* and run.seed may differ)",
+                 path, why);
+      } else if (train_ckpt_read(path, &s->ck, s->theta, s->adam, &src, why,
+                                 (int)sizeof why) != EMF_SUCCESS) {
+        bad = 1;
+        snprintf(msg, sizeof msg, "train.init_from = %s: %s", path, why);
+      }
+    }
+  }
+  ERROR_ROOT(bad, EMF_EXIT_INPUT, "%s", msg);
+  MPI_Bcast(s->theta, (int)s->ck.n_params, MPI_DOUBLE, 0, ctx->comm);
+  MPI_Bcast(&src, (int)sizeof src, MPI_BYTE, 0, ctx->comm);
+  MPI_Bcast(&h, (int)sizeof h, MPI_BYTE, 0, ctx->comm);
+  adam_reset(s->adam);
+  info->seconds = src.seconds;
+  info->cpu_seconds = src.cpu_seconds;
+  info->core_seconds = src.core_seconds;
+  info->cost_from_step = 0;
+  snprintf(info->init_from, sizeof info->init_from, "%s", path);
+  info->init_from_step = src.step;
+  info->init_from_hash = src.cfg_hash;
+  info->init_from_core_seconds = src.core_seconds;
+  if (src.N > 0)
+    snprintf(on, sizeof on, "trained on SU(%d) %s, shapes %s, beta %g, step %ld", src.N,
+             src.extent, src.shapes, src.beta, src.step);
+  else
+    snprintf(on, sizeof on, "step %ld; lattice, beta and shapes not recorded", src.step);
+  message("train: parameters from %s (%s); Adam starts afresh at step 0; its training cost "
+          "(%.2f core s) is carried into this model's totals", path, on, src.core_seconds);
+  if (src.N == 0 || src.shapes[0] == 0)
+    log_warning("train: %s does not record lattice.N and flow.shapes (written before model.h5 "
+                "stored them); only flow.model, flow.K, the network or time basis and the "
+                "parameter count were compared", path);
+  if (h.version < 2 || src.cost_from_step > 0)
+    log_warning("train: %s has no training cost before step %ld; the totals of this model "
+                "leave that part out", path, src.cost_from_step);
+}
+
 int flow_task_train_lattice(task_ctx_t *ctx)
 {
   const parms_t *p = ctx->p;
@@ -227,7 +388,7 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   char path[PARMS_PATH_MAX + 32], hash[32], line[256], shp[64];
   const char *names[FLOW_SHAPES_MAX];
   long start, nh = 0, maxh, n_neg = 0;
-  int rank, nranks, status, resumed = 0, have_ex;
+  int rank, nranks, status, resumed = 0, transferred = 0, have_ex;
 
   MPI_Comm_rank(ctx->comm, &rank);
   MPI_Comm_size(ctx->comm, &nranks);
@@ -241,7 +402,13 @@ int flow_task_train_lattice(task_ctx_t *ctx)
 
   if (p->run.resume) check_model_kind(ctx, s.linear);
   resumed = flow_task_resume(ctx, &s.ck, s.theta, s.adam, &info);
-  if (!resumed && s.linear) {
+  if (resumed && p->train.init_from[0] != 0)
+    message("train: run.resume: continuing %s/model.h5 at step %ld; train.init_from = %s is "
+            "not used (the checkpoint wins)", ctx->outdir, info.step, p->train.init_from);
+  transferred = !resumed && p->train.init_from[0] != 0;
+  if (transferred) {
+    transfer_load(ctx, &s, &info);
+  } else if (!resumed && s.linear) {
     /* zero: the identity flow; lo: Phi = c_LO sum_P Re tr U_P, the
      * coefficient of (Re tr W, P_0 = 1) of the plaquette term */
     memset(s.theta, 0, s.ck.n_params * sizeof(double));
@@ -256,6 +423,7 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   start = s.adam->t;
   info.seed = (uint64_t)p->run.seed;
   info.cfg_hash = flow_task_model_hash(p);
+  info_set_lattice(p, &info);
   snprintf(path, sizeof path, "%s/model.h5", ctx->outdir);
   for (int c = 0, k = 0; c < s.n_terms; c++) {
     names[c] = s.terms[c].shape;
@@ -263,7 +431,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   }
   if (s.linear)
     snprintf(line, sizeof line, "linear F (K = %d, degree %d, %d Legendre time functions, "
-             "init %s)", p->flow.K, p->flow.degree, p->flow.time_basis, init_names[p->flow.init]);
+             "init %s)", p->flow.K, p->flow.degree, p->flow.time_basis,
+             transferred ? "train.init_from" : init_names[p->flow.init]);
   else
     snprintf(line, sizeof line, "network %d-%dx%d-1 (%s)", s.net.n_in, s.net.cfg.width,
              s.net.cfg.depth, s.net.cfg.act->name);
@@ -272,7 +441,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
           "at step %ld of %d",
           p->lattice.N, p->action.beta, shp, line,
           s.ck.n_params, p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
-          resumed ? "resumed" : "starting", start, p->train.steps);
+          resumed ? "resumed" : transferred ? "transferred model starting" : "starting", start,
+          p->train.steps);
 
   flow_task_cost_start(&cost, &info);
   for (long k = start; k < p->train.steps; k++) {
@@ -335,6 +505,12 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     report_set_strings(ctx->summary, "train.shapes", names, s.n_terms);
     report_set_string(ctx->summary, "train.model", model_names[s.linear]);
     report_set_string(ctx->summary, "train.init", init_names[p->flow.init]);
+    if (info.init_from[0] != 0) {
+      report_set_string(ctx->summary, "train.init_from", info.init_from);
+      report_set_int(ctx->summary, "train.init_from_step", info.init_from_step);
+      report_set_number(ctx->summary, "train.init_from_core_seconds",
+                        info.init_from_core_seconds);
+    }
     report_set_int(ctx->summary, "train.groups", s.n_groups);
     if (have_ex) report_set_int(ctx->summary, "train.negative_kl_steps", n_neg);
     flow_task_report_cost(ctx->summary, &cost, &info, done);
