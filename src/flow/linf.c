@@ -158,7 +158,8 @@ static void loop_da(const flow_linf_t *c, const double *d, const double *fb, con
                     const double *hb, double *da)
 {
   const int m = c->m;
-  for (int j = 0; j < m; j++) da[j] = d[0] * fb[j] + d[1 + j] + (hb != NULL ? d[m + 1] * hb[j] : 0.0);
+  for (int j = 0; j < m; j++)
+    da[j] = d[0] * fb[j] + d[1 + j] + (hb != NULL ? d[m + 1] * hb[j] : 0.0);
   if (c->degree == 2)
     for (int j = 0, p = m; j < m; j++)
       for (int k = j; k < m; k++, p++) {

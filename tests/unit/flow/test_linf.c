@@ -157,8 +157,10 @@ static void f_level(int K, int nbas)
   for (int i = 0; i < NB * m; i++) sc = fmax(sc, fmax(fabs(df[i]), fabs(dh[i])));
   for (int i = 0; i < np; i++) sc = fmax(sc, fabs(dth[i]));
   for (int i = 0; i < NB * m; i++) {
-    check_rel(df[i], fd4(&F, t, f, i, f, NULL, h, dout, m), 1e-6, 1e-10 * sc, "%s df[%d] vs FD", nm, i);
-    check_rel(dh[i], fd4(&F, t, h, i, f, NULL, h, dout, m), 1e-6, 1e-10 * sc, "%s dh[%d] vs FD", nm, i);
+    check_rel(df[i], fd4(&F, t, f, i, f, NULL, h, dout, m), 1e-6, 1e-10 * sc, "%s df[%d] vs FD",
+              nm, i);
+    check_rel(dh[i], fd4(&F, t, h, i, f, NULL, h, dout, m), 1e-6, 1e-10 * sc, "%s dh[%d] vs FD",
+              nm, i);
   }
   for (int i = 0; i < np; i++)
     check_rel(dth[i], fd4(&F, t, theta, i, f, NULL, h, dout, m), 1e-6, 1e-10 * sc,
@@ -200,8 +202,10 @@ static void split_bits(int deg)
                          deg == 2 ? G + b0 * M * M : NULL, h + b0 * M);
     for (int i = 0; i < np; i++) v[s][i] = qsum_value(&acc[i]);
   }
-  check_bits(v[1], v[0], sizeof v[0], "degree %d grad_acc: 8 x 8 loops = 1 x 64, bit for bit", deg);
-  check_bits(v[2], v[0], sizeof v[0], "degree %d grad_acc: 64 x 1 loops = 1 x 64, bit for bit", deg);
+  check_bits(v[1], v[0], sizeof v[0], "degree %d grad_acc: 8 x 8 loops = 1 x 64, bit for bit",
+             deg);
+  check_bits(v[2], v[0], sizeof v[0], "degree %d grad_acc: 64 x 1 loops = 1 x 64, bit for bit",
+             deg);
 }
 
 static double loop_F(pot_loop_ws_t *ws, const pot_func_t *F, int N, const cplx_t *w,
