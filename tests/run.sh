@@ -6,7 +6,8 @@
 # one line "N passed, M failed".  Markers read from a test's first 40 lines:
 #   NP: 1 2 4        run under mpirun at each of these process counts
 #                    (scripts: run once per count with EMF_NP set)
-#                    (absent: run once, without mpirun)
+#                    (absent: run once, without mpirun; a test under
+#                    tests/mpi without it fails)
 #   SUITE: long      run only by 'make check-long' (default: fast)
 #   TIMEOUT: 300     seconds per run (default 600)
 # A run passes when it exits 0.  Logs go to build/test-logs/.
@@ -46,6 +47,11 @@ for src in $(find tests -name '*.c' -not -path 'tests/lib/*' | sort) \
   [ "$s" = "$suite" ] || continue
   np=$(marker "$src" NP); tmo=$(marker "$src" TIMEOUT); [ -z "$tmo" ] && tmo=600
   base=${src#tests/}; base=${base%.*}
+  case "$src" in
+    tests/mpi/*) if [ -z "$np" ]; then fail=$((fail+1)); failed="$failed $base"
+        echo "FAIL $base (no NP: marker in its first 40 lines; every tests/mpi test needs one)"
+        continue; fi ;;
+  esac
   case "$src" in
     *.c) cmd="build/${src%.c}.x"
          if [ ! -x "$cmd" ]; then fail=$((fail+1)); failed="$failed $base"

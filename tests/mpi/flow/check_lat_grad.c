@@ -2,41 +2,34 @@
  * check_lat_grad.c: exact training gradients of the lattice flow across
  * domains.
  *
- * Loss (reverse KL up to log Z) over a batch of B = 2 prior samples:
- * L = (1/B) sum_b [log q(U_1,b) + S(U_1,b)], S the Wilson action at
- * beta = 2, U_1 the 4-step fixed RKMK-RK4 flow, terms plaquette + rectangle
- * with quadratic F's (K = 2) whose parameters a (4 per term) are trained;
- * everything below is repeated with linear F's (flow_linf, K = 2, 3 time
- * functions, 12 parameters per term), whose per-loop sums take the closed
- * form (flow_linf_grad_acc).
- * The gradient comes from flow_lat_loss_grad (backpropagation through the
- * RK4 steps with pot_lat_vjp; cotangents cross the domain boundaries by the
- * gather; parameter gradients summed loop by loop in double-double, then
- * qsum_allreduce).
+ * Loss (reverse KL up to log Z) over B = 2 prior samples: L = (1/B) sum_b
+ * [log q(U_1,b) + S(U_1,b)], S the Wilson action at beta = 2, U_1 the
+ * 4-step fixed RKMK-RK4 flow.  Modes: plaquette + rectangle on 4x4 SU(2)
+ * with quadratic F's (K = 2, 4 trained parameters a per term), with linear
+ * F's (flow_linf, K = 2, 3 time functions, 12 per term, closed-form
+ * per-loop sums), with degree-2 linear F's (42 per term, the sums read
+ * the metric G); and linear F's on all four terms (plaquette, rectangle,
+ * 2x2, 1x3; 48 parameters, halo depth 3) on 6x6 SU(2).  The gradient:
+ * flow_lat_loss_grad (backpropagation through the RK4 steps with
+ * pot_lat_vjp, cotangents across domains by the gather, parameter
+ * gradients summed loop by loop in double-double, qsum_allreduce).
  *
  * 1. On the run's own grid (np = 1: one domain; np = 4: 2x2 domains):
- *    dL/da (8 parameters) against 4th-order central differences of L
- *    (h = 1e-3, 5e-4 for degree 2; 24 for the linear F's): relative error < 1e-6 (floor 1e-9
- *    max |dL/da|); and the
+ *    dL/da against 4th-order central differences of L (h = 1e-3; 5e-4
+ *    for degree 2): relative error < 1e-6 (floor 1e-9 max |dL/da|); the
  *    cotangent of U_0 (flow_lat_vjp) on 6 global links x 3 generators
- *    against differences of L in exp(s T_a) U_0 (same tolerance).
- *    The batched parameter sums (flow_lat_set_exact_sums(fl, 0)) agree
- *    with the per-loop ones to 1e-12.
- *    (Measured: 1e-10..5e-8 for the parameters; the error shrinks 16x per
- *    halving of h, so it is the stencil's, and the flow is kept mild.)
+ *    against differences of L in exp(s T_a) U_0 (same tolerance); the
+ *    batched parameter sums (flow_lat_set_exact_sums(fl, 0)) agree with the
+ *    per-loop ones to 1e-12.  (Measured: 1e-10..5e-8; the error shrinks
+ *    16x per halving of h, so it is the stencil's.)
  * 2. Rank 0 alone (size-1 sub-communicator) computes the batch gradient
- *    (flow_lat_grad_batch_all, batches of 4) and 3 Adam steps
- *    (flow_lat_train_step_all, lr 0.01, clipping at 20, fresh samples per
- *    step); then all ranks, split into every possible number of batch
- *    groups x up to 3 domain grids per group: gradient, losses, loss std,
- *    ESS, gradient norms and trained parameters bit-identical (memcmp); so are log q, S and the plaquette of 6 samples
- *    of the trained flow (flow_lat_sample_all, adaptive rkf45, samples
- *    shared between the groups).
- * Lattice 2D 4x4 SU(2); and both parts again with linear F's on all four
- * terms (plaquette, rectangle, 2x2, 1x3; 48 parameters, halo depth 3) on
- * 6x6 SU(2), and with degree-2 linear F's (flow.degree = 2: 42 parameters
- * per term, the closed-form sums use the metric G) on plaquette +
- * rectangle, 4x4.
+ *    (flow_lat_grad_batch_all, batches of 4) and 3 Adam steps (lr 0.01,
+ *    clipping at 20, fresh samples per step); then all ranks, split into
+ *    every number of batch groups x up to 3 domain grids per group:
+ *    gradient, losses, loss std, ESS, gradient norms and trained
+ *    parameters bit-identical (memcmp), and so are log q, S and the
+ *    plaquette of 6 samples of the trained flow (flow_lat_sample_all,
+ *    adaptive rkf45, samples shared between the groups).
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
