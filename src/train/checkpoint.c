@@ -177,21 +177,31 @@ static void read_info(io_serial_t *s, int version, train_ckpt_info_t *info)
   info->init_from_step = (long)ifs;
 }
 
+/* Opens path and reads its header into h (*at: the Adam step); NULL with
+ * *status and msg set when it cannot be opened or the header is bad. */
+static io_serial_t *open_with_header(const char *path, train_ckpt_header_t *h, long long *at,
+                                     char *msg, int msglen, int *status)
+{
+  io_serial_t *s;
+  if (msg && msglen > 0) msg[0] = 0;
+  s = io_serial_open(path);
+  if (s == NULL) {
+    if (msg) snprintf(msg, (size_t)msglen, "%s: cannot open", path);
+    *status = EMF_EIO;
+    return NULL;
+  }
+  *status = read_header(s, path, h, at, msg, msglen);
+  return *status == EMF_SUCCESS ? s : NULL;
+}
+
 int train_ckpt_read_header(const char *path, train_ckpt_header_t *h,
                            train_ckpt_info_t *info, char *msg, int msglen)
 {
   long long at = 0;
   char why[1024];
   int st;
-  io_serial_t *s;
-  if (msg && msglen > 0) msg[0] = 0;
-  s = io_serial_open(path);
-  if (s == NULL) {
-    if (msg) snprintf(msg, (size_t)msglen, "%s: cannot open", path);
-    return EMF_EIO;
-  }
-  st = read_header(s, path, h, &at, msg, msglen);
-  if (st != EMF_SUCCESS) return st;
+  io_serial_t *s = open_with_header(path, h, &at, msg, msglen, &st);
+  if (s == NULL) return st;
   read_info(s, h->version, info);
   st = io_serial_status(s, why, (int)sizeof why);
   io_serial_close(s);
@@ -213,15 +223,8 @@ int train_ckpt_read(const char *path, const nn_t *net, double *theta,
   long long at = 0;
   char why[1024];
   int st;
-  io_serial_t *s;
-  if (msg && msglen > 0) msg[0] = 0;
-  s = io_serial_open(path);
-  if (s == NULL) {
-    if (msg) snprintf(msg, (size_t)msglen, "%s: cannot open", path);
-    return EMF_EIO;
-  }
-  st = read_header(s, path, &h, &at, msg, msglen);
-  if (st != EMF_SUCCESS) return st;
+  io_serial_t *s = open_with_header(path, &h, &at, msg, msglen, &st);
+  if (s == NULL) return st;
   {
     const int shape[SHAPE_KEYS] = {h.n_x, h.n_freq, h.width, h.depth};
     for (int i = 0; i < SHAPE_KEYS; i++)
