@@ -114,6 +114,17 @@ void flow_linf_coef(const flow_linf_t *c, double t, double *a)
   }
 }
 
+/* row b of a batch of rows of w numbers (NULL stays NULL) */
+static const double *row(const double *p, int b, int w)
+{
+  return p != NULL ? p + (size_t)b * (size_t)w : NULL;
+}
+
+static double *row_w(double *p, int b, int w)
+{
+  return p != NULL ? p + (size_t)b * (size_t)w : NULL;
+}
+
 /* out = (F, g, L) of one loop; a: the coefficients at t */
 static void loop_forward(const flow_linf_t *c, const double *a, const double *fb,
                          const double *Gb, const double *hb, double *o)
@@ -148,8 +159,7 @@ static int linf_forward(void *ctx, double *out, int shape, double t, int nb,
   if (c->theta == NULL) return EMF_EINVAL;
   flow_linf_coef(c, t, a);
   for (int b = 0; b < nb; b++)
-    loop_forward(c, a, f + (size_t)b * m, G != NULL ? G + (size_t)b * m * m : NULL,
-                 h != NULL ? h + (size_t)b * m : NULL, out + (size_t)b * (m + 2));
+    loop_forward(c, a, row(f, b, m), row(G, b, m * m), row(h, b, m), row_w(out, b, m + 2));
   return EMF_SUCCESS;
 }
 
@@ -207,17 +217,14 @@ static int linf_backward(void *ctx, double *df, double *dG, double *dh, int shap
   if (c->theta == NULL) return EMF_EINVAL;
   flow_linf_coef(c, t, a);
   for (int b = 0; b < nb; b++)
-    loop_backward(c, a, dout + (size_t)b * (m + 2), f + (size_t)b * m,
-                  h != NULL ? h + (size_t)b * m : NULL, df + (size_t)b * m,
-                  dG != NULL ? dG + (size_t)b * m * m : NULL,
-                  dh != NULL ? dh + (size_t)b * m : NULL);
+    loop_backward(c, a, row(dout, b, m + 2), row(f, b, m), row(h, b, m), row_w(df, b, m),
+                  row_w(dG, b, m * m), row_w(dh, b, m));
   if (params && c->dtheta != NULL) {
     double phi[FLOW_LINF_BASIS_MAX], da[FLOW_LINF_MONO_MAX], sum[FLOW_LINF_MONO_MAX];
     flow_linf_basis(c->n_basis, t, phi);
     for (int i = 0; i < c->n_mono; i++) sum[i] = 0.0;
     for (int b = 0; b < nb; b++) {
-      loop_da(c, dout + (size_t)b * (m + 2), f + (size_t)b * m,
-              G != NULL ? G + (size_t)b * m * m : NULL, h != NULL ? h + (size_t)b * m : NULL, da);
+      loop_da(c, row(dout, b, m + 2), row(f, b, m), row(G, b, m * m), row(h, b, m), da);
       for (int i = 0; i < c->n_mono; i++) sum[i] += da[i];
     }
     for (int i = 0; i < c->n_mono; i++)
@@ -269,8 +276,7 @@ void flow_linf_grad_acc(const flow_linf_t *c, qsum_t *acc, double t, int nb,
   qsum_t da[FLOW_LINF_MONO_MAX];
   memset(da, 0, sizeof da);
   for (int b = 0; b < nb; b++) {
-    loop_da(c, dout + (size_t)b * (m + 2), f + (size_t)b * m,
-            G != NULL ? G + (size_t)b * m * m : NULL, h != NULL ? h + (size_t)b * m : NULL, d1);
+    loop_da(c, row(dout, b, m + 2), row(f, b, m), row(G, b, m * m), row(h, b, m), d1);
     for (int i = 0; i < c->n_mono; i++) qsum_add(&da[i], d1[i]);
   }
   flow_linf_basis(nbas, t, phi);
