@@ -28,6 +28,7 @@
 #include "global.h"
 #include "loops.h"
 #include "sun.h"
+#include "util.h"
 
 #define POT_KMAX 8                 /* largest number of power sums K */
 #define POT_MMAX (2 * POT_KMAX)    /* largest number of features m = 2K */
@@ -201,5 +202,41 @@ int pot_lat_vjp(pot_lat_t *p, gauge_t *u, const pot_func_t *F, double t,
  * -grad).  Exchanges halos.  Collective.  EMF_EINVAL if the halo depth is
  * 0. */
 int pot_wilson_eval(gauge_t *u, double beta, double *value, double *grad);
+
+/* pair.c: products of the traces of adjacent plaquettes (doc/flow_lattice.md
+ * section 11), the two-loop term the Fierz identity asks for at second order
+ * of the trivialising flow (section 9):
+ *   Phi2(U) = sum over sites x, planes mu < nu and the two in-plane
+ *   neighbours y = x + mu^, x + nu^ of
+ *     alpha Re tr P_x Re tr P_y + gamma Im tr P_x Im tr P_y,
+ *   P_x = U_mu(x) U_nu(x + mu^) U_mu(x + nu^)^+ U_nu(x)^+,
+ * with coef = (alpha, gamma).  Every adjacent pair shares one link (extents
+ * >= 3 are required), so div Phi2 = -8 C_F Phi2 + 2 sum over pairs of
+ * alpha <grad Re tr P_x, grad Re tr P_y> + gamma <grad Im .., grad Im ..> on
+ * the shared link.  Conventions as above (left derivatives, <X,Y> = -2 tr XY).
+ * The halo must have depth >= POT_PAIR_DEPTH. */
+#define POT_PAIR_DEPTH 2
+typedef struct pot_pair pot_pair_t;
+/* Workspace on u's geometry.  NULL (on every rank) with a message when the
+ * halo is shallower than POT_PAIR_DEPTH, an extent is below 3, or memory is
+ * short.  Collective on u->g->comm. */
+pot_pair_t *pot_pair_alloc(const gauge_t *u, char *msg, int msglen);
+void pot_pair_free(pot_pair_t *p);   /* collective; NULL allowed */
+/* Exchanges u's halos; value = Phi2 (global), grad (n_owned, D, ngen):
+ * the gradient coordinates of Phi2 ADDED to what grad holds (so that it can
+ * follow pot_lat_eval), div = Delta Phi2 (global).  NULL outputs are
+ * skipped.  Same bits on any process grid.  Collective.  Returns
+ * EMF_SUCCESS. */
+int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[2],
+                  double *value, double *grad, double *div);
+/* Backward of pot_pair_eval for J = vbar Phi2 + sum_links <xbar, grad Phi2>
+ * + dbar Delta Phi2 (xbar NULL = 0): ADDS D_{T_a} J on every owned link to
+ * ubar (n_owned, D, ngen) and ADDS to dcoef[0..1] the derivatives of J with
+ * respect to alpha and gamma over the pairs and plaquettes based at this
+ * rank's owned sites (double-double; the caller reduces over ranks).  ubar
+ * has the same bits on any grid.  Collective (exchanges u's and xbar's
+ * halos).  Returns EMF_SUCCESS. */
+int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[2], double vbar,
+                 const double *xbar, double dbar, double *ubar, qsum_t dcoef[2]);
 
 #endif
