@@ -93,7 +93,7 @@ typedef enum {
   FLOW_ACT_SIN
 } flow_act_t;
 
-#define FLOW_SHAPES_MAX 4 /* flow.shapes entries (each shape at most once) */
+#define FLOW_SHAPES_MAX 5 /* flow.shapes entries (each shape at most once) */
 
 typedef struct {
   int K;                  /* flow.K: power sums, 1..8 */
@@ -119,12 +119,15 @@ typedef enum { FLOW_MODEL_MLP = 0, FLOW_MODEL_LINEAR = 1 } flow_model_t;
 /* flow.init, in the order "zero", "lo" */
 typedef enum { FLOW_INIT_ZERO = 0, FLOW_INIT_LO = 1 } flow_init_t;
 
-/* flow.shapes, in the order "plaquette", "rectangle", "2x2", "1x3" */
+/* flow.shapes, in the order "plaquette", "rectangle", "2x2", "1x3",
+ * "plaquette-pair" (the two-loop term of adjacent plaquettes, potential.h
+ * pot_pair_*: linear model only, beside at least one loop shape) */
 typedef enum {
   FLOW_SHAPE_PLAQUETTE = 0,
   FLOW_SHAPE_RECTANGLE = 1,
   FLOW_SHAPE_2X2 = 2,
-  FLOW_SHAPE_1X3 = 3
+  FLOW_SHAPE_1X3 = 3,
+  FLOW_SHAPE_PAIR = 4
 } flow_shape_t;
 
 typedef enum { TRAIN_SCHEDULE_COSINE = 0, TRAIN_SCHEDULE_CONSTANT = 1 } train_schedule_t;

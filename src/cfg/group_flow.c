@@ -11,9 +11,12 @@
  *                                          (0: the identity flow)
  *   steps        int >= 1, default 10      fixed RKMK-RK4 steps on [0, 1]
  *                                          (training)
- *   shapes       array of "plaquette", "rectangle", "2x2", "1x3" (each at
- *                most once), default ["plaquette"]  loop shapes of the
- *                                          lattice flow, one F each
+ *   shapes       array of "plaquette", "rectangle", "2x2", "1x3",
+ *                "plaquette-pair" (each at most once), default
+ *                ["plaquette"]             terms of the lattice flow, one
+ *                                          F each: loop shapes, and the
+ *                                          two-loop term of adjacent
+ *                                          plaquettes
  *   model        "mlp" (default) | "linear" F of each lattice term: the
  *                                          MLP above, or linear in the
  *                                          features with time-dependent
@@ -26,14 +29,17 @@
  *                                          identity, or the leading-order
  *                                          trivialising map (linear model)
  *
- * Check: init = "lo" and degree 2 need model = "linear".
+ * Check: init = "lo" and degree 2 need model = "linear"; so does a
+ * "plaquette-pair" entry in shapes, which also needs at least one loop
+ * shape beside it (the pair term adds no loops of its own).
  *
  * Exports the descriptor cfg_group_flow (cfg_int.h).  Read-only.
  ******************************************************************************/
 #include "cfg_int.h"
 
 static const char *const acts[] = {"tanh", "softplus", "silu", "sin", NULL};
-static const char *const shapes[] = {"plaquette", "rectangle", "2x2", "1x3", NULL};
+static const char *const shapes[] = {"plaquette", "rectangle", "2x2", "1x3",
+                                     "plaquette-pair", NULL};
 static const char *const models[] = {"mlp", "linear", NULL};
 static const char *const inits[] = {"zero", "lo", NULL};
 
@@ -56,7 +62,8 @@ static const cfg_key_t keys[] = {
      CFG_SIZE(flow.steps), "fixed RKMK-RK4 steps on [0, 1] used in training"},
     {"shapes", CFG_ENUM_ARRAY, CFG_UNIQUE, "[\"plaquette\"]", 0, 0, 1, FLOW_SHAPES_MAX, shapes,
      CFG_OFF(flow.shapes), CFG_OFF(flow.n_shapes), CFG_SIZE(flow.shapes),
-     "loop shapes of the lattice flow, one potential network each"},
+     "terms of the lattice flow, one F each: loop shapes, and \"plaquette-pair\" (products "
+     "of the traces of adjacent plaquettes, linear model only)"},
     {"model", CFG_ENUM, 0, "\"mlp\"", 0, 0, 0, 0, models, CFG_OFF(flow.model), 0,
      CFG_SIZE(flow.model),
      "F of each lattice term: \"mlp\" (the network) or \"linear\" (linear in the features, "
@@ -81,6 +88,15 @@ static void check(parms_t *p, cfg_ctx_t *ctx)
   if (p->flow.degree != 1 && p->flow.model != FLOW_MODEL_LINEAR)
     cfg_fail(ctx, "flow.degree", "%d needs flow.model = \"linear\" (the network F is "
              "nonlinear in the features already)", p->flow.degree);
+  for (int c = 0; c < p->flow.n_shapes; c++) {
+    if (p->flow.shapes[c] != FLOW_SHAPE_PAIR) continue;
+    if (p->flow.model != FLOW_MODEL_LINEAR)
+      cfg_fail(ctx, "flow.shapes", "\"plaquette-pair\" needs flow.model = \"linear\" (its "
+               "coefficients are the linear model's time functions)");
+    else if (p->flow.n_shapes < 2)
+      cfg_fail(ctx, "flow.shapes", "\"plaquette-pair\" needs at least one loop shape beside "
+               "it (\"plaquette\", \"rectangle\", \"2x2\" or \"1x3\")");
+  }
 }
 
 const cfg_group_t cfg_group_flow = {
