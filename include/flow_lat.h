@@ -7,8 +7,12 @@
  * with one learned F per term (a term is a class of shapes, "plaquette" =
  * the D(D-1)/2 plaquette orientations, "rectangle" = the D(D-1) 1x2
  * rectangle orientations; one F per term keeps the flow covariant under the
- * lattice rotations).  Vector field on every link X = grad Phi, exact
- * divergence div X = sum over loops len * Laplacian F, flow dU/dt = X U on
+ * lattice rotations), plus optionally the two-loop term "plaquette-pair"
+ * (pot_pair_*: sum over adjacent plaquettes P, P' of alpha(t) Re tr P
+ * Re tr P' + gamma(t) Im tr P Im tr P', its F a linear F with K = 1,
+ * degree 1, whose coefficients a_0(t), a_1(t) are alpha, gamma).  Vector
+ * field on every link X = grad Phi, exact divergence div X = sum over
+ * loops len * Laplacian F (+ Laplacian of the pair term), flow dU/dt = X U on
  * t in [0, 1] by RKMK (ode.h), log q_1 = log q_0 - integral div X dt with
  * the Haar prior (log q_0 = 0).
  *
@@ -23,6 +27,8 @@
  * the result to a double-double accumulator afterwards, so that the summed
  * gradient does not depend on how loops are split between ranks and batches
  * (flow_lat_grad_allreduce returns the same bits on any process grid).
+ * The FLOW_LAT_PAIR term's buffer is not used: pot_pair_vjp's double-double
+ * dJ/d(alpha, gamma) times the time basis goes into its accumulators.
  ******************************************************************************/
 #ifndef FLOW_LAT_H
 #define FLOW_LAT_H
@@ -36,11 +42,14 @@
 #include "util.h"
 
 #define FLOW_LAT_TERMS_MAX 8
+#define FLOW_LAT_PAIR "plaquette-pair"   /* name of the two-loop term */
 
 /* One term of the potential: a class of loop shapes and its F. */
 typedef struct flow_lat_term {
-  const char *shape;        /* "plaquette", "rectangle", "2x2" or "1x3" */
-  const pot_func_t *F;      /* the learned F (all terms share one K) */
+  const char *shape;        /* "plaquette", "rectangle", "2x2", "1x3" or
+                               FLOW_LAT_PAIR */
+  const pot_func_t *F;      /* the learned F (all loop terms share one K;
+                               FLOW_LAT_PAIR: a linear F, K = 1, degree 1) */
   double *grad;             /* where F->backward accumulates dF/dtheta (NULL:
                                parameter gradients of this term not wanted) */
   size_t n_grad;            /* its length */
@@ -48,7 +57,7 @@ typedef struct flow_lat_term {
 
 typedef struct flow_lat {
   const geom_t *g;
-  int N, D, nn, ngen, K, m, n_terms;
+  int N, D, nn, ngen, K, m, n_terms;   /* K, m: of the loop terms */
   long n_links;             /* owned links, n_owned * D */
   long n_links_global;      /* global links, n_global * D */
   long n_steps;             /* fixed RK4 steps on [0, 1] (training) */
@@ -57,6 +66,8 @@ typedef struct flow_lat {
   int *shape_term;          /* (n_shapes) term of each shape */
   pot_func_t F;             /* dispatcher: shape -> its term's F */
   pot_lat_t *pot;
+  int pair_term;            /* index of the FLOW_LAT_PAIR term, -1: none */
+  pot_pair_t *pair;         /* its workspace (NULL: none) */
   gauge_t *u;               /* field for the evaluations (halos) */
   ode_workspace_t *ode_fixed;   /* "rk4classic" */
   ode_workspace_t *ode_adapt;   /* adaptive stepper (NULL if none asked) */
@@ -128,17 +139,22 @@ void flow_linf_grad_acc(const flow_linf_t *c, qsum_t *acc, double t, int nb,
 double flow_linf_lo_coef(int N, double beta, int loop_len);
 
 /* flow_lat.c */
-/* Halo depth the terms need (loops_depth of their shapes); -1 for an
- * unknown shape name.  Local. */
+/* Halo depth the terms need (loops_depth of their shapes, at least
+ * POT_PAIR_DEPTH with a FLOW_LAT_PAIR term); -1 for an unknown shape name.
+ * Local. */
 int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms);
-/* Flow of SU(N) fields on geometry g with the given terms (their F must
- * share K; copied by value, the F's themselves must outlive the flow),
- * pot_lat batches of nb loops, n_steps >= 1 fixed RK4 steps for training and
- * an adaptive stepper by name (NULL: none).  Returns NULL on every rank
- * with a message in msg when a term is unknown, the F's K differ, the
- * halo is too shallow, a loop would pass a link twice on this lattice (the
- * exact divergence needs simple loops: loops_check_simple), the stepper is
- * unknown or memory is short.  Collective on g->comm. */
+/* Flow of SU(N) fields on geometry g with the given terms (the F's of the
+ * loop terms must share K; copied by value, the F's themselves must outlive
+ * the flow), pot_lat batches of nb loops, n_steps >= 1 fixed RK4 steps for
+ * training and an adaptive stepper by name (NULL: none).  At most one
+ * FLOW_LAT_PAIR term, with a linear F of K = 1 and degree 1 (its gradient
+ * buffer, if any, of that F's size), and at least one loop term besides.
+ * Returns NULL on every rank with a message in msg when a term is unknown,
+ * the F's K differ, the pair term is malformed or alone, the halo is too
+ * shallow, a loop would pass a link twice on this lattice (the exact
+ * divergence needs simple loops: loops_check_simple), pot_pair_alloc
+ * refuses the lattice (extents below 3), the stepper is unknown or memory
+ * is short.  Collective on g->comm. */
 flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
                            const flow_lat_term_t *terms, int nb, long n_steps,
                            const char *adaptive, char *msg, int msglen);

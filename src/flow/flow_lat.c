@@ -4,20 +4,31 @@
  *
  * int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
  *   Halo depth the terms' loop shapes need (plaquette 1, rectangle and 2x2
- *   2, 1x3 3), -1 for an unknown shape name or bad arguments.  Term shape
- *   names: "plaquette" (1x1), "rectangle" (1x2), "2x2", "1x3" (every
- *   plane; both orientations of the non-square ones).
+ *   2, 1x3 3; at least POT_PAIR_DEPTH = 2 with a "plaquette-pair" term), -1
+ *   for an unknown shape name or bad arguments.  Term shape names:
+ *   "plaquette" (1x1), "rectangle" (1x2), "2x2", "1x3" (every plane; both
+ *   orientations of the non-square ones) and FLOW_LAT_PAIR =
+ *   "plaquette-pair", the two-loop term of adjacent plaquettes (pot_pair_*),
+ *   which adds no loops to the loop set.
  *
  * flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
  *                            const flow_lat_term_t *terms, int nb,
  *                            long n_steps, const char *adaptive,
  *                            char *msg, int msglen)
- *   Builds the loop set (each term adds its shapes; shape -> term table),
+ *   Checks the terms: known names; at most one "plaquette-pair" term, whose F
+ *   must be a linear F (flow_linf_of) with K = 1 and degree 1 (its
+ *   monomials Re tr, Im tr; a_0(t), a_1(t) are the pair coefficients
+ *   alpha, gamma) and a gradient buffer, if any, of flow_linf_size; at
+ *   least one loop term, and the loop terms' F's share K (the flow's K;
+ *   the pair term's K = 1 is not compared).
+ *   Builds the loop set (each loop term adds its shapes; shape -> term table),
  *   checks that every loop passes each link at most once on this lattice
  *   (loops_check_simple; otherwise the exact divergence would be wrong and
  *   the flow is refused with a message naming the shape and the lattice),
  *   allocates the potential workspace (pot_lat_alloc with batches of nb),
- *   a gauge field for the evaluations, the fixed-step ("rk4classic") and
+ *   the pair workspace (pot_pair_alloc; refused with its message when an
+ *   extent is below 3), a gauge field for the evaluations, the fixed-step
+ *   ("rk4classic") and
  *   optional adaptive ODE workspaces for the owned links plus one extra
  *   component (log q) and the parameter-gradient accumulators.  The
  *   n_steps recorded stages of training (about 1.6 kB per SU(3) link and
@@ -46,7 +57,10 @@
  *   then pot_lat_eval (which exchanges the halos) gives x = grad Phi on
  *   every owned link and div = sum over loops len * Delta F (global,
  *   double-double); r[0] = -div.  The F of a loop is its term's
- *   (dispatcher below).  Returns the agreed status of pot_lat_eval.
+ *   (dispatcher below).  With a pair term, pot_pair_eval with (alpha,
+ *   gamma) = (a_0(t), a_1(t)) of its linear F (flow_linf_coef) then adds
+ *   its gradient to x and its divergence to div.  Returns the agreed status
+ *   of pot_lat_eval (pot_pair_eval returns EMF_SUCCESS).
  *
  * int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
  *   n_steps steps of ode_rkmk_step_fixed, step k from k/n_steps with
@@ -112,9 +126,13 @@ static int shape_index(const char *name)
   return -1;
 }
 
+/* the two-loop term of adjacent plaquettes (pot_pair_*), which adds no loops */
+static int is_pair(const char *name) { return name != NULL && strcmp(name, FLOW_LAT_PAIR) == 0; }
+
 static int add_shapes(loop_set_t *ls, const char *name)
 {
   int i = shape_index(name);
+  if (is_pair(name)) return EMF_SUCCESS;
   if (i < 0) return EMF_EINVAL;
   return loops_add_boxes(ls, shape_table[i].m, shape_table[i].n);
 }
@@ -122,11 +140,21 @@ static int add_shapes(loop_set_t *ls, const char *name)
 int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
 {
   loop_set_t *ls = loops_alloc(D);
-  int depth = -1, ok = ls != NULL && n_terms >= 1 && n_terms <= FLOW_LAT_TERMS_MAX;
-  for (int c = 0; ok && c < n_terms; c++) ok = add_shapes(ls, terms[c].shape) == EMF_SUCCESS;
+  int depth = -1, pair = 0, ok = ls != NULL && n_terms >= 1 && n_terms <= FLOW_LAT_TERMS_MAX;
+  for (int c = 0; ok && c < n_terms; c++) {
+    ok = add_shapes(ls, terms[c].shape) == EMF_SUCCESS;
+    pair |= is_pair(terms[c].shape);
+  }
   if (ok) depth = loops_depth(ls);
+  if (ok && pair && depth < POT_PAIR_DEPTH) depth = POT_PAIR_DEPTH;
   loops_free(ls);
   return depth;
+}
+
+/* the pair term's (alpha, gamma) at time t: a_0(t), a_1(t) of its linear F */
+static void pair_coef(const flow_lat_t *fl, double t, double coef[2])
+{
+  flow_linf_coef(flow_linf_of(fl->term[fl->pair_term].F), t, coef);
 }
 
 /* ---- the dispatcher: shape -> its term's F -------------------------------- */
@@ -200,6 +228,7 @@ void flow_lat_free(flow_lat_t *fl)
   ode_workspace_free(fl->ode_fixed);
   ode_workspace_free(fl->ode_adapt);
   pot_lat_free(fl->pot);
+  pot_pair_free(fl->pair);
   if (fl->u != NULL) gauge_free(fl->u);
   loops_free(fl->ls);
   free(fl->shape_term);
@@ -220,7 +249,7 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
 {
   char buf[640], why[400];
   flow_lat_t *fl;
-  int ok, all_ok;
+  int ok, all_ok, pair_term = -1, loop_term = -1, depth;
   size_t ng = 0;
   if (n_terms < 1 || n_terms > FLOW_LAT_TERMS_MAX || n_steps < 1 || nb < 1 ||
       sun_type_get(N) == NULL) {
@@ -228,20 +257,44 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     return NULL;
   }
   for (int c = 0; c < n_terms; c++) {
-    if (terms[c].F == NULL || terms[c].F->K != terms[0].F->K) {
-      set_msg(msg, msglen, "flow: every term needs an F, and all F must use the same K");
+    const char *nm = terms[c].shape;
+    if (shape_index(nm) < 0 && !is_pair(nm)) {
+      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\", "
+               "\"rectangle\", \"2x2\", \"1x3\" or \"" FLOW_LAT_PAIR "\")",
+               nm != NULL ? nm : "(null)");
+      set_msg(msg, msglen, buf);
+      return NULL;
+    }
+    if (terms[c].F == NULL) {
+      set_msg(msg, msglen, "flow: every term needs an F");
+      return NULL;
+    }
+    if (is_pair(nm)) {
+      const flow_linf_t *lin = flow_linf_of(terms[c].F);
+      if (pair_term >= 0) {
+        set_msg(msg, msglen, "flow: at most one \"" FLOW_LAT_PAIR "\" term");
+        return NULL;
+      }
+      if (lin == NULL || lin->K != 1 || lin->degree != 1 ||
+          (terms[c].grad != NULL && terms[c].n_grad != flow_linf_size(lin))) {
+        set_msg(msg, msglen, "flow: the \"" FLOW_LAT_PAIR "\" term needs a linear F with K = 1 "
+                "and degree 1 (coefficients alpha, gamma of Re tr P Re tr P', Im tr P Im tr "
+                "P') and a gradient buffer of its size");
+        return NULL;
+      }
+      pair_term = c;
+    } else if (loop_term < 0) {
+      loop_term = c;
+    } else if (terms[c].F->K != terms[loop_term].F->K) {
+      set_msg(msg, msglen, "flow: all F of the loop terms must use the same K");
       return NULL;
     }
     ng += terms[c].grad != NULL ? terms[c].n_grad : 0;
   }
-  for (int c = 0; c < n_terms; c++) {
-    const char *nm = terms[c].shape;
-    if (shape_index(nm) < 0) {
-      snprintf(buf, sizeof buf, "flow: unknown loop shape '%s' (use \"plaquette\", "
-               "\"rectangle\", \"2x2\" or \"1x3\")", nm != NULL ? nm : "(null)");
-      set_msg(msg, msglen, buf);
-      return NULL;
-    }
+  if (loop_term < 0) {
+    set_msg(msg, msglen, "flow: the \"" FLOW_LAT_PAIR "\" term needs at least one loop term "
+            "beside it (\"plaquette\", \"rectangle\", \"2x2\" or \"1x3\")");
+    return NULL;
   }
   if (adaptive != NULL) {
     const ode_stepper_type_t *st = ode_stepper_get(adaptive);
@@ -264,7 +317,8 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
   fl->D = g->D;
   fl->nn = N * N;
   fl->ngen = N * N - 1;
-  fl->K = terms[0].F->K;
+  fl->K = terms[loop_term].F->K;
+  fl->pair_term = pair_term;
   fl->m = 2 * fl->K;
   fl->n_terms = n_terms;
   fl->n_links = g->n_owned * g->D;
@@ -300,9 +354,11 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     flow_lat_free(fl);
     return NULL;
   }
-  if (g->depth < loops_depth(fl->ls)) {
+  depth = loops_depth(fl->ls);
+  if (pair_term >= 0 && depth < POT_PAIR_DEPTH) depth = POT_PAIR_DEPTH;
+  if (g->depth < depth) {
     snprintf(buf, sizeof buf, "flow: halo depth %d is smaller than the %d the loop shapes need",
-             g->depth, loops_depth(fl->ls));
+             g->depth, depth);
     set_msg(msg, msglen, buf);
     flow_lat_free(fl);
     return NULL;
@@ -321,6 +377,13 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     if (fl->pot == NULL) {   /* pot_lat_alloc agrees between the ranks */
       flow_lat_free(fl);
       return NULL;
+    }
+    if (pair_term >= 0) {
+      fl->pair = pot_pair_alloc(fl->u, msg, msglen);
+      if (fl->pair == NULL) {   /* so does pot_pair_alloc */
+        flow_lat_free(fl);
+        return NULL;
+      }
     }
     fl->ode_fixed = ode_workspace_alloc((size_t)fl->n_links, N, 1, "rk4classic");
     ok = fl->ode_fixed != NULL;
@@ -415,6 +478,12 @@ int flow_lat_field(double t, const cplx_t *u, double *x, double *r, void *params
   int s;
   load_links(fl, u);
   s = pot_lat_eval(fl->pot, fl->u, &fl->F, t, NULL, x, &div);
+  if (s == EMF_SUCCESS && fl->pair != NULL) {   /* the status is agreed */
+    double coef[2], div2 = 0.0;
+    pair_coef(fl, t, coef);
+    s = pot_pair_eval(fl->pair, fl->u, coef, NULL, x, &div2);
+    div += div2;
+  }
   r[0] = -div;
   fl->n_field++;
   fl->t_field += wtime() - t0;

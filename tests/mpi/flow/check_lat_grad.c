@@ -8,8 +8,11 @@
  * with quadratic F's (K = 2, 4 trained parameters a per term), with linear
  * F's (flow_linf, K = 2, 3 time functions, 12 per term, closed-form
  * per-loop sums), with degree-2 linear F's (42 per term, the sums read
- * the metric G); and linear F's on all four terms (plaquette, rectangle,
- * 2x2, 1x3; 48 parameters, halo depth 3) on 6x6 SU(2).  The gradient:
+ * the metric G); linear F's on all four terms (plaquette, rectangle,
+ * 2x2, 1x3; 48 parameters, halo depth 3) on 6x6 SU(2); and the pair term:
+ * plaquette (linear F, K = 2, 12 parameters) + "plaquette-pair" (linear F,
+ * K = 1, degree 1: alpha(t), gamma(t), 6 parameters; pot_pair_*) on 6x6
+ * SU(2) and SU(3).  The gradient:
  * flow_lat_loss_grad (backpropagation through the RK4 steps with
  * pot_lat_vjp, cotangents across domains by the gather, parameter
  * gradients summed loop by loop in double-double, qsum_allreduce).
@@ -17,7 +20,7 @@
  * 1. On the run's own grid (np = 1: one domain; np = 4: 2x2 domains):
  *    dL/da against 4th-order central differences of L (h = 1e-3; 5e-4
  *    for degree 2): relative error < 1e-6 (floor 1e-9 max |dL/da|); the
- *    cotangent of U_0 (flow_lat_vjp) on 6 global links x 3 generators
+ *    cotangent of U_0 (flow_lat_vjp) on 6 global links x N^2 - 1 generators
  *    against differences of L in exp(s T_a) U_0 (same tolerance); the
  *    batched parameter sums (flow_lat_set_exact_sums(fl, 0)) agree with the
  *    per-loop ones to 1e-12.  (Measured: 1e-10..5e-8; the error shrinks
@@ -30,6 +33,8 @@
  *    parameters bit-identical (memcmp), and so are log q, S and the
  *    plaquette of 6 samples of the trained flow (flow_lat_sample_all,
  *    adaptive rkf45, samples shared between the groups).
+ * With the pair term the pair part of the gradient must not be trivially
+ * small (max |dL/dc| > 1e-4, so that the FD check sees it).
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
@@ -55,17 +60,23 @@
 
 /* mode 0: quadratic F's, 1: linear F's (plaquette + rectangle, 4x4);
  * 2: linear F's on all four shapes (6x6); 3: degree-2 linear F's
- * (plaquette + rectangle, 4x4) */
+ * (plaquette + rectangle, 4x4); 4, 5: linear F on plaquettes + the pair
+ * term (6x6, SU(2) and SU(3)) */
+#define NMODE 6
 static const int LAT4[2] = {4, 4}, LAT6[2] = {6, 6};
 static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
-static const char *const kinds[4] = {"quadratic", "linear", "linear, 4 shapes,",
-                                     "linear degree 2"};
+static const char *const kinds[NMODE] = {"quadratic", "linear", "linear, 4 shapes,",
+                                         "linear degree 2", "linear + pair SU(2)",
+                                         "linear + pair SU(3)"};
 
-static const int *mode_lattice(int mode) { return mode == 2 ? LAT6 : LAT4; }
+static const int *mode_lattice(int mode) { return mode == 2 || mode >= 4 ? LAT6 : LAT4; }
+static int mode_N(int mode) { return mode == 5 ? 3 : 2; }
+static int mode_pair(int mode) { return mode >= 4; }
 
 #define NTMAX 4     /* terms */
 #define NPMAX 84    /* parameters of all terms, at most */
 #define NPTERM 42   /* parameters of one term, at most */
+#define NPPAIR 6    /* parameters of the pair term: 2 monomials x 3 time functions */
 
 typedef struct {
   geom_t *g;
@@ -76,21 +87,36 @@ typedef struct {
   flow_linf_t lc[NTMAX];
   double th[NTMAX][NPTERM], dth[NTMAX][NPTERM];
   double *par[NTMAX];   /* the trained parameters of each term */
-  int npar;         /* per term: 4 (quadratic), 12 (linear), 42 (degree 2) */
+  int npar[NTMAX];  /* per term: 4 (quadratic), 12 (linear), 42 (degree 2),
+                       6 (pair) */
+  int off[NTMAX];   /* offset of term c in the gradient vector */
+  int ntot;         /* parameters of all terms */
   int nt;           /* terms */
+  int N, D, nn, ngen;
   cplx_t *u;
 } setup_t;
 
 static int setup(setup_t *s, MPI_Comm comm, const int *grid, int mode)
 {
   char msg[640] = "";
-  const int lin = mode > 0;
+  const int lin = mode > 0, pair = mode_pair(mode);
   flow_lat_term_t terms[NTMAX];
   memset(s, 0, sizeof *s);
-  s->npar = mode == 3 ? 42 : lin ? 12 : 4;
   s->nt = mode == 2 ? 4 : 2;
+  s->N = mode_N(mode);
+  s->D = 2;
+  s->nn = s->N * s->N;
+  s->ngen = s->nn - 1;
   for (int c = 0; c < s->nt; c++) {
-    if (lin) {
+    s->npar[c] = mode == 3 ? 42 : lin ? 12 : 4;
+    if (pair && c == 1) {
+      /* the pair term: (alpha, gamma) x 3 Legendre functions */
+      s->npar[c] = NPPAIR;
+      tu_random_gauss_key(s->th[c], NPPAIR, 96, (uint64_t)c + 1, 0.05);
+      flow_linf_init_deg(&s->F[c], &s->lc[c], 1, 1, 3);
+      flow_linf_set(&s->lc[c], s->th[c], s->dth[c]);
+      s->par[c] = s->th[c];
+    } else if (lin) {
       tu_random_gauss_key(s->th[c], 12, 98, (uint64_t)c + 1, 0.03);
       if (mode == 3) tu_random_gauss_key(s->th[c] + 12, 30, 97, (uint64_t)c + 1, 0.01);
       flow_linf_init_deg(&s->F[c], &s->lc[c], 2, mode == 3 ? 2 : 1, 3);
@@ -102,16 +128,18 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int mode)
       pot_func_quad(&s->F[c], &s->q[c]);
       s->par[c] = s->q[c].a;
     }
+    s->off[c] = s->ntot;
+    s->ntot += s->npar[c];
   }
   for (int c = 0; c < s->nt; c++)
-    terms[c] = (flow_lat_term_t){all_shapes[c], &s->F[c], lin ? s->dth[c] : s->da[c],
-                                 (size_t)s->npar};
+    terms[c] = (flow_lat_term_t){pair && c == 1 ? FLOW_LAT_PAIR : all_shapes[c], &s->F[c],
+                                 lin ? s->dth[c] : s->da[c], (size_t)s->npar[c]};
   s->g = geom_alloc(comm, 2, mode_lattice(mode), grid, flow_lat_depth(2, s->nt, terms), msg,
                     sizeof msg);
   if (!check_true(s->g != NULL, "geom: %s", msg)) return 0;
-  s->fl = flow_lat_alloc(s->g, 2, s->nt, terms, 3, NSTEP, "rkf45", msg, sizeof msg);
+  s->fl = flow_lat_alloc(s->g, s->N, s->nt, terms, 3, NSTEP, "rkf45", msg, sizeof msg);
   if (!check_true(s->fl != NULL, "flow: %s", msg)) return 0;
-  s->u = malloc((size_t)s->fl->n_links * 4 * sizeof(cplx_t));
+  s->u = malloc((size_t)s->fl->n_links * s->nn * sizeof(cplx_t));
   return 1;
 }
 
@@ -122,11 +150,11 @@ static void teardown(setup_t *s)
   if (s->g != NULL) geom_free(s->g);
 }
 
-/* mean loss and its gradient (nt npar) over the batch of training step `step` */
+/* mean loss and its gradient (ntot) over the batch of training step `step` */
 static double loss_grad(setup_t *s, uint32_t step, double *grad)
 {
   double sum = 0, *gp[NTMAX];
-  for (int c = 0; c < s->nt; c++) gp[c] = grad + c * s->npar;
+  for (int c = 0; c < s->nt; c++) gp[c] = grad + s->off[c];
   flow_lat_grad_zero(s->fl);
   for (int b = 0; b < NB; b++) {
     double l;
@@ -135,7 +163,7 @@ static double loss_grad(setup_t *s, uint32_t step, double *grad)
     sum += l;
   }
   flow_lat_grad_allreduce(s->fl, s->g->comm, gp);
-  for (int j = 0; j < s->nt * s->npar; j++) grad[j] /= NB;
+  for (int j = 0; j < s->ntot; j++) grad[j] /= NB;
   return sum / NB;
 }
 
@@ -144,18 +172,19 @@ static double loss_from(setup_t *s, const cplx_t *u0)
 {
   flow_lat_t *fl = s->fl;
   const geom_t *g = s->g;
+  const size_t site = (size_t)s->D * s->nn;
   double lq = 0, S;
-  memcpy(s->u, u0, (size_t)fl->n_links * 4 * sizeof(cplx_t));
+  memcpy(s->u, u0, (size_t)fl->n_links * s->nn * sizeof(cplx_t));
   flow_lat_run_fixed(fl, s->u, &lq, 0);
   for (long io = 0; io < g->n_owned; io++)
-    memcpy(gauge_link(fl->u, g->owned[io], 0), s->u + (size_t)io * 2 * 4, 2 * 4 * sizeof(cplx_t));
+    memcpy(gauge_link(fl->u, g->owned[io], 0), s->u + (size_t)io * site, site * sizeof(cplx_t));
   pot_wilson_eval(fl->u, BETA, &S, NULL);
   return lq + S;
 }
 
 static double mean_loss(setup_t *s)
 {
-  cplx_t *u0 = malloc((size_t)s->fl->n_links * 4 * sizeof(cplx_t));
+  cplx_t *u0 = malloc((size_t)s->fl->n_links * s->nn * sizeof(cplx_t));
   double sum = 0;
   for (int b = 0; b < NB; b++) {
     flow_lat_prior_stream(s->fl, 31, RNG_TRAIN, (uint64_t)b, 0, u0);
@@ -180,7 +209,7 @@ static void fd_checks(MPI_Comm comm, int mode)
   MPI_Comm_size(comm, &np);
   geom_choose_grid(2, mode_lattice(mode), np, grid, ch, msg, sizeof msg);
   if (!setup(&s, comm, ch, mode)) return;
-  const int npar = s.npar, ntot = s.nt * s.npar;
+  const int ntot = s.ntot, N = s.N, nn = s.nn, ngen = s.ngen;
   /* the degree-2 F's make the loss more curved in its parameters: half the
    * step keeps the 4th-order stencil error (measured: 16x smaller per
    * halving) below the tolerance */
@@ -195,8 +224,13 @@ static void fd_checks(MPI_Comm comm, int mode)
     check_rel(gfast[j], grad[j], 1e-12, 1e-14 * gs, "%s F: batched parameter sums agree [%d]",
               kind, j);
   check_true(gs > 1e-3, "%s F: gradient not trivially small (max %.3e)", kind, gs);
+  if (mode_pair(mode)) {
+    double gp = 0;
+    for (int j = 0; j < s.npar[1]; j++) gp = fmax(gp, fabs(grad[s.off[1] + j]));
+    check_true(gp > 1e-4, "%s F: pair-term gradient not trivially small (max %.3e)", kind, gp);
+  }
   for (int c = 0; c < s.nt; c++)
-    for (int j = 0; j < npar; j++) {
+    for (int j = 0; j < s.npar[c]; j++) {
       double v[5], a0 = s.par[c][j];
       for (int k = 0; k < 5; k++) {
         if (k == 2) continue;
@@ -207,9 +241,9 @@ static void fd_checks(MPI_Comm comm, int mode)
       double fd = stencil(v, hs);
       if (getenv("CHECK_VERBOSE") != NULL && s.g->rank == 0)
         printf("  %s grid %dx%d dL/da[%d][%d] = %.12e, FD %.12e, rel %.2e\n", kind, ch[0], ch[1],
-               c, j, grad[c * npar + j], fd,
-               fabs(grad[c * npar + j] - fd) / fmax(fabs(fd), 1e-300));
-      check_rel(grad[c * npar + j], fd, RTOL, 1e-9 * gs, "%s F grid %dx%d dL/da[%d][%d] vs FD",
+               c, j, grad[s.off[c] + j], fd,
+               fabs(grad[s.off[c] + j] - fd) / fmax(fabs(fd), 1e-300));
+      check_rel(grad[s.off[c] + j], fd, RTOL, 1e-9 * gs, "%s F grid %dx%d dL/da[%d][%d] vs FD",
                 kind, ch[0], ch[1], c, j);
     }
 
@@ -218,14 +252,15 @@ static void fd_checks(MPI_Comm comm, int mode)
     flow_lat_t *fl = s.fl;
     const geom_t *g = s.g;
     const long nl = fl->n_links;
+    const size_t site = (size_t)s.D * nn;
     double lq = 0, S;
-    double *ubar = malloc((size_t)nl * 3 * sizeof(double));
-    cplx_t *u0 = malloc((size_t)nl * 4 * sizeof(cplx_t)), *up = malloc((size_t)nl * 4 * sizeof(cplx_t));
+    double *ubar = malloc((size_t)nl * ngen * sizeof(double));
+    cplx_t *u0 = malloc((size_t)nl * nn * sizeof(cplx_t)), *up = malloc((size_t)nl * nn * sizeof(cplx_t));
     flow_lat_prior_stream(fl, 31, RNG_TRAIN, 0, 0, u0);
-    memcpy(s.u, u0, (size_t)nl * 4 * sizeof(cplx_t));
+    memcpy(s.u, u0, (size_t)nl * nn * sizeof(cplx_t));
     flow_lat_run_fixed(fl, s.u, &lq, 1);
     for (long io = 0; io < g->n_owned; io++)
-      memcpy(gauge_link(fl->u, g->owned[io], 0), s.u + (size_t)io * 8, 8 * sizeof(cplx_t));
+      memcpy(gauge_link(fl->u, g->owned[io], 0), s.u + (size_t)io * site, site * sizeof(cplx_t));
     pot_wilson_eval(fl->u, BETA, &S, ubar);
     check_int(flow_lat_vjp(fl, ubar, 1.0), EMF_SUCCESS, "flow_lat_vjp");
     static const long glinks[6] = {0, 5, 13, 18, 26, 31};
@@ -235,21 +270,22 @@ static void fd_checks(MPI_Comm comm, int mode)
       long io_own = -1;
       for (long io = 0; io < g->n_owned; io++)
         if (g->gsite[g->owned[io]] == gsite) io_own = io;
-      for (int a = 0; a < 3; a++) {
+      for (int a = 0; a < ngen; a++) {
         double v[5], mine = 0, an = 0;
         for (int k = 0; k < 5; k++) {
           if (k == 2) continue;
-          memcpy(up, u0, (size_t)nl * 4 * sizeof(cplx_t));
+          memcpy(up, u0, (size_t)nl * nn * sizeof(cplx_t));
           if (io_own >= 0) {
-            double x[3] = {0, 0, 0};
-            cplx_t e[4];
+            double x[EMF_NMAX * EMF_NMAX] = {0};
+            cplx_t e[EMF_NMAX * EMF_NMAX];
+            const size_t il = (size_t)io_own * 2 + (size_t)mu;
             x[a] = (k - 2) * hs;
-            sun_exp_alg(2, e, x);
-            sun_mul(2, up + ((size_t)io_own * 2 + mu) * 4, e, u0 + ((size_t)io_own * 2 + mu) * 4);
+            sun_exp_alg(N, e, x);
+            sun_mul(N, up + il * nn, e, u0 + il * nn);
           }
           v[k] = loss_from(&s, up);
         }
-        if (io_own >= 0) mine = ubar[((size_t)io_own * 2 + mu) * 3 + a];
+        if (io_own >= 0) mine = ubar[((size_t)io_own * 2 + mu) * ngen + a];
         MPI_Allreduce(&mine, &an, 1, MPI_DOUBLE, MPI_SUM, comm);
         check_rel(an, stencil(v, hs), RTOL, 1e-9 * fmax(1.0, fabs(stencil(v, hs))),
                   "%s F grid %dx%d dL/dU_0 link %ld gen %d vs FD (%.10e vs %.10e)", kind, ch[0],
@@ -282,12 +318,12 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int mode, train_
   const int group = rank / (np / n_groups);
   MPI_Comm_split(comm, group, rank, &dom);
   if (setup(&s, dom, grid, mode)) {
-    const int npar = s.npar, ntot = s.nt * s.npar;
+    const int ntot = s.ntot;
     double gr[NPMAX], *gp[NTMAX], *theta[NTMAX];
     flow_lat_batch_t st;
     adam_state_t *adam = adam_alloc((size_t)ntot);
     for (int c = 0; c < s.nt; c++) {
-      gp[c] = gr + c * npar;
+      gp[c] = gr + s.off[c];
       theta[c] = s.par[c];
     }
     adam_parms_t ap = adam_parms_default();
@@ -312,7 +348,7 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int mode, train_
     check_int(adam->t, NTRAIN, "Adam steps counted");
     adam_free(adam);
     for (int c = 0; c < s.nt; c++)
-      for (int j = 0; j < npar; j++) r->a[c * npar + j] = s.par[c][j];
+      for (int j = 0; j < s.npar[c]; j++) r->a[s.off[c] + j] = s.par[c][j];
     flow_lat_samples_t smp;
     ode_adaptive_t par = {1e-8, 0.0, 0.0, 0};
     if (check_int(flow_lat_sample_all(s.fl, BETA, 8, 0, NSMP, &par, 0.0, group, n_groups, comm,
@@ -385,7 +421,7 @@ static void grid_checks(int mode)
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
-  for (int mode = 0; mode < 4; mode++) {
+  for (int mode = 0; mode < NMODE; mode++) {
     fd_checks(MPI_COMM_WORLD, mode);
     grid_checks(mode);
   }

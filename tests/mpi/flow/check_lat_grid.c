@@ -14,7 +14,9 @@
  * Cases: 2D 8x8 SU(3) and 4D 4^4 SU(2), terms plaquette + rectangle with
  * quadratic F's (K = 2); 2D 8x8 SU(3) again with linear F's (flow_linf,
  * K = 2, 3 time functions); 2D 12x8 SU(2) with linear F's on all four
- * terms (plaquette, rectangle, 2x2, 1x3: halo depth 3).
+ * terms (plaquette, rectangle, 2x2, 1x3: halo depth 3); with the pair term
+ * ("plaquette-pair", linear F with K = 1, degree 1, pot_pair_*) beside
+ * linear F's on plaquette + rectangle: 2D 8x8 SU(3) and 3D 4x4x6 SU(2).
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
@@ -40,12 +42,13 @@ static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"
 /* Runs the three flows on comm with grid; res holds this rank's owned links
  * (owned order) when compare == 0, else they are compared with res.
  * lin: 0 quadratic F's on plaquettes + rectangles, 1 linear F's on them,
- * 2 linear F's on all four shapes. */
+ * 2 linear F's on all four shapes, 3 linear F's on plaquettes + rectangles
+ * and the pair term. */
 static void run(MPI_Comm comm, const char *name, int D, const int *L, const int *grid, int N,
                 int lin, int nb, result_t *ref, int compare)
 {
   char msg[640] = "";
-  const int nt = lin == 2 ? 4 : 2;
+  const int nt = lin == 2 ? 4 : lin == 3 ? 3 : 2;
   pot_quad_t q[4];
   pot_func_t F[4];
   flow_linf_t lc[4];
@@ -53,7 +56,12 @@ static void run(MPI_Comm comm, const char *name, int D, const int *L, const int 
   flow_lat_term_t terms[4];
   for (int c = 0; c < nt; c++) {
     terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0};
-    if (lin) {
+    if (lin == 3 && c == 2) {   /* the pair term: (alpha, gamma) x 3 time functions */
+      terms[c].shape = FLOW_LAT_PAIR;
+      tu_random_gauss_key(th[c], 2 * 3, 779, (uint64_t)c + 1, 0.05);
+      flow_linf_init(&F[c], &lc[c], 1, 3);
+      flow_linf_set(&lc[c], th[c], NULL);
+    } else if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 778, (uint64_t)c + 1, 0.05);
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
@@ -158,12 +166,14 @@ static void run_case(const char *name, int D, const int *L, int N, int lin)
 
 int main(int argc, char **argv)
 {
-  int L2[2] = {8, 8}, L4[4] = {4, 4, 4, 4}, L12[2] = {12, 8};
+  int L2[2] = {8, 8}, L4[4] = {4, 4, 4, 4}, L12[2] = {12, 8}, L3[3] = {4, 4, 6};
   MPI_Init(&argc, &argv);
   run_case("2D 8x8 SU(3)", 2, L2, 3, 0);
   run_case("4D 4^4 SU(2)", 4, L4, 2, 0);
   run_case("2D 8x8 SU(3) linear F", 2, L2, 3, 1);
   run_case("2D 12x8 SU(2) linear F, four shapes", 2, L12, 2, 2);
+  run_case("2D 8x8 SU(3) linear F + pair", 2, L2, 3, 3);
+  run_case("3D 4x4x6 SU(2) linear F + pair", 3, L3, 2, 3);
   int f = check_finish_mpi("check_lat_grid", MPI_COMM_WORLD);
   MPI_Finalize();
   return f;

@@ -15,10 +15,17 @@
  * rectangle with random quadratic F (K = 2) per term, and the same with
  * random linear F's (flow_linf, K = 2, 3 time functions); all four terms
  * (plaquette, rectangle, 2x2, 1x3; halo depth 3) on 5x4 (N = 2, 3) and
- * 4^3 (N = 2).  Also: the flow moves
- * the links (|log q| > 1e-2), the links stay in SU(N) (unitarity < 1e-13),
- * and refusals with a message: rectangles on a 2x2 lattice (a loop passes
- * a link twice), an unknown shape, F's with different K, a shallow halo.
+ * 4^3 (N = 2); linear F's on plaquette + rectangle with the pair term
+ * "plaquette-pair" (linear F, K = 1, degree 1; pot_pair_*) on 4x3 (N = 2,
+ * 3), 3^4 (N = 2, 3; fixed steps only) and 5x4 (N = 3), and with all four
+ * loop terms on 5x4 (N = 2).
+ * Also: the flow moves the links (|log q| > 1e-2), the links stay in SU(N)
+ * (unitarity < 1e-13), and refusals with a message: rectangles on a 2x2
+ * lattice (a loop passes a link twice), an unknown shape, F's with
+ * different K, a shallow halo; the pair term alone, twice, with a
+ * quadratic F or a linear F of K = 2, or with a gradient buffer of the
+ * wrong size, and on a 4x2 lattice (an extent below 3); a pair term
+ * (K = 1) beside loop terms of K = 2 is accepted, with depth 2.
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
@@ -62,19 +69,27 @@ static double max_diff(long n, const cplx_t *a, const cplx_t *b)
 
 static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
 
-/* the first nt terms of all_shapes, halo depth want_depth */
-static void run_case(int D, const int *L, int N, int lin, int nt, int want_depth)
+/* the first nt terms of all_shapes (and the pair term when pair != 0, with
+ * linear F's), halo depth want_depth */
+static void run_case(int D, const int *L, int N, int lin, int nt, int pair, int want_depth,
+                     int n_modes)
 {
   char name[96], msg[640];
   int grid[EMF_DMAX] = {1, 1, 1, 1};
-  pot_quad_t q[4];
-  pot_func_t F[4];
-  flow_linf_t lc[4];
-  double th[4][4 * 3];
-  flow_lat_term_t terms[4];
-  snprintf(name, sizeof name, "D=%d N=%d %s F, %d terms", D, N, lin ? "linear" : "quadratic",
-           nt);
+  pot_quad_t q[5];
+  pot_func_t F[5];
+  flow_linf_t lc[5];
+  double th[5][4 * 3];
+  flow_lat_term_t terms[5];
+  snprintf(name, sizeof name, "D=%d N=%d %s F, %d terms%s", D, N, lin ? "linear" : "quadratic",
+           nt, pair ? " + pair" : "");
   msg[0] = 0;
+  if (pair) {   /* the pair term: (alpha, gamma) x 3 time functions */
+    tu_random_gauss_key(th[nt], 2 * 3, 4244, (uint64_t)nt + 1, 0.15);
+    flow_linf_init(&F[nt], &lc[nt], 1, 3);
+    flow_linf_set(&lc[nt], th[nt], NULL);
+    terms[nt] = (flow_lat_term_t){FLOW_LAT_PAIR, &F[nt], NULL, 0};
+  }
   for (int c = 0; c < nt; c++) {
     terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0};
     if (lin) {
@@ -86,11 +101,11 @@ static void run_case(int D, const int *L, int N, int lin, int nt, int want_depth
       pot_func_quad(&F[c], &q[c]);
     }
   }
-  int depth = flow_lat_depth(D, nt, terms);
+  int depth = flow_lat_depth(D, nt + (pair != 0), terms);
   check_int(depth, want_depth, "%s depth", name);
   geom_t *g = geom_alloc(MPI_COMM_SELF, D, L, grid, depth, msg, sizeof msg);
   if (!check_true(g != NULL, "%s geom: %s", name, msg)) return;
-  flow_lat_t *fl = flow_lat_alloc(g, N, nt, terms, 7, 4, "rkf45", msg, sizeof msg);
+  flow_lat_t *fl = flow_lat_alloc(g, N, nt + (pair != 0), terms, 7, 4, "rkf45", msg, sizeof msg);
   if (!check_true(fl != NULL, "%s flow_lat_alloc: %s", name, msg)) return;
   const int nn = N * N;
   const long nl = fl->n_links, nm = nl * nn;
@@ -103,7 +118,7 @@ static void run_case(int D, const int *L, int N, int lin, int nt, int want_depth
     rng_haar_sun(&rs, N, gt + gs * nn);
   }
   ode_adaptive_t par = {1e-10, 0.0, 0.0, 0};
-  for (int mode = 0; mode < 2; mode++) {
+  for (int mode = 0; mode < n_modes; mode++) {
     const char *mname = mode == 0 ? "fixed" : "adaptive";
     double lq = 0, lq2 = 0, tol = mode == 0 ? 1e-12 : 1e-8;
     int s1, s2;
@@ -133,6 +148,75 @@ static void run_case(int D, const int *L, int N, int lin, int nt, int want_depth
   free(v);
   free(w);
   free(gt);
+  flow_lat_free(fl);
+  geom_free(g);
+}
+
+/* the pair term's refusals and its acceptance beside K = 2 loop terms */
+static void pair_refusals(void)
+{
+  char msg[640] = "";
+  int grid[EMF_DMAX] = {1, 1, 1, 1}, L4[2] = {4, 4}, L42[2] = {4, 2};
+  pot_quad_t q;
+  pot_func_t F[4];
+  flow_linf_t lc[3];
+  double th[3][16] = {{0}}, dth[12];
+  tu_random_quad_key(&q, 1, 4242, 3, 0.1, 0.05, 0.02);
+  pot_func_quad(&F[0], &q);                /* quadratic, K = 1 */
+  flow_linf_init(&F[1], &lc[0], 1, 3);     /* the pair term's F */
+  flow_linf_init(&F[2], &lc[1], 2, 3);     /* linear, K = 2 */
+  flow_linf_init_deg(&F[3], &lc[2], 1, 2, 3); /* linear, K = 1, degree 2 */
+  for (int i = 0; i < 3; i++) flow_linf_set(&lc[i], th[i], NULL);
+  const flow_lat_term_t pl = {"plaquette", &F[2], NULL, 0}, pp = {FLOW_LAT_PAIR, &F[1], NULL, 0};
+  const struct {
+    const char *what, *want;
+    int n;
+    flow_lat_term_t t[3];
+  } cases[] = {
+      {"pair term alone", "at least one loop term", 1, {pp}},
+      {"pair term twice", "at most one", 3, {pl, pp, pp}},
+      {"pair term with a quadratic F", "linear F with K = 1", 2,
+       {pl, {FLOW_LAT_PAIR, &F[0], NULL, 0}}},
+      {"pair term with a K = 2 linear F", "linear F with K = 1", 2,
+       {pl, {FLOW_LAT_PAIR, &F[2], NULL, 0}}},
+      {"pair term with a degree-2 linear F", "degree 1", 2, {pl, {FLOW_LAT_PAIR, &F[3], NULL, 0}}},
+      {"pair term with a gradient buffer of the wrong size", "gradient buffer", 2,
+       {pl, {FLOW_LAT_PAIR, &F[1], dth, 12}}},
+  };
+  geom_t *g = geom_alloc(MPI_COMM_SELF, 2, L4, grid, 2, msg, sizeof msg);
+  check_true(g != NULL, "4x4 geom (depth 2): %s", msg);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    msg[0] = 0;
+    flow_lat_t *fl = flow_lat_alloc(g, 2, cases[i].n, cases[i].t, 4, 2, NULL, msg, sizeof msg);
+    check_true(fl == NULL && strstr(msg, cases[i].want) != NULL, "%s refused: \"%s\"",
+               cases[i].what, msg);
+    flow_lat_free(fl);
+  }
+  const flow_lat_term_t ok[2] = {pl, {FLOW_LAT_PAIR, &F[1], dth, 6}};
+  msg[0] = 0;
+  check_int(flow_lat_depth(2, 2, ok), POT_PAIR_DEPTH, "plaquette + pair: depth %d",
+            POT_PAIR_DEPTH);
+  check_int(flow_lat_depth(2, 1, &pp), POT_PAIR_DEPTH, "pair alone: depth %d", POT_PAIR_DEPTH);
+  flow_lat_t *fl = flow_lat_alloc(g, 2, 2, ok, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl != NULL, "plaquette (K = 2) + pair (K = 1) accepted: %s", msg);
+  if (fl != NULL) {
+    check_int(fl->K, 2, "the flow's K is the loop terms'");
+    check_int(fl->pair_term, 1, "pair term found");
+    check_int((long)fl->n_grad_total, 6, "pair parameters in the accumulators");
+  }
+  flow_lat_free(fl);
+  geom_free(g);
+  g = geom_alloc(MPI_COMM_SELF, 2, L4, grid, 1, msg, sizeof msg);
+  fl = flow_lat_alloc(g, 2, 2, ok, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl == NULL && strstr(msg, "halo depth") != NULL, "pair term with depth 1 refused: "
+             "\"%s\"", msg);
+  geom_free(g);
+  g = geom_alloc(MPI_COMM_SELF, 2, L42, grid, 2, msg, sizeof msg);
+  check_true(g != NULL, "4x2 geom (depth 2): %s", msg);
+  msg[0] = 0;
+  fl = flow_lat_alloc(g, 2, 2, ok, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl == NULL && msg[0] != 0, "pair term on 4x2 refused: \"%s\"", msg);
+  if (getenv("CHECK_VERBOSE") != NULL) printf("  4x2 refusal message: %s\n", msg);
   flow_lat_free(fl);
   geom_free(g);
 }
@@ -173,6 +257,7 @@ static void refusals(void)
   fl = flow_lat_alloc(g, 2, 1, pr, 4, 2, "rk4classic", msg, sizeof msg);
   check_true(fl == NULL && strstr(msg, "adaptive") != NULL, "non-adaptive stepper refused: \"%s\"", msg);
   geom_free(g);
+  pair_refusals();
 }
 
 int main(int argc, char **argv)
@@ -182,11 +267,20 @@ int main(int argc, char **argv)
   refusals();
   for (int N = 2; N <= 3; N++)
     for (int lin = 0; lin < 2; lin++) {
-      run_case(2, L2, N, lin, 2, 2);
-      run_case(4, L4, N, lin, 2, 2);
-      run_case(2, L5, N, lin, 4, 3);
+      run_case(2, L2, N, lin, 2, 0, 2, 2);
+      run_case(4, L4, N, lin, 2, 0, 2, 2);
+      run_case(2, L5, N, lin, 4, 0, 3, 2);
     }
-  run_case(3, L3, 2, 1, 4, 3);
+  run_case(3, L3, 2, 1, 4, 0, 3, 2);
+  /* with the pair term; on 3^4 the fixed-step map only (pot_pair works on
+   * the whole extended box, 30x the owned sites there: the adaptive run
+   * would take ~15 s) */
+  for (int N = 2; N <= 3; N++) {
+    run_case(2, L2, N, 1, 2, 1, 2, 2);
+    run_case(4, L4, N, 1, 2, 1, 2, 1);
+  }
+  run_case(2, L5, 3, 1, 2, 1, 2, 2);
+  run_case(2, L5, 2, 1, 4, 1, 3, 2);
   int f = check_finish("test_lat_equiv");
   MPI_Finalize();
   return f;
