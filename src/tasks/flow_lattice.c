@@ -11,8 +11,12 @@
  *   flow.shapes (flow.model "mlp": the flow group's MLP, flow_nnf adapters,
  *   all sharing nn_t; "linear": flow_linf with flow.K, flow.degree and
  *   flow.time_basis, checkpointed as activation "linear", width = depth =
- *   0, n_freq = time_basis), the parameters theta (shape after shape), gradient
- *   buffers, an Adam state over all of them and the flow_lat_t with
+ *   0, n_freq = time_basis; the two-loop term "plaquette-pair", linear
+ *   model only, a linear F with K = 1 and degree 1 whose a_0(t), a_1(t)
+ *   are its (alpha, gamma): 2 time_basis parameters), the parameters theta
+ *   (term after term, each at its own offset; the checkpoint's n_params is
+ *   the total), gradient buffers, an Adam state over all of them and the
+ *   flow_lat_t with
  *   flow.steps fixed RK4 steps and the adaptive stepper by name (NULL:
  *   none).  Ends the run (EMF_EXIT_CONFIG) when train.groups does not
  *   divide the ranks or no grid fits, EMF_EXIT_RUNTIME otherwise.
@@ -26,7 +30,8 @@
  *   the identity flow); the linear model at zero (flow.init = "zero", the
  *   identity flow) or at the leading-order trivialising map (flow.init =
  *   "lo": coefficient flow_linf_lo_coef(N, beta, 4) of Re tr W, P_0 in the
- *   plaquette term, all else zero); or, with run.resume and a model.h5 of
+ *   plaquette term, all else zero, the pair term too); or, with run.resume
+ *   and a model.h5 of
  *   the same model type and hash, that checkpoint (all terms' parameters
  *   and the Adam state in one vector; a model.h5 of the other flow.model
  *   ends the run with EMF_EXIT_INPUT and a message saying so); or, when no
@@ -98,11 +103,25 @@
 #include "report.h"
 #include "util.h"
 
-static const char *const shape_names[] = {"plaquette", "rectangle", "2x2", "1x3"};
+static const char *const shape_names[] = {"plaquette", "rectangle", "2x2", "1x3",
+                                           FLOW_LAT_PAIR};
 static const char *const model_names[] = {"mlp", "linear"};
 static const char *const init_names[] = {"zero", "lo"};
 /* the checkpoint's "activation" of the linear model (only its name is used) */
 static const nn_act_type_t linear_act = {"linear", NULL};
+
+/* Parameters of term c of flow.shapes: the pair term's linear F has K = 1
+ * and degree 1 (flow_linf_n_params_deg(1, 1, time_basis)); a loop term
+ * of the linear model has flow.K and `degree`, of the network model
+ * np_net. */
+static size_t term_n_params(const parms_t *p, int c, int degree, size_t np_net)
+{
+  if (p->flow.shapes[c] == FLOW_SHAPE_PAIR)
+    return flow_linf_n_params_deg(1, 1, p->flow.time_basis);
+  if (p->flow.model == FLOW_MODEL_LINEAR)
+    return flow_linf_n_params_deg(p->flow.K, degree, p->flow.time_basis);
+  return np_net;
+}
 
 void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_lat_t *s)
 {
@@ -110,7 +129,7 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   const lattice_parms_t *l = &p->lattice;
   char msg[1024];
   int nranks, rank, st, nd, req = 1, all_auto = 1, none[EMF_DMAX] = {0};
-  size_t np;
+  size_t np_net = 0, total = 0, off[FLOW_SHAPES_MAX];
 
   memset(s, 0, sizeof *s);
   MPI_Comm_size(ctx->comm, &nranks);
@@ -128,34 +147,39 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   MPI_Comm_split(ctx->comm, s->group, rank, &s->dom);
 
   s->linear = p->flow.model == FLOW_MODEL_LINEAR;
-  if (s->linear) {
-    np = flow_linf_n_params_deg(p->flow.K, p->flow.degree, p->flow.time_basis);
-  } else {
+  if (!s->linear) {
     flow_task_net(p, &s->net);
-    np = s->net.n_params;
+    np_net = s->net.n_params;
   }
   s->n_terms = p->flow.n_shapes;
-  s->theta = acalloc(np * (size_t)s->n_terms, sizeof(double));
-  s->gbuf = acalloc(np * (size_t)s->n_terms, sizeof(double));
-  s->adam = adam_alloc(np * (size_t)s->n_terms);
+  /* parameters term after term, each at its own offset (the pair term has
+   * fewer than the loop terms) */
+  for (int c = 0; c < s->n_terms; c++) {
+    off[c] = total;
+    total += term_n_params(p, c, p->flow.degree, np_net);
+  }
+  s->theta = acalloc(total, sizeof(double));
+  s->gbuf = acalloc(total, sizeof(double));
+  s->adam = adam_alloc(total);
   ERROR(!s->theta || !s->gbuf || !s->adam, EMF_EXIT_RUNTIME, "flow: out of memory");
   for (int c = 0; c < s->n_terms; c++) {
+    const int pair = p->flow.shapes[c] == FLOW_SHAPE_PAIR;
     if (s->linear) {
-      st = flow_linf_init_deg(&s->F[c], &s->lin[c], p->flow.K, p->flow.degree,
-                              p->flow.time_basis);
+      st = flow_linf_init_deg(&s->F[c], &s->lin[c], pair ? 1 : p->flow.K,
+                              pair ? 1 : p->flow.degree, p->flow.time_basis);
       ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: linear F: %s", error_string(st));
-      flow_linf_set(&s->lin[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
+      flow_linf_set(&s->lin[c], s->theta + off[c], s->gbuf + off[c]);
     } else {
       st = flow_nnf_init(&s->F[c], &s->nnf[c], &s->net, FLOW_TASK_NB);
       ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: network adapter: %s",
             error_string(st));
-      flow_nnf_set(&s->nnf[c], s->theta + (size_t)c * np, s->gbuf + (size_t)c * np);
+      flow_nnf_set(&s->nnf[c], s->theta + off[c], s->gbuf + off[c]);
     }
     s->terms[c].shape = shape_names[p->flow.shapes[c]];
     s->terms[c].F = &s->F[c];
-    s->terms[c].grad = s->gbuf + (size_t)c * np;
-    s->terms[c].n_grad = np;
-    s->thp[c] = s->theta + (size_t)c * np;
+    s->terms[c].grad = s->gbuf + off[c];
+    s->terms[c].n_grad = term_n_params(p, c, p->flow.degree, np_net);
+    s->thp[c] = s->theta + off[c];
   }
   if (s->linear) {
     memset(&s->ck, 0, sizeof s->ck);
@@ -165,7 +189,7 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   } else {
     s->ck = s->net;
   }
-  s->ck.n_params = np * (size_t)s->n_terms;
+  s->ck.n_params = total;
 
   st = geom_choose_grid(l->D, l->extent, nd, all_auto || nd != req ? none : l->grid, s->grid,
                         msg, (int)sizeof msg);
@@ -252,13 +276,15 @@ static void info_set_lattice(const parms_t *p, train_ckpt_info_t *info)
 }
 
 /* The flow.degree of a linear model with n_params parameters over this
- * configuration's terms, K and time basis (0: none fits) */
+ * configuration's terms, K and time basis (the pair term's count does not
+ * depend on it; 0: none fits) */
 static int linear_degree_of(const parms_t *p, long long n_params)
 {
-  for (int d = 1; d <= 2; d++)
-    if ((long long)flow_linf_n_params_deg(p->flow.K, d, p->flow.time_basis) * p->flow.n_shapes ==
-        n_params)
-      return d;
+  for (int d = 1; d <= 2; d++) {
+    long long n = 0;
+    for (int c = 0; c < p->flow.n_shapes; c++) n += (long long)term_n_params(p, c, d, 0);
+    if (n == n_params) return d;
+  }
   return 0;
 }
 
@@ -385,7 +411,7 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   flow_lat_batch_t st;
   exact_lattice2d_t ex;
   double *hist;
-  char path[PARMS_PATH_MAX + 32], hash[32], line[256], shp[64];
+  char path[PARMS_PATH_MAX + 32], hash[32], line[256], shp[96], pair_line[96] = "";
   const char *names[FLOW_SHAPES_MAX];
   long start, nh = 0, maxh, n_neg = 0;
   int rank, nranks, status, resumed = 0, transferred = 0, have_ex;
@@ -428,6 +454,9 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   for (int c = 0, k = 0; c < s.n_terms; c++) {
     names[c] = s.terms[c].shape;
     k += snprintf(shp + k, sizeof shp - (size_t)k, "%s%s", c ? " + " : "", names[c]);
+    if (p->flow.shapes[c] == FLOW_SHAPE_PAIR)
+      snprintf(pair_line, sizeof pair_line, " (" FLOW_LAT_PAIR ": alpha(t), gamma(t), %zu "
+               "parameters)", s.terms[c].n_grad);
   }
   if (s.linear)
     snprintf(line, sizeof line, "linear F (K = %d, degree %d, %d Legendre time functions, "
@@ -436,10 +465,10 @@ int flow_task_train_lattice(task_ctx_t *ctx)
   else
     snprintf(line, sizeof line, "network %d-%dx%d-1 (%s)", s.net.n_in, s.net.cfg.width,
              s.net.cfg.depth, s.net.cfg.act->name);
-  message("train: SU(%d) lattice flow, beta %g, shapes %s, %s each, "
-          "%zu parameters; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps; %s "
-          "at step %ld of %d",
-          p->lattice.N, p->action.beta, shp, line,
+  message("train: SU(%d) lattice flow, beta %g, shapes %s, %s each loop shape%s, "
+          "%zu parameters in all; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps; "
+          "%s at step %ld of %d",
+          p->lattice.N, p->action.beta, shp, line, pair_line,
           s.ck.n_params, p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
           resumed ? "resumed" : transferred ? "transferred model starting" : "starting", start,
           p->train.steps);
