@@ -15,7 +15,9 @@
  * with plaquettes + rectangles (18 links, 54 coordinates), random quadratic
  * F (K = 2) per term (log q = 9.3 and 21.6); 2x2 SU(2) plaquettes and 3x3
  * plaquettes + rectangles again with random linear F's (flow_linf, K = 2,
- * 3 time functions).  Tolerance |log q +
+ * 3 time functions); 3x3 SU(2) plaquettes (linear F) + the pair term
+ * "plaquette-pair" (linear F, K = 1, degree 1: the divergence of
+ * pot_pair_eval enters log q).  Tolerance |log q +
  * log|det J|| <= 1e-7 (measured 8e-11 and 8e-10; the stencil error scales
  * as h^4, 1.6e-6 -> 1e-7 from h = 1e-3 to 5e-4 for a 4x stronger flow).
  * The fixed-step log q (32 RK4 steps) must agree with the adaptive one to
@@ -35,6 +37,8 @@
 
 static double H = 1e-3, SC = 0.5;
 
+/* lin: 0 quadratic F's, 1 linear F's, 2 linear F on plaquettes + the pair
+ * term */
 static void run_case(const char *name, const int *L, int n_terms, double scale, int lin)
 {
   const int N = 2, nn = 4, ngen = 3, D = 2;
@@ -46,7 +50,12 @@ static void run_case(const char *name, const int *L, int n_terms, double scale, 
   double th[2][4 * 3];
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
   for (int c = 0; c < 2; c++) {
-    if (lin) {
+    if (lin == 2 && c == 1) {   /* (alpha, gamma) x 3 time functions */
+      terms[c].shape = FLOW_LAT_PAIR;
+      tu_random_gauss_key(th[c], 2 * 3, 5153, (uint64_t)c + 1, 0.1 * scale);
+      flow_linf_init(&F[c], &lc[c], 1, 3);
+      flow_linf_set(&lc[c], th[c], NULL);
+    } else if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 5152, (uint64_t)c + 1, 0.3 * scale);
       flow_linf_init(&F[c], &lc[c], 2, 3);
       flow_linf_set(&lc[c], th[c], NULL);
@@ -128,6 +137,7 @@ int main(int argc, char **argv)
   run_case("3x3 SU(2) plaquettes + rectangles", L3, 2, SC, 0);
   run_case("2x2 SU(2) plaquettes, linear F", L2, 1, 1.0, 1);
   run_case("3x3 SU(2) plaquettes + rectangles, linear F", L3, 2, SC, 1);
+  run_case("3x3 SU(2) plaquettes, linear F + pair", L3, 2, SC, 2);
   int f = check_finish("test_lat_jacobian");
   MPI_Finalize();
   return f;
