@@ -28,6 +28,13 @@
 #    missing file, a file that is not HDF5, flow.K 2 vs 1, flow.shapes
 #    [rectangle] vs [plaquette], flow.model "linear" vs "mlp", flow.width,
 #    flow.degree 2 vs 1 (a linear source);
+#  - the pair term: a linear source with flow.shapes [plaquette,
+#    plaquette-pair] (2 steps; 6 + 6 parameters, the pair term's at its own
+#    offset, zero at the start) fine-tuned 2 steps into 4x6 at np = 1 and
+#    np = EMF_NP: bit-identical parameters, 12 of them (train.parameters),
+#    the pair term's moved from the source's; refused into flow.degree 2
+#    ("flow.degree 1 there, 2 here": the count of mixed terms) and into
+#    flow.shapes [plaquette];
 #  - a source without the N / shapes attributes (as written before they
 #    were stored; removed here with h5py) still transfers (warning "does
 #    not record"), and a K mismatch is still refused;
@@ -145,6 +152,36 @@ run 1 "$tmp/lin" --set 'flow.model="linear"' --set train.steps=2; rc=$?
 [ $rc -eq 0 ] && ok "linear source run" || bad "linear source run exit $rc"
 refused "degree mismatch" "flow.degree 1 there, 2 here" \
   --set "train.init_from=\"$tmp/lin/model.h5\"" --set 'flow.model="linear"' --set flow.degree=2
+
+# the pair term: per-term parameter offsets through transfer and layouts
+P='--set flow.model="linear" --set flow.shapes=["plaquette","plaquette-pair"]'
+# shellcheck disable=SC2086
+run 1 "$tmp/pair" $P --set train.steps=2; rc=$?
+[ $rc -eq 0 ] && ok "pair-term source run" || bad "pair-term source run exit $rc ($(tail -n 2 "$tmp/pair.log"))"
+PF="$P --set train.init_from=\"$tmp/pair/model.h5\" --set lattice.extent=[4,6] --set train.steps=2"
+# shellcheck disable=SC2086
+run 1 "$tmp/p1" $PF; rc1=$?
+# shellcheck disable=SC2086
+run "$np" "$tmp/p2" $PF; rc2=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]; then
+  /usr/bin/python3 - "$tmp/p1" "$tmp/p2" "$tmp/pair" <<'PY' && ok "pair term: transferred and fine-tuned, np=1 and np=$np bit-identical" || bad "pair term transfer"
+import json, sys, h5py, numpy as np
+th = [np.array(h5py.File(d + "/model.h5", "r")["theta"]) for d in sys.argv[1:4]]
+assert th[0].tobytes() == th[1].tobytes(), "np=1 vs np"
+assert th[0].shape == (12,) and th[2].shape == (12,), th[0].shape
+assert np.any(th[2][6:] != 0), "the pair term did not train in the source"
+assert np.any(th[0][6:] != th[2][6:]), "the pair term did not move in the fine-tuning"
+t = json.load(open(sys.argv[1] + "/summary.json"))["train"]
+assert t["parameters"] == 12 and t["shapes"] == ["plaquette", "plaquette-pair"], t
+PY
+else
+  bad "pair-term fine-tune runs exit $rc1 $rc2 ($(tail -n 2 "$tmp/p2.log"))"
+fi
+# shellcheck disable=SC2086
+refused "pair term: degree mismatch" "flow.degree 1 there, 2 here" \
+  $P --set "train.init_from=\"$tmp/pair/model.h5\"" --set flow.degree=2
+refused "pair term: shapes mismatch" "flow.shapes \[plaquette,plaquette-pair\] there, \[plaquette\] here" \
+  --set 'flow.model="linear"' --set "train.init_from=\"$tmp/pair/model.h5\""
 
 # a source without the lattice attributes (written before they were stored)
 mkdir -p "$tmp/old" && cp "$S" "$tmp/old/model.h5"
