@@ -330,6 +330,7 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
   for (int c = 0; ok && c < n_terms; c++) {
     int first = fl->ls->n_shapes;
     fl->term[c] = terms[c];
+    if (c == pair_term) continue;   /* no loops */
     if (add_shapes(fl->ls, terms[c].shape) != EMF_SUCCESS) {   /* names checked: memory */
       ok = 0;
       break;

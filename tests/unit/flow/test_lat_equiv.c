@@ -25,7 +25,8 @@
  * different K, a shallow halo; the pair term alone, twice, with a
  * quadratic F or a linear F of K = 2, or with a gradient buffer of the
  * wrong size, and on a 4x2 lattice (an extent below 3); a pair term
- * (K = 1) beside loop terms of K = 2 is accepted, with depth 2.
+ * (K = 1) beside loop terms of K = 2 is accepted, with depth 2, also as
+ * the first term.
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
@@ -204,6 +205,12 @@ static void pair_refusals(void)
     check_int(fl->pair_term, 1, "pair term found");
     check_int((long)fl->n_grad_total, 6, "pair parameters in the accumulators");
   }
+  flow_lat_free(fl);
+  const flow_lat_term_t first[2] = {{FLOW_LAT_PAIR, &F[1], dth, 6}, pl};
+  msg[0] = 0;
+  fl = flow_lat_alloc(g, 2, 2, first, 4, 2, NULL, msg, sizeof msg);
+  check_true(fl != NULL && fl->pair_term == 0 && fl->shape_term[0] == 1,
+             "pair term first, then plaquette: accepted, plaquettes are term 1: %s", msg);
   flow_lat_free(fl);
   geom_free(g);
   g = geom_alloc(MPI_COMM_SELF, 2, L4, grid, 1, msg, sizeof msg);
