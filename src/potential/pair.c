@@ -296,12 +296,29 @@ static void word_backward(pot_pair_t *p, int n, const cplx_t *const *f, const in
                           double *val_c, double *val_e)
 {
   const int nn = p->nn, N = p->n, ngen = p->ngen;
-  cplx_t *Q = p->wscr, *B = Q + 9 * nn, *bl = B + 8 * nn, *br = bl + nn, *m = br + nn;
+  cplx_t *Q = p->wscr, *B = Q + 9 * nn, *bl = B + 9 * nn, *br = bl + nn, *m = br + nn;
   cplx_t *t = m + nn, *z = t + nn;
   const cplx_t *W = Q + (size_t)n * nn;
   double x[EMF_NMAX * EMF_NMAX], ve = 0.0;
+  int any_e = 0;
   sun_unit(N, Q);
   for (int i = 0; i < n; i++) p->su->mul(Q + (size_t)(i + 1) * nn, Q + (size_t)i * nn, f[i]);
+  for (int j = 0; j < n; j++) any_e |= E[j] != NULL;
+  if (!any_e) {   /* Q_r^+ c W Q_r = c S_r Q_r, S_r = F_r .. F_{n-1}: suffixes in B */
+    sun_unit(N, B + (size_t)n * nn);
+    for (int i = n - 1; i > 0; i--) p->su->mul(B + (size_t)i * nn, f[i], B + (size_t)(i + 1) * nn);
+    for (int r = 0; r < n; r++) {
+      const int gr = r + dag[r];
+      if (gr == 0 || gr == n) memcpy(z, W, (size_t)nn * sizeof(cplx_t));
+      else p->su->mul(z, B + (size_t)gr * nn, Q + (size_t)gr * nn);
+      sun_scale(N, z, c);
+      p->su->to_alg(x, z);
+      for (int a = 0; a < ngen; a++) out[r * ngen + a] = (dag[r] ? 0.5 : -0.5) * x[a];
+    }
+    if (val_c != NULL) *val_c = creal(sun_trace(N, W));
+    if (val_e != NULL) *val_e = 0.0;
+    return;
+  }
   for (int j = 0; j < n; j++) {
     const cplx_t *Qj = Q + (size_t)(j + dag[j]) * nn;
     if (E[j] == NULL) continue;
