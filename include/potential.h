@@ -203,19 +203,19 @@ int pot_lat_vjp(pot_lat_t *p, gauge_t *u, const pot_func_t *F, double t,
  * 0. */
 int pot_wilson_eval(gauge_t *u, double beta, double *value, double *grad);
 
-/* pair.c: products of the traces of adjacent plaquettes (doc/flow_lattice.md
- * section 11), the two-loop term the Fierz identity asks for at second order
- * of the trivialising flow (section 9):
- *   Phi2(U) = sum over sites x, planes mu < nu and the two in-plane
- *   neighbours y = x + mu^, x + nu^ of
- *     alpha Re tr P_x Re tr P_y + gamma Im tr P_x Im tr P_y,
- *   P_x = U_mu(x) U_nu(x + mu^) U_mu(x + nu^)^+ U_nu(x)^+,
- * with coef = (alpha, gamma).  Every adjacent pair shares one link (extents
- * >= 3 are required), so div Phi2 = -8 C_F Phi2 + 2 sum over pairs of
- * alpha <grad Re tr P_x, grad Re tr P_y> + gamma <grad Im .., grad Im ..> on
- * the shared link.  Conventions as above (left derivatives, <X,Y> = -2 tr XY).
- * The halo must have depth >= POT_PAIR_DEPTH. */
+/* pair.c: the two-plaquette terms (doc/flow_lattice.md section 11), which
+ * the Fierz identity asks for at second order of the trivialising flow
+ * (section 9): for every pair of adjacent plaquettes P = P_x, Q = P_y in a
+ * plane mu < nu (y = x + mu^ or x + nu^; they share one link s)
+ *   Phi2(U) = sum over pairs of alpha Re tr P Re tr Q + gamma Im tr P Im tr Q
+ *             + delta Re tr W8,
+ *   P_x = U_mu(x) U_nu(x + mu^) U_mu(x + nu^)^+ U_nu(x)^+, W8 the
+ *   figure-eight of P and Q that passes s twice, both times forwards,
+ * with coef = (alpha, gamma, delta).  Extents >= 3 are required.
+ * Conventions as above (left derivatives, <X,Y> = -2 tr XY).  The halo must
+ * have depth >= POT_PAIR_DEPTH. */
 #define POT_PAIR_DEPTH 2
+#define POT_PAIR_NCOEF 3   /* alpha, gamma, delta */
 typedef struct pot_pair pot_pair_t;
 /* Workspace on u's geometry.  NULL (on every rank) with a message when the
  * halo is shallower than POT_PAIR_DEPTH, an extent is below 3, or memory is
@@ -227,16 +227,18 @@ void pot_pair_free(pot_pair_t *p);   /* collective; NULL allowed */
  * follow pot_lat_eval), div = Delta Phi2 (global).  NULL outputs are
  * skipped.  Same bits on any process grid.  Collective.  Returns
  * EMF_SUCCESS. */
-int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[2],
+int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[POT_PAIR_NCOEF],
                   double *value, double *grad, double *div);
 /* Backward of pot_pair_eval for J = vbar Phi2 + sum_links <xbar, grad Phi2>
  * + dbar Delta Phi2 (xbar NULL = 0): ADDS D_{T_a} J on every owned link to
- * ubar (n_owned, D, ngen) and ADDS to dcoef[0..1] the derivatives of J with
- * respect to alpha and gamma over the pairs and plaquettes based at this
- * rank's owned sites (double-double; the caller reduces over ranks).  ubar
- * has the same bits on any grid.  Collective (exchanges u's and xbar's
+ * ubar (n_owned, D, ngen) and ADDS to dcoef the derivatives of J with
+ * respect to alpha, gamma and delta over the pairs and plaquettes based at
+ * this rank's owned sites (double-double; the caller reduces over ranks).
+ * ubar has the same bits on any grid (sums in a fixed order or in
+ * double-double).  Collective (exchanges u's and xbar's
  * halos).  Returns EMF_SUCCESS. */
-int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[2], double vbar,
-                 const double *xbar, double dbar, double *ubar, qsum_t dcoef[2]);
+int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[POT_PAIR_NCOEF],
+                 double vbar, const double *xbar, double dbar, double *ubar,
+                 qsum_t dcoef[POT_PAIR_NCOEF]);
 
 #endif

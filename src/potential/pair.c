@@ -1,10 +1,15 @@
 /*******************************************************************************
- * pair.c: the adjacent-plaquette pair term of the lattice potential
- * (doc/flow_lattice.md section 11).
- *
- *   Phi2(U) = sum over sites x, planes mu < nu, y = x + mu^ and x + nu^ of
- *             alpha Re tr P_x Re tr P_y + gamma Im tr P_x Im tr P_y,
- *   P_x = V_0 V_1 V_2 V_3 = U_mu(x) U_nu(x + mu^) U_mu(x + nu^)^+ U_nu(x)^+.
+ * pair.c: the two-plaquette terms of the lattice potential
+ * (doc/flow_lattice.md section 11).  For every pair of adjacent plaquettes
+ * P = P_x, Q = P_y in a plane mu < nu (y = x + mu^ or x + nu^), sharing
+ * the link s:
+ *   Phi2(U) = sum over pairs of alpha Re tr P Re tr Q + gamma Im tr P Im tr Q
+ *             + delta Re tr W8,
+ *   P_x = V_0 V_1 V_2 V_3 = U_mu(x) U_nu(x + mu^) U_mu(x + nu^)^+ U_nu(x)^+,
+ *   W8 = L_P L_Q the figure-eight: each lobe is its plaquette read from s
+ *   in the direction that passes s forwards (P itself when P passes s
+ *   forwards, else P^+), so W8 passes s twice, both times forwards.
+ * coef = (alpha, gamma, delta).
  *
  * pot_pair_t *pot_pair_alloc(const gauge_t *u, char *msg, int msglen)
  *   Checks the halo depth (>= POT_PAIR_DEPTH) and the extents (>= 3, so
@@ -15,7 +20,7 @@
  * void pot_pair_free(pot_pair_t *p)
  *   Releases the workspace (NULL allowed).
  *
- * int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[2],
+ * int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[3],
  *                   double *value, double *grad, double *div)
  *   1. Exchanges u's halos.  For every plaquette slot (base site, plane) of
  *      the extended box whose links exist: z = tr P and, for each position
@@ -26,39 +31,49 @@
  *      gb_q = -(1/2) to_alg(-i R_q) of Im tr P.
  *   2. For every slot whose four in-plane neighbours exist: the neighbour
  *      sums na = sum_y Re tr P_y, nb = sum_y Im tr P_y (order +mu, -mu,
- *      +nu, -nu), so dPhi2/dRe tr P = alpha na, dPhi2/dIm tr P = gamma nb.
+ *      +nu, -nu), so dPhi2/dRe tr P = alpha na at fixed W8.
  *   3. grad on owned link l: the sum over the plaquettes through l, in the
  *      canonical order (planes in order; in each, the plaquette based at
- *      l's site, then the one below), of alpha na ga_q + gamma nb gb_q.
- *   4. value and the cross sum X = sum over pairs of alpha ga.ga' +
- *      gamma gb.gb' on the shared link are summed over pairs based at
- *      owned sites in double-double and reduced; div = -8 C_F value + 2 X
- *      (each trace is an eigenfunction of every link's Laplacian with
- *      eigenvalue -C_F, C_F = (N^2 - 1)/(2N), and P_x has four links).
+ *      l's site, then the one below), of alpha na ga_q + gamma nb gb_q;
+ *      then the figure-eights' delta grad Re tr W8, scattered from every
+ *      pair of the extended box into double-double sums per link (the
+ *      rounded sum does not depend on the order, hence on the grid).
+ *   4. Laplacian: Re tr P is an eigenfunction of every link's Laplacian
+ *      with eigenvalue -C_F, C_F = (N^2 - 1)/(2N); a product of two traces
+ *      adds the cross term 2 <grad, grad'> on the shared link; W8 passes
+ *      six links once and s twice, and the cross term of s's two passes is
+ *      2 sum_a Re tr(T_a L_P T_a L_Q) = -Re(tr L_P tr L_Q) + Re tr W8 / N
+ *      (completeness of the T_a), with tr L_P tr L_Q = conj(z_P) z_Q or
+ *      z_P conj(z_Q).  So div = sum over pairs based at owned sites of
+ *      -8 C_F (alpha Re.Re + gamma Im.Im) + 2 (alpha ga.ga' + gamma gb.gb')
+ *      + delta ((1/N - 8 C_F) Re tr W8 - Re P Re Q - Im P Im Q), summed in
+ *      double-double and reduced, like value.
  *
- * int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[2],
+ * int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[3],
  *                  double vbar, const double *xbar, double dbar,
- *                  double *ubar, qsum_t dcoef[2])
- *   J = w Phi2 + sum_P (alpha na_P ya_P + gamma nb_P yb_P) + 2 dbar X with
- *   w = vbar - 8 C_F dbar and ya_P = sum_q <xbar_q, ga_q> (yb with gb).
- *   Every part is, plaquette by plaquette, a functional
- *   J_P = Re(c tr P) + sum_q Re tr(E_q R_q) of P's links with c and E_q
- *   held fixed:
- *     c   = w (alpha na - i gamma nb) + alpha Ya - i gamma Yb, with Ya, Yb
- *           the neighbour sums of ya, yb (the dependence of na, nb on the
- *           neighbours' traces),
+ *                  double *ubar, qsum_t dcoef[3])
+ *   J = vbar Phi2 + <xbar, grad Phi2> + dbar div.  With w = vbar - 8 C_F
+ *   dbar, ya_P = sum_q <xbar_q, ga_q> (yb with gb) and Ya, Yb their
+ *   neighbour sums, the product terms are, plaquette by plaquette, the
+ *   functional J_P = Re(c tr P) + sum_q Re tr(E_q R_q) of P's links with
+ *     c   = w (alpha na - i gamma nb) + alpha Ya - i gamma Yb
+ *           - dbar delta (na - i nb),
  *     E_q = (alpha na - i gamma nb) Xbar_q (Xbar_q = sum_a xbar_qa T_a)
- *           + 2 dbar (alpha Ga - i gamma Gb) for each pair sharing the link
- *           of q, Ga, Gb = the partner's ga, gb on that link as matrices.
- *   Its link derivatives (kernel plaquette_backward) are summed per owned
- *   link in the canonical order of step 3.  dcoef[0] += w Re.Re over the
- *   pairs + ya_P na_P + 2 dbar ga.ga' (dcoef[1] likewise with Im).
+ *           + 2 dbar (alpha Ga - i gamma Gb), Ga, Gb the partner's ga, gb
+ *           on the shared link of q as matrices,
+ *   and each figure-eight is J_8 = Re(c8 tr W8) + sum_j Re tr(E_j R_j)
+ *   over its eight passes j with c8 = delta (vbar + dbar (1/N - 8 C_F)),
+ *   E_j = delta Xbar on the link of j.  Both go through word_backward; the
+ *   plaquettes' results are gathered per owned link as in step 3, the
+ *   figure-eights' scattered as there.  dcoef gets dJ/d(alpha, gamma,
+ *   delta) over the pairs and plaquettes based at owned sites.
  *
  * Context: pot_pair_alloc, pot_pair_free, pot_pair_eval and pot_pair_vjp
  * are collective on u->g->comm.  No allocation in eval or vjp.  Every owned
- * result is computed from the same inputs in the same order on any process
- * grid (the extended box holds periodic copies even on one rank), so grad,
- * ubar, value and div have the same bits on any grid.
+ * result is computed from the same inputs on any process grid (the
+ * extended box holds periodic copies even on one rank) and summed either
+ * in a fixed order or in double-double, so grad, ubar, value and div have
+ * the same bits on any grid.
  ******************************************************************************/
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,9 +98,12 @@ struct pot_pair {
   double *na, *nb;         /* neighbour sums of Re tr, Im tr */
   double *ya, *yb;         /* <xbar, ga>, <xbar, gb> over the 4 links */
   double *cv;              /* (nslot, 4, ngen) backward contributions */
+  qsum_t *acc8;            /* (n_ext, D, ngen) figure-eight link sums */
+  double *w8;              /* (nslot, 2) Re tr W8 of the pairs based there */
   double *xext;            /* (n_ext, D, ngen) cotangent with halos */
   halo_t *xhalo;
-  cplx_t *scr;             /* (16, nn) matrix scratch */
+  cplx_t *scr;             /* (24, nn) matrix scratch */
+  cplx_t *wscr;            /* (32, nn) scratch of word_backward */
 };
 
 static void set_msg(char *msg, int msglen, const char *text)
@@ -110,6 +128,9 @@ void pot_pair_free(pot_pair_t *p)
   afree(p->cv);
   afree(p->xext);
   afree(p->scr);
+  afree(p->wscr);
+  afree(p->acc8);
+  afree(p->w8);
   free(p);
 }
 
@@ -128,9 +149,12 @@ static int alloc_tables(pot_pair_t *p)
   p->yb = amalloc(ns * sizeof(double));
   p->cv = amalloc(ns * q4 * sizeof(double));
   p->xext = amalloc((size_t)p->g->n_ext * p->D * p->ngen * sizeof(double));
-  p->scr = amalloc(16 * (size_t)p->nn * sizeof(cplx_t));
+  p->scr = amalloc(24 * (size_t)p->nn * sizeof(cplx_t));
+  p->wscr = amalloc(32 * (size_t)p->nn * sizeof(cplx_t));
+  p->acc8 = amalloc((size_t)p->g->n_ext * p->D * p->ngen * sizeof(qsum_t));
+  p->w8 = amalloc(ns * 2 * sizeof(double));
   return p->ok0 && p->ok1 && p->z && p->R && p->ga && p->gb && p->na && p->nb && p->ya &&
-         p->yb && p->cv && p->xext && p->scr;
+         p->yb && p->cv && p->xext && p->scr && p->wscr && p->acc8 && p->w8;
 }
 
 pot_pair_t *pot_pair_alloc(const gauge_t *u, char *msg, int msglen)
@@ -253,30 +277,96 @@ static void plaquette_forward(pot_pair_t *p, const gauge_t *u, long slot)
   }
 }
 
-/* Link derivatives of J = sum_k Re tr(H_k rot_k) (k = 0, 1, 3; H NULL =
- * absent) into cv (4, ngen), overwritten.  For the factor V_r of the cyclic
- * word (H_k, V_k, .., V_{k+3}) at index j: a forward link (r = 0, 1) takes
- * X in front of V_r, D_X = Re tr(X Z_j); a daggered one (r = 2, 3) takes -X
- * after it, D_X = -Re tr(X Z_{j+1}), Z_s the word read from index s.
- * D_{T_a} Re tr(T_a Z) = -(1/2) to_alg(Z)_a. */
-static void plaquette_backward(pot_pair_t *p, const gauge_t *u, long slot,
-                               const cplx_t *const H[4], double *cv)
+/* The backward kernel of a closed word W = F_0 F_1 .. F_{n-1} (n <= 8,
+ * F_i = U or U^+ of a link, dag[i] = 1 for U^+):
+ *   J = Re tr(c W) + es sum_j Re tr(E_j R_j)   (E_j NULL = absent),
+ * R_j = sigma_j Q_j^+ W Q_j the word read from pass j (sigma = -1 and the
+ * prefix Q_j through F_j for a daggered pass, +1 and the prefix before it
+ * otherwise), so that D_{T_a} tr W = tr(T_a R_j) through pass j.  With
+ * B_j = sigma_j Q_j E_j Q_j^+ (E_j moved to the base), J = Re tr((c + es
+ * sum B) W).  Moving pass r's link, exp(sX) U, inserts Y = sigma_r Q_r X
+ * Q_r^+ at the base; it conjugates the B_j of the passes whose prefix holds
+ * it (the right set: a later gap, or the same gap when r is daggered, X
+ * then sitting left of E_j), so
+ *   D_X J = Re tr(Y M_r), M_r = W (c + es B_left) + es B_right W,
+ * and out_r = sigma_r (-1/2) to_alg(Q_r^+ M_r Q_r) (n, ngen).  val_c =
+ * Re tr W, val_e = sum_j Re tr(B_j W) (without es). */
+static void word_backward(pot_pair_t *p, int n, const cplx_t *const *f, const int *dag,
+                          cplx_t c, const cplx_t *const *E, double es, double *out,
+                          double *val_c, double *val_e)
 {
-  const int nn = p->nn, ngen = p->ngen;
-  cplx_t *v = p->scr, *t1 = p->scr + 4 * nn, *t2 = p->scr + 5 * nn, *z = p->scr + 6 * nn;
-  double x[EMF_NMAX * EMF_NMAX];
-  memset(cv, 0, 4 * (size_t)ngen * sizeof(double));
-  load_factors(p, u, slot / p->npl, (int)(slot % p->npl), v);
-  for (int k = 0; k < 4; k++) {
-    const cplx_t *f[5];
-    if (H[k] == NULL) continue;
-    f[0] = H[k];
-    for (int i = 0; i < 4; i++) f[1 + i] = v + (size_t)((k + i) % 4) * nn;
-    for (int r = 0; r < 4; r++) {
-      const int j = 1 + (r - k + 4) % 4, fwd = r < 2;
-      cyclic_product(p, z, f, 5, fwd ? j : j + 1, 5, t1, t2);
+  const int nn = p->nn, N = p->n, ngen = p->ngen;
+  cplx_t *Q = p->wscr, *B = Q + 9 * nn, *bl = B + 9 * nn, *br = bl + nn, *m = br + nn;
+  cplx_t *t = m + nn, *z = t + nn;
+  const cplx_t *W = Q + (size_t)n * nn;
+  double x[EMF_NMAX * EMF_NMAX], ve = 0.0;
+  int any_e = 0;
+  sun_unit(N, Q);
+  for (int i = 0; i < n; i++) p->su->mul(Q + (size_t)(i + 1) * nn, Q + (size_t)i * nn, f[i]);
+  for (int j = 0; j < n; j++) any_e |= E[j] != NULL;
+  if (!any_e) {   /* Q_r^+ c W Q_r = c S_r Q_r, S_r = F_r .. F_{n-1}: suffixes in B */
+    sun_unit(N, B + (size_t)n * nn);
+    for (int i = n - 1; i > 0; i--) p->su->mul(B + (size_t)i * nn, f[i], B + (size_t)(i + 1) * nn);
+    for (int r = 0; r < n; r++) {
+      const int gr = r + dag[r];
+      if (gr == 0 || gr == n) memcpy(z, W, (size_t)nn * sizeof(cplx_t));
+      else p->su->mul(z, B + (size_t)gr * nn, Q + (size_t)gr * nn);
+      sun_scale(N, z, c);
       p->su->to_alg(x, z);
-      for (int a = 0; a < ngen; a++) cv[r * ngen + a] += (fwd ? -0.5 : 0.5) * x[a];
+      for (int a = 0; a < ngen; a++) out[r * ngen + a] = (dag[r] ? 0.5 : -0.5) * x[a];
+    }
+    if (val_c != NULL) *val_c = creal(sun_trace(N, W));
+    if (val_e != NULL) *val_e = 0.0;
+    return;
+  }
+  for (int j = 0; j < n; j++) {
+    const cplx_t *Qj = Q + (size_t)(j + dag[j]) * nn;
+    if (E[j] == NULL) continue;
+    p->su->mul(t, Qj, E[j]);
+    p->su->mul_dag(B + (size_t)j * nn, t, Qj);
+    if (dag[j]) sun_scale(N, B + (size_t)j * nn, -1.0);
+    ve += sun_retrace_mul(N, B + (size_t)j * nn, W);
+  }
+  for (int r = 0; r < n; r++) {
+    const int gr = r + dag[r];
+    const cplx_t *Qr = Q + (size_t)gr * nn;
+    sun_zero(N, bl);
+    sun_zero(N, br);
+    for (int i = 0; i < N; i++) bl[i * (N + 1)] = c;
+    for (int j = 0; j < n; j++) {
+      const int gj = j + dag[j];
+      if (E[j] == NULL) continue;
+      sun_axpy(N, gj > gr || (gj == gr && dag[r]) ? br : bl, es, B + (size_t)j * nn);
+    }
+    p->su->mul(m, W, bl);
+    p->su->mul(t, br, W);
+    sun_add(N, m, t);
+    p->su->dag_mul(t, Qr, m);
+    p->su->mul(z, t, Qr);
+    p->su->to_alg(x, z);
+    for (int a = 0; a < ngen; a++) out[r * ngen + a] = (dag[r] ? 0.5 : -0.5) * x[a];
+  }
+  if (val_c != NULL) *val_c = creal(sun_trace(N, W));
+  if (val_e != NULL) *val_e = ve;
+}
+
+/* the figure-eight of the pair (slot, partner y; shared link at positions
+ * qb in slot's plaquette, qp in y's): factor matrices into v (8 nn), dag
+ * flags and the links (site, direction) of its eight passes */
+static void eight_factors(const pot_pair_t *p, const gauge_t *u, long slot, long y, int qb,
+                          int qp, cplx_t *v, int *dag, long *site, int *dir)
+{
+  for (int lobe = 0; lobe < 2; lobe++) {
+    const long sl = lobe == 0 ? slot : y;
+    const int q0 = lobe == 0 ? qb : qp, fwd = q0 < 2;
+    for (int i = 0; i < 4; i++) {
+      const int q = fwd ? (q0 + i) % 4 : (q0 - i + 4) % 4, k = 4 * lobe + i;
+      const long js = pos_site(p, sl / p->npl, (int)(sl % p->npl), q, &dir[k]);
+      const cplx_t *l = gauge_link(u, js, dir[k]);
+      site[k] = js;
+      dag[k] = (q >= 2) == fwd;      /* V_q^+ in a reversed lobe */
+      if (dag[k]) sun_dag(p->n, v + (size_t)k * p->nn, l);
+      else memcpy(v + (size_t)k * p->nn, l, (size_t)p->nn * sizeof(cplx_t));
     }
   }
 }
@@ -386,47 +476,6 @@ static double dot(const double *a, const double *b, int n)
 
 static double casimir_f(int n) { return (double)(n * n - 1) / (2.0 * n); }
 
-int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[2], double *value,
-                  double *grad, double *div)
-{
-  const geom_t *g = p->g;
-  const int ngen = p->ngen;
-  const double alpha = coef[0], gamma = coef[1];
-  qsum_t sums[2] = {{0, 0}, {0, 0}};
-  forward_all(p, u);
-  if (grad != NULL) {
-    for (long slot = 0; slot < p->nslot; slot++) {
-      const double ca = alpha * p->na[slot], cb = gamma * p->nb[slot];
-      const size_t o = (size_t)slot * 4 * ngen;
-      for (int i = 0; p->ok1[slot] && i < 4 * ngen; i++)
-        p->cv[o + i] = ca * p->ga[o + i] + cb * p->gb[o + i];
-    }
-    if (gather(p, grad) != EMF_SUCCESS) return EMF_EINVAL;
-  }
-  for (long io = 0; io < g->n_owned; io++)
-    for (int pl = 0; pl < p->npl; pl++) {
-      const long slot = g->owned[io] * p->npl + pl;
-      long partner[2];
-      int pb[2], pp[2];
-      pairs_of(p, slot, partner, pb, pp);
-      for (int k = 0; k < 2; k++) {
-        const long y = partner[k];
-        qsum_add(&sums[0], alpha * creal(p->z[slot]) * creal(p->z[y]) +
-                               gamma * cimag(p->z[slot]) * cimag(p->z[y]));
-        if (div != NULL) {
-          const size_t o1 = ((size_t)slot * 4 + pb[k]) * ngen, o2 = ((size_t)y * 4 + pp[k]) * ngen;
-          qsum_add(&sums[1], alpha * dot(p->ga + o1, p->ga + o2, ngen) +
-                                 gamma * dot(p->gb + o1, p->gb + o2, ngen));
-        }
-      }
-    }
-  qsum_allreduce(sums, 2, g->comm);
-  if (value != NULL) *value = qsum_value(&sums[0]);
-  if (div != NULL)
-    *div = -8.0 * casimir_f(p->n) * qsum_value(&sums[0]) + 2.0 * qsum_value(&sums[1]);
-  return EMF_SUCCESS;
-}
-
 /* xbar into the extended box with halos */
 static void load_cotangent(pot_pair_t *p, const double *xbar)
 {
@@ -457,14 +506,16 @@ static long partner_at(const pot_pair_t *p, long slot, int q, int *qp)
 }
 
 /* c and E_q of the header for one ok1 slot; the backward kernel into cv */
-static void slot_backward(pot_pair_t *p, const gauge_t *u, long slot, const double coef[2],
+static void slot_backward(pot_pair_t *p, const gauge_t *u, long slot, const double coef[3],
                           double w, double dbar)
 {
+  static const int dag[4] = {0, 0, 1, 1};
   const int nn = p->nn, ngen = p->ngen;
-  const double alpha = coef[0], gamma = coef[1];
+  const double alpha = coef[0], gamma = coef[1], delta = coef[2];
   const cplx_t cp = alpha * p->na[slot] - I * gamma * p->nb[slot];
-  cplx_t *E = p->scr + 8 * nn, *m = p->scr + 7 * nn;
-  const cplx_t *H[4] = {E, E + nn, NULL, E + 3 * nn};
+  cplx_t *v = p->scr, *m = p->scr + 7 * nn, *E = p->scr + 8 * nn;
+  const cplx_t *f[4] = {v, v + nn, v + 2 * nn, v + 3 * nn};
+  const cplx_t *Ep[4] = {E, E + nn, E + 2 * nn, E + 3 * nn};
   double Ya = 0.0, Yb = 0.0;
   cplx_t c;
   for (int wn = 0; wn < 4; wn++) {
@@ -472,7 +523,7 @@ static void slot_backward(pot_pair_t *p, const gauge_t *u, long slot, const doub
     Ya += p->ya[y];
     Yb += p->yb[y];
   }
-  c = w * cp + alpha * Ya - I * gamma * Yb;
+  c = w * cp + alpha * Ya - I * gamma * Yb - dbar * delta * (p->na[slot] - I * p->nb[slot]);
   for (int q = 0; q < 4; q++) {   /* E_q into E + q nn */
     int qp;
     const long y = partner_at(p, slot, q, &qp);
@@ -484,22 +535,115 @@ static void slot_backward(pot_pair_t *p, const gauge_t *u, long slot, const doub
     p->su->from_alg(m, p->gb + ((size_t)y * 4 + qp) * ngen);
     sun_axpy(p->n, Eq, -2.0 * I * dbar * gamma, m);
   }
-  /* H_0 = c 1 + E_0 - E_3, H_1 = E_1, H_3 = -E_2 (R_2 = -rot_3, R_3 = -rot_0) */
-  for (int i = 0; i < nn; i++) {
-    const cplx_t e2 = E[2 * nn + i];
-    E[i] -= E[3 * nn + i];
-    E[3 * nn + i] = -e2;
-  }
-  for (int i = 0; i < p->n; i++) E[i * (p->n + 1)] += c;
-  plaquette_backward(p, u, slot, H, p->cv + (size_t)slot * 4 * ngen);
+  load_factors(p, u, slot / p->npl, (int)(slot % p->npl), v);
+  word_backward(p, 4, f, dag, c, Ep, 1.0, p->cv + (size_t)slot * 4 * ngen, NULL, NULL);
 }
 
-int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[2], double vbar,
-                 const double *xbar, double dbar, double *ubar, qsum_t dcoef[2])
+/* Every pair of the extended box (both plaquettes ok0): the figure-eight's
+ * word_backward with c8 and E_j = Xbar of pass j (es = delta; xbar NULL:
+ * none), out scattered into acc8; w8 = Re tr W8 and, for the pairs based
+ * at owned sites when ye != NULL, ye[slot * 2 + k] = val_e. */
+static void eights_all(pot_pair_t *p, const gauge_t *u, double c8, int with_xbar, double es,
+                       double *ye)
+{
+  const geom_t *g = p->g;
+  const int nn = p->nn, ngen = p->ngen;
+  cplx_t *v = p->scr, *X = p->scr + 8 * nn;
+  memset(p->acc8, 0, (size_t)g->n_ext * p->D * ngen * sizeof(qsum_t));
+  for (long slot = 0; slot < p->nslot; slot++) {
+    long partner[2];
+    int pb[2], pp[2];
+    if (!p->ok0[slot]) continue;
+    pairs_of(p, slot, partner, pb, pp);
+    for (int k = 0; k < 2; k++) {
+      const long y = partner[k];
+      const cplx_t *f[8], *E[8];
+      int dag[8], dir[8];
+      long site[8];
+      double out[8 * EMF_NMAX * EMF_NMAX], ve;
+      if (y < 0 || !p->ok0[y]) continue;
+      eight_factors(p, u, slot, y, pb[k], pp[k], v, dag, site, dir);
+      for (int j = 0; j < 8; j++) {
+        f[j] = v + (size_t)j * nn;
+        E[j] = NULL;
+        if (with_xbar) {
+          p->su->from_alg(X + (size_t)j * nn, p->xext + ((size_t)site[j] * p->D + dir[j]) * ngen);
+          E[j] = X + (size_t)j * nn;
+        }
+      }
+      word_backward(p, 8, f, dag, c8, E, es, out, &p->w8[slot * 2 + k], &ve);
+      if (ye != NULL) ye[slot * 2 + k] = ve;
+      for (int j = 0; j < 8; j++) {
+        qsum_t *acc = p->acc8 + ((size_t)site[j] * p->D + dir[j]) * ngen;
+        for (int a = 0; a < ngen; a++) qsum_add(&acc[a], out[j * ngen + a]);
+      }
+    }
+  }
+}
+
+/* out on every owned link += the rounded figure-eight sums */
+static void add_eights(const pot_pair_t *p, double *out)
+{
+  const geom_t *g = p->g;
+  const size_t per = (size_t)p->D * p->ngen;
+  for (long io = 0; io < g->n_owned; io++)
+    for (size_t i = 0; i < per; i++)
+      out[io * per + i] += qsum_value(&p->acc8[(size_t)g->owned[io] * per + i]);
+}
+
+int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[3], double *value,
+                  double *grad, double *div)
+{
+  const geom_t *g = p->g;
+  const int ngen = p->ngen;
+  const double alpha = coef[0], gamma = coef[1], delta = coef[2];
+  const double c8 = 1.0 / p->n - 8.0 * casimir_f(p->n);
+  qsum_t sums[2] = {{0, 0}, {0, 0}};
+  forward_all(p, u);
+  eights_all(p, u, delta, 0, 0.0, NULL);
+  if (grad != NULL) {
+    for (long slot = 0; slot < p->nslot; slot++) {
+      const double ca = alpha * p->na[slot], cb = gamma * p->nb[slot];
+      const size_t o = (size_t)slot * 4 * ngen;
+      for (int i = 0; p->ok1[slot] && i < 4 * ngen; i++)
+        p->cv[o + i] = ca * p->ga[o + i] + cb * p->gb[o + i];
+    }
+    if (gather(p, grad) != EMF_SUCCESS) return EMF_EINVAL;
+    add_eights(p, grad);
+  }
+  for (long io = 0; io < g->n_owned; io++)
+    for (int pl = 0; pl < p->npl; pl++) {
+      const long slot = g->owned[io] * p->npl + pl;
+      long partner[2];
+      int pb[2], pp[2];
+      pairs_of(p, slot, partner, pb, pp);
+      for (int k = 0; k < 2; k++) {
+        const long y = partner[k];
+        const double rr = creal(p->z[slot]) * creal(p->z[y]);
+        const double ii = cimag(p->z[slot]) * cimag(p->z[y]), w8 = p->w8[slot * 2 + k];
+        qsum_add(&sums[0], alpha * rr + gamma * ii + delta * w8);
+        if (div != NULL) {
+          const size_t o1 = ((size_t)slot * 4 + pb[k]) * ngen, o2 = ((size_t)y * 4 + pp[k]) * ngen;
+          qsum_add(&sums[1], -8.0 * casimir_f(p->n) * (alpha * rr + gamma * ii) +
+                                 2.0 * (alpha * dot(p->ga + o1, p->ga + o2, ngen) +
+                                        gamma * dot(p->gb + o1, p->gb + o2, ngen)) +
+                                 delta * (c8 * w8 - rr - ii));
+        }
+      }
+    }
+  qsum_allreduce(sums, 2, g->comm);
+  if (value != NULL) *value = qsum_value(&sums[0]);
+  if (div != NULL) *div = qsum_value(&sums[1]);
+  return EMF_SUCCESS;
+}
+
+int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[3], double vbar,
+                 const double *xbar, double dbar, double *ubar, qsum_t dcoef[3])
 {
   const geom_t *g = p->g;
   const int ngen = p->ngen;
   const double w = vbar - 8.0 * casimir_f(p->n) * dbar;
+  const double w8 = vbar + dbar * (1.0 / p->n - 8.0 * casimir_f(p->n));
   forward_all(p, u);
   load_cotangent(p, xbar);
   for (long slot = 0; slot < p->nslot; slot++) {
@@ -515,6 +659,8 @@ int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[2], double vbar,
   for (long slot = 0; slot < p->nslot; slot++)
     if (p->ok1[slot]) slot_backward(p, u, slot, coef, w, dbar);
   if (gather(p, ubar) != EMF_SUCCESS) return EMF_EINVAL;
+  eights_all(p, u, w8 * coef[2], 1, coef[2], p->cv);   /* cv reused for val_e */
+  add_eights(p, ubar);
   for (long io = 0; io < g->n_owned; io++) {
     const long is = g->owned[io];
     for (int pl = 0; pl < p->npl; pl++) {
@@ -527,10 +673,11 @@ int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[2], double vbar,
       for (int k = 0; k < 2; k++) {
         const long y = partner[k];
         const size_t o1 = ((size_t)slot * 4 + pb[k]) * ngen, o2 = ((size_t)y * 4 + pp[k]) * ngen;
-        qsum_add(&dcoef[0], w * creal(p->z[slot]) * creal(p->z[y]) +
-                                2.0 * dbar * dot(p->ga + o1, p->ga + o2, ngen));
-        qsum_add(&dcoef[1], w * cimag(p->z[slot]) * cimag(p->z[y]) +
-                                2.0 * dbar * dot(p->gb + o1, p->gb + o2, ngen));
+        const double rr = creal(p->z[slot]) * creal(p->z[y]);
+        const double ii = cimag(p->z[slot]) * cimag(p->z[y]);
+        qsum_add(&dcoef[0], w * rr + 2.0 * dbar * dot(p->ga + o1, p->ga + o2, ngen));
+        qsum_add(&dcoef[1], w * ii + 2.0 * dbar * dot(p->gb + o1, p->gb + o2, ngen));
+        qsum_add(&dcoef[2], w8 * p->w8[slot * 2 + k] + p->cv[slot * 2 + k] - dbar * (rr + ii));
       }
     }
   }

@@ -1,16 +1,18 @@
 /*******************************************************************************
- * check_pair.c: the adjacent-plaquette pair term (pot_pair_*, pair.c).
+ * check_pair.c: the two-plaquette terms (pot_pair_*, pair.c): products of
+ * adjacent plaquettes' traces and figure-eights.
  *
  * On rank 0 alone (one rank, so every link is owned), for 2D 4x4 SU(3) and
- * 3D 3x3x4 SU(2) hot fields and coefficients (alpha, gamma) = (0.7, -1.3):
+ * 3D 3x3x4 SU(2) hot fields and coefficients (alpha, gamma, delta) =
+ * (0.7, -1.3, 0.45):
  *   - grad against 4th-order central differences of value along
  *     U -> exp(s T_a) U on every link and generator;
  *   - div against the sum over links and generators of the central
  *     differences of grad_a along the same direction (the Laplacian);
  *   - pot_pair_vjp: ubar against central differences of
  *     J = vbar Phi2 + <xbar, grad> + dbar div (xbar Gaussian), and dcoef
- *     against J itself (J is linear in (alpha, gamma): dJ/dalpha = J at
- *     (1, 0));
+ *     against J itself (J is linear in the coefficients: dJ/dalpha = J at
+ *     (1, 0, 0), and so on);
  *   - value and div unchanged by a random gauge transformation (1e-12).
  * On all ranks, for every process grid of the run's size with local
  * extents >= 2 (2D 6x6 SU(3), 3D 4x4x6 SU(2)): value, div, the gathered
@@ -30,11 +32,11 @@
 #include "check.h"
 #include "testutil.h"
 
-static const double coef0[2] = {0.7, -1.3};
+static const double coef0[POT_PAIR_NCOEF] = {0.7, -1.3, 0.45};
 static const double VBAR = 0.4, DBAR = -0.3;
 
 typedef struct {
-  double value, div, dcoef[2];
+  double value, div, dcoef[POT_PAIR_NCOEF];
   double *grad, *ubar;   /* rank 0: (n_global, D, ngen), global link order */
 } result_t;
 
@@ -76,7 +78,7 @@ static void cotangent(const setup_t *s, double *xbar)
                         1.0);
 }
 
-static double J_of(setup_t *s, const double coef[2], const double *xbar, double *grad)
+static double J_of(setup_t *s, const double coef[POT_PAIR_NCOEF], const double *xbar, double *grad)
 {
   double v, d, x = 0.0;
   const long n = s->g->n_owned * s->per;
@@ -101,7 +103,7 @@ static void fd_checks(int D, const int *L, int N)
   double *grad = calloc((size_t)n, sizeof(double)), *g2 = calloc((size_t)n, sizeof(double));
   double *xbar = malloc((size_t)n * sizeof(double)), *ubar = calloc((size_t)n, sizeof(double));
   double value, div, lap = 0.0, egrad = 0.0, eubar = 0.0, sgrad = 0.0, subar = 0.0;
-  qsum_t dc[2] = {{0, 0}, {0, 0}};
+  qsum_t dc[POT_PAIR_NCOEF] = {{0, 0}, {0, 0}, {0, 0}};
   cplx_t save[EMF_NMAX * EMF_NMAX];
   cotangent(&s, xbar);
   pot_pair_eval(s.p, s.u, coef0, &value, grad, &div);
@@ -135,11 +137,13 @@ static void fd_checks(int D, const int *L, int N)
   check_rel(div, lap, 1e-8, 0.0, "D=%d N=%d div vs FD of grad", D, N);
   check_abs(eubar, 0.0, 1e-8 * subar, "D=%d N=%d VJP vs FD of J (max |ubar| %.3g)", D, N, subar);
   {
-    const double e0[2] = {1.0, 0.0}, e1[2] = {0.0, 1.0};
+    const double e0[3] = {1.0, 0.0, 0.0}, e1[3] = {0.0, 1.0, 0.0}, e2[3] = {0.0, 0.0, 1.0};
     check_rel(qsum_value(&dc[0]), J_of(&s, e0, xbar, g2), 1e-12, 1e-13,
-              "D=%d N=%d dJ/dalpha = J(1, 0)", D, N);
+              "D=%d N=%d dJ/dalpha = J(1, 0, 0)", D, N);
     check_rel(qsum_value(&dc[1]), J_of(&s, e1, xbar, g2), 1e-12, 1e-13,
-              "D=%d N=%d dJ/dgamma = J(0, 1)", D, N);
+              "D=%d N=%d dJ/dgamma = J(0, 1, 0)", D, N);
+    check_rel(qsum_value(&dc[2]), J_of(&s, e2, xbar, g2), 1e-12, 1e-13,
+              "D=%d N=%d dJ/ddelta = J(0, 0, 1)", D, N);
   }
   {
     double v2, d2;
@@ -163,7 +167,7 @@ static int evaluate(MPI_Comm comm, int D, const int *L, const int *grid, int N, 
   if (setup(comm, D, L, grid, N, &s)) return 1;
   const long n = s.g->n_owned * s.per;
   double *grad = calloc((size_t)n, sizeof(double)), *xbar = malloc((size_t)n * sizeof(double));
-  qsum_t dc[2] = {{0, 0}, {0, 0}};
+  qsum_t dc[POT_PAIR_NCOEF] = {{0, 0}, {0, 0}, {0, 0}};
   int st;
   cotangent(&s, xbar);
   st = pot_pair_eval(s.p, s.u, coef0, &r->value, grad, &r->div);
@@ -171,9 +175,8 @@ static int evaluate(MPI_Comm comm, int D, const int *L, const int *grid, int N, 
   memset(grad, 0, (size_t)n * sizeof(double));
   st |= pot_pair_vjp(s.p, s.u, coef0, VBAR, xbar, DBAR, grad, dc);
   tu_gather_sites(s.g, grad, s.per, r->ubar);
-  qsum_allreduce(dc, 2, comm);
-  r->dcoef[0] = qsum_value(&dc[0]);
-  r->dcoef[1] = qsum_value(&dc[1]);
+  qsum_allreduce(dc, POT_PAIR_NCOEF, comm);
+  for (int i = 0; i < POT_PAIR_NCOEF; i++) r->dcoef[i] = qsum_value(&dc[i]);
   free(grad);
   free(xbar);
   release(&s);
@@ -197,7 +200,7 @@ static void grid_checks(int D, const int *L, int N)
   }
   MPI_Bcast(&ref.value, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   MPI_Bcast(&ref.div, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-  MPI_Bcast(ref.dcoef, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  MPI_Bcast(ref.dcoef, POT_PAIR_NCOEF, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   const int ng = tu_grids_deep(D, L, POT_PAIR_DEPTH, 3, tu_grids(D, L, nr, grids), grids);
   check_true(ng > 0, "D=%d some grid of %d ranks", D, nr);
   for (int i = 0; i < ng; i++) {
@@ -207,7 +210,7 @@ static void grid_checks(int D, const int *L, int N)
     check_int(evaluate(MPI_COMM_WORLD, D, L, gr, N, &res), 0, "D=%d grid %s status", D, gs);
     check_bits(&res.value, &ref.value, sizeof(double), "D=%d N=%d grid %s value bits", D, N, gs);
     check_bits(&res.div, &ref.div, sizeof(double), "D=%d N=%d grid %s div bits", D, N, gs);
-    check_bits(res.dcoef, ref.dcoef, 2 * sizeof(double), "D=%d N=%d grid %s dcoef bits", D, N, gs);
+    check_bits(res.dcoef, ref.dcoef, sizeof ref.dcoef, "D=%d N=%d grid %s dcoef bits", D, N, gs);
     if (rank == 0) {
       check_bits(res.grad, ref.grad, gsz * sizeof(double), "D=%d N=%d grid %s grad bits", D, N, gs);
       check_bits(res.ubar, ref.ubar, gsz * sizeof(double), "D=%d N=%d grid %s VJP bits", D, N, gs);
