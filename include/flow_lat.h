@@ -7,10 +7,11 @@
  * with one learned F per term (a term is a class of shapes, "plaquette" =
  * the D(D-1)/2 plaquette orientations, "rectangle" = the D(D-1) 1x2
  * rectangle orientations; one F per term keeps the flow covariant under the
- * lattice rotations), plus optionally the two-loop term "plaquette-pair"
- * (pot_pair_*: sum over adjacent plaquettes P, P' of alpha(t) Re tr P
- * Re tr P' + gamma(t) Im tr P Im tr P', its F a linear F with K = 1,
- * degree 1, whose coefficients a_0(t), a_1(t) are alpha, gamma).  Vector
+ * lattice rotations), plus optionally the two-plaquette term "plaquette-pair"
+ * (pot_pair_*: sum over adjacent plaquettes P, Q of alpha(t) Re tr P
+ * Re tr Q + gamma(t) Im tr P Im tr Q + delta(t) Re tr W8, W8 their
+ * figure-eight; the coefficients are Legendre series in t,
+ * flow_lat_pair_t).  Vector
  * field on every link X = grad Phi, exact divergence div X = sum over
  * loops len * Laplacian F (+ Laplacian of the pair term), flow dU/dt = X U on
  * t in [0, 1] by RKMK (ode.h), log q_1 = log q_0 - integral div X dt with
@@ -28,7 +29,8 @@
  * gradient does not depend on how loops are split between ranks and batches
  * (flow_lat_grad_allreduce returns the same bits on any process grid).
  * The FLOW_LAT_PAIR term's buffer is not used: pot_pair_vjp's double-double
- * dJ/d(alpha, gamma) times the time basis goes into its accumulators.
+ * dJ/d(alpha, gamma, delta) times the time basis goes into its
+ * accumulators.
  ******************************************************************************/
 #ifndef FLOW_LAT_H
 #define FLOW_LAT_H
@@ -42,17 +44,30 @@
 #include "util.h"
 
 #define FLOW_LAT_TERMS_MAX 8
-#define FLOW_LAT_PAIR "plaquette-pair"   /* name of the two-loop term */
+#define FLOW_LAT_PAIR "plaquette-pair"   /* name of the two-plaquette term */
 
-/* One term of the potential: a class of loop shapes and its F. */
+/* The coefficients of the FLOW_LAT_PAIR term, c = (alpha, gamma, delta)
+ * of pot_pair_eval: c_i(t) = sum_n theta[i * n_basis + n] phi_n(t),
+ * i < POT_PAIR_NCOEF, phi_n(t) = P_n(2t - 1) (flow_linf_basis). */
+typedef struct flow_lat_pair {
+  int n_basis;              /* 1..FLOW_LINF_BASIS_MAX */
+  const double *theta;      /* (POT_PAIR_NCOEF * n_basis) */
+} flow_lat_pair_t;
+
+/* One term of the potential: a class of loop shapes and its F, or the
+ * two-plaquette term and its coefficients. */
 typedef struct flow_lat_term {
   const char *shape;        /* "plaquette", "rectangle", "2x2", "1x3" or
                                FLOW_LAT_PAIR */
   const pot_func_t *F;      /* the learned F (all loop terms share one K;
-                               FLOW_LAT_PAIR: a linear F, K = 1, degree 1) */
+                               not used by FLOW_LAT_PAIR) */
   double *grad;             /* where F->backward accumulates dF/dtheta (NULL:
-                               parameter gradients of this term not wanted) */
-  size_t n_grad;            /* its length */
+                               parameter gradients of this term not wanted;
+                               FLOW_LAT_PAIR: sizes its accumulators only) */
+  size_t n_grad;            /* its length (FLOW_LAT_PAIR:
+                               flow_lat_pair_n_params(pair->n_basis)) */
+  const flow_lat_pair_t *pair;  /* FLOW_LAT_PAIR: its coefficients (must
+                                   outlive the flow); else unused */
 } flow_lat_term_t;
 
 typedef struct flow_lat {
@@ -139,6 +154,10 @@ void flow_linf_grad_acc(const flow_linf_t *c, qsum_t *acc, double t, int nb,
 double flow_linf_lo_coef(int N, double beta, int loop_len);
 
 /* flow_lat.c */
+/* Parameters of the pair term, POT_PAIR_NCOEF * n_basis.  Local. */
+size_t flow_lat_pair_n_params(int n_basis);
+/* c[i] = c_i(t), i < POT_PAIR_NCOEF (flow_lat_pair_t).  Local. */
+void flow_lat_pair_coef(const flow_lat_pair_t *p, double t, double *c);
 /* Halo depth the terms need (loops_depth of their shapes, at least
  * POT_PAIR_DEPTH with a FLOW_LAT_PAIR term); -1 for an unknown shape name.
  * Local. */
@@ -147,8 +166,9 @@ int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms);
  * loop terms must share K; copied by value, the F's themselves must outlive
  * the flow), pot_lat batches of nb loops, n_steps >= 1 fixed RK4 steps for
  * training and an adaptive stepper by name (NULL: none).  At most one
- * FLOW_LAT_PAIR term, with a linear F of K = 1 and degree 1 (its gradient
- * buffer, if any, of that F's size), and at least one loop term besides.
+ * FLOW_LAT_PAIR term, with coefficients (pair, theta set, n_basis in
+ * 1..FLOW_LINF_BASIS_MAX; a gradient buffer, if any, of
+ * flow_lat_pair_n_params), and at least one loop term besides.
  * Returns NULL on every rank with a message in msg when a term is unknown,
  * the F's K differ, the pair term is malformed or alone, the halo is too
  * shallow, a loop would pass a link twice on this lattice (the exact

@@ -120,7 +120,7 @@ typedef enum { FLOW_MODEL_MLP = 0, FLOW_MODEL_LINEAR = 1 } flow_model_t;
 typedef enum { FLOW_INIT_ZERO = 0, FLOW_INIT_LO = 1 } flow_init_t;
 
 /* flow.shapes, in the order "plaquette", "rectangle", "2x2", "1x3",
- * "plaquette-pair" (the two-loop term of adjacent plaquettes, potential.h
+ * "plaquette-pair" (the two-plaquette term, potential.h
  * pot_pair_*: linear model only, beside at least one loop shape) */
 typedef enum {
   FLOW_SHAPE_PLAQUETTE = 0,

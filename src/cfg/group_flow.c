@@ -15,7 +15,7 @@
  *                "plaquette-pair" (each at most once), default
  *                ["plaquette"]             terms of the lattice flow, one
  *                                          F each: loop shapes, and the
- *                                          two-loop term of adjacent
+ *                                          two-plaquette term of adjacent
  *                                          plaquettes
  *   model        "mlp" (default) | "linear" F of each lattice term: the
  *                                          MLP above, or linear in the
@@ -63,7 +63,7 @@ static const cfg_key_t keys[] = {
     {"shapes", CFG_ENUM_ARRAY, CFG_UNIQUE, "[\"plaquette\"]", 0, 0, 1, FLOW_SHAPES_MAX, shapes,
      CFG_OFF(flow.shapes), CFG_OFF(flow.n_shapes), CFG_SIZE(flow.shapes),
      "terms of the lattice flow, one F each: loop shapes, and \"plaquette-pair\" (products "
-     "of the traces of adjacent plaquettes, linear model only)"},
+     "of the traces of adjacent plaquettes and their figure-eights, linear model only)"},
     {"model", CFG_ENUM, 0, "\"mlp\"", 0, 0, 0, 0, models, CFG_OFF(flow.model), 0,
      CFG_SIZE(flow.model),
      "F of each lattice term: \"mlp\" (the network) or \"linear\" (linear in the features, "

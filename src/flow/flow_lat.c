@@ -8,19 +8,26 @@
  *   for an unknown shape name or bad arguments.  Term shape names:
  *   "plaquette" (1x1), "rectangle" (1x2), "2x2", "1x3" (every plane; both
  *   orientations of the non-square ones) and FLOW_LAT_PAIR =
- *   "plaquette-pair", the two-loop term of adjacent plaquettes (pot_pair_*),
- *   which adds no loops to the loop set.
+ *   "plaquette-pair", the two-plaquette term of adjacent plaquettes
+ *   (pot_pair_*), which adds no loops to the loop set.
+ *
+ * size_t flow_lat_pair_n_params(int n_basis)
+ *   POT_PAIR_NCOEF n_basis: the pair term's coefficients (alpha, gamma,
+ *   delta), each a series in n_basis Legendre functions of t.
+ *
+ * void flow_lat_pair_coef(const flow_lat_pair_t *p, double t, double *c)
+ *   c[i] = sum_n p->theta[i n_basis + n] phi_n(t), i < POT_PAIR_NCOEF,
+ *   phi_n(t) = P_n(2t - 1) (flow_linf_basis).
  *
  * flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
  *                            const flow_lat_term_t *terms, int nb,
  *                            long n_steps, const char *adaptive,
  *                            char *msg, int msglen)
- *   Checks the terms: known names; at most one "plaquette-pair" term, whose F
- *   must be a linear F (flow_linf_of) with K = 1 and degree 1 (its
- *   monomials Re tr, Im tr; a_0(t), a_1(t) are the pair coefficients
- *   alpha, gamma) and a gradient buffer, if any, of flow_linf_size; at
- *   least one loop term, and the loop terms' F's share K (the flow's K;
- *   the pair term's K = 1 is not compared).
+ *   Checks the terms: known names; every loop term has an F, and their F's
+ *   share K (the flow's K); at most one "plaquette-pair" term, with its
+ *   coefficients (pair, pair->theta set, n_basis in 1..FLOW_LINF_BASIS_MAX)
+ *   and a gradient buffer, if any, of flow_lat_pair_n_params(n_basis)
+ *   (its F is not used); at least one loop term.
  *   Builds the loop set (each loop term adds its shapes; shape -> term table),
  *   checks that every loop passes each link at most once on this lattice
  *   (loops_check_simple; otherwise the exact divergence would be wrong and
@@ -58,9 +65,9 @@
  *   every owned link and div = sum over loops len * Delta F (global,
  *   double-double); r[0] = -div.  The F of a loop is its term's
  *   (dispatcher below).  With a pair term, pot_pair_eval with (alpha,
- *   gamma) = (a_0(t), a_1(t)) of its linear F (flow_linf_coef) then adds
- *   its gradient to x and its divergence to div.  Returns the agreed status
- *   of pot_lat_eval (pot_pair_eval returns EMF_SUCCESS).
+ *   gamma, delta) = flow_lat_pair_coef(t) then adds its gradient to x and
+ *   its divergence to div.  Returns the agreed status of pot_lat_eval
+ *   (pot_pair_eval returns EMF_SUCCESS).
  *
  * int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
  *   n_steps steps of ode_rkmk_step_fixed, step k from k/n_steps with
@@ -126,7 +133,7 @@ static int shape_index(const char *name)
   return -1;
 }
 
-/* the two-loop term of adjacent plaquettes (pot_pair_*), which adds no loops */
+/* the two-plaquette term (pot_pair_*), which adds no loops */
 static int is_pair(const char *name) { return name != NULL && strcmp(name, FLOW_LAT_PAIR) == 0; }
 
 static int add_shapes(loop_set_t *ls, const char *name)
@@ -151,10 +158,18 @@ int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
   return depth;
 }
 
-/* the pair term's (alpha, gamma) at time t: a_0(t), a_1(t) of its linear F */
-static void pair_coef(const flow_lat_t *fl, double t, double coef[2])
+size_t flow_lat_pair_n_params(int n_basis) { return (size_t)POT_PAIR_NCOEF * (size_t)n_basis; }
+
+void flow_lat_pair_coef(const flow_lat_pair_t *p, double t, double *c)
 {
-  flow_linf_coef(flow_linf_of(fl->term[fl->pair_term].F), t, coef);
+  double phi[FLOW_LINF_BASIS_MAX];
+  const int nb = p->n_basis;
+  flow_linf_basis(nb, t, phi);
+  for (int i = 0; i < POT_PAIR_NCOEF; i++) {
+    double s = 0.0;
+    for (int n = 0; n < nb; n++) s += p->theta[i * nb + n] * phi[n];
+    c[i] = s;
+  }
 }
 
 /* ---- the dispatcher: shape -> its term's F -------------------------------- */
@@ -265,24 +280,24 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
       set_msg(msg, msglen, buf);
       return NULL;
     }
-    if (terms[c].F == NULL) {
-      set_msg(msg, msglen, "flow: every term needs an F");
-      return NULL;
-    }
     if (is_pair(nm)) {
-      const flow_linf_t *lin = flow_linf_of(terms[c].F);
+      const flow_lat_pair_t *pc = terms[c].pair;
       if (pair_term >= 0) {
         set_msg(msg, msglen, "flow: at most one \"" FLOW_LAT_PAIR "\" term");
         return NULL;
       }
-      if (lin == NULL || lin->K != 1 || lin->degree != 1 ||
-          (terms[c].grad != NULL && terms[c].n_grad != flow_linf_size(lin))) {
-        set_msg(msg, msglen, "flow: the \"" FLOW_LAT_PAIR "\" term needs a linear F with K = 1 "
-                "and degree 1 (coefficients alpha, gamma of Re tr P Re tr P', Im tr P Im tr "
-                "P') and a gradient buffer of its size");
+      if (pc == NULL || pc->theta == NULL || pc->n_basis < 1 ||
+          pc->n_basis > FLOW_LINF_BASIS_MAX ||
+          (terms[c].grad != NULL && terms[c].n_grad != flow_lat_pair_n_params(pc->n_basis))) {
+        set_msg(msg, msglen, "flow: the \"" FLOW_LAT_PAIR "\" term needs its coefficients "
+                "(alpha, gamma, delta: 1..16 time functions each) and a gradient buffer of "
+                "their size");
         return NULL;
       }
       pair_term = c;
+    } else if (terms[c].F == NULL) {
+      set_msg(msg, msglen, "flow: every loop term needs an F");
+      return NULL;
     } else if (loop_term < 0) {
       loop_term = c;
     } else if (terms[c].F->K != terms[loop_term].F->K) {
@@ -480,8 +495,8 @@ int flow_lat_field(double t, const cplx_t *u, double *x, double *r, void *params
   load_links(fl, u);
   s = pot_lat_eval(fl->pot, fl->u, &fl->F, t, NULL, x, &div);
   if (s == EMF_SUCCESS && fl->pair != NULL) {   /* the status is agreed */
-    double coef[2], div2 = 0.0;
-    pair_coef(fl, t, coef);
+    double coef[POT_PAIR_NCOEF], div2 = 0.0;
+    flow_lat_pair_coef(fl->term[fl->pair_term].pair, t, coef);
     s = pot_pair_eval(fl->pair, fl->u, coef, NULL, x, &div2);
     div += div2;
   }

@@ -16,11 +16,11 @@
  *   gradients once per loop over all ranks (owned base sites), which the
  *   dispatcher adds loop by loop to the accumulators.  With a
  *   "plaquette-pair" term, pot_pair_vjp (same xbar, dbar, coefficients
- *   (alpha, gamma) = a_0(t), a_1(t) of its linear F) then adds its link
- *   cotangents, and its double-double dJ/d(alpha, gamma) over the pairs
- *   based at owned sites times phi_n(t) (flow_linf_basis) goes into the
- *   term's accumulators exactly as flow_linf_grad_acc adds (hi phi with
- *   its fma error, plus lo phi): grid-independent totals.  On return ubar holds
+ *   (alpha, gamma, delta) = flow_lat_pair_coef(t)) then adds its link
+ *   cotangents, and its double-double dJ/d(alpha, gamma, delta) over the
+ *   pairs based at owned sites times phi_n(t) (flow_linf_basis) goes into
+ *   the term's accumulators exactly as flow_linf_grad_acc adds (hi phi
+ *   with its fma error, plus lo phi): grid-independent totals.  On return ubar holds
  *   the cotangent of U_0.  Returns EMF_SUCCESS, EMF_EINVAL (nothing
  *   recorded) or the agreed status of a VJP.
  *
@@ -57,24 +57,25 @@ void flow_lat_grad_zero(flow_lat_t *fl)
 }
 
 /* The pair term's part of the field VJP: ADDS its link cotangents to au
- * and dJ/d(alpha, gamma) (double-double, this rank's pairs) times phi_n(t)
+ * and dJ/dc (c = (alpha, gamma, delta); double-double, this rank's pairs)
+ * times phi_n(t)
  * to its accumulators, as flow_linf_grad_acc does: (hi + lo) phi = p + e +
  * lo phi with p + e = hi phi exactly.  Collective (halo exchanges inside
  * pot_pair_vjp, which returns EMF_SUCCESS). */
 static int pair_vjp(flow_lat_t *fl, double t, const double *gx, double dbar, double *au)
 {
   const flow_lat_term_t *tm = &fl->term[fl->pair_term];
-  const flow_linf_t *lin = flow_linf_of(tm->F);
-  double coef[2], phi[FLOW_LINF_BASIS_MAX];
-  qsum_t dc[2] = {{0.0, 0.0}, {0.0, 0.0}};
+  double coef[POT_PAIR_NCOEF], phi[FLOW_LINF_BASIS_MAX];
+  qsum_t dc[POT_PAIR_NCOEF];
   qsum_t *acc = fl->gacc + fl->goff[fl->pair_term];
-  const int nbas = lin->n_basis;
+  const int nbas = tm->pair->n_basis;
   int s;
-  flow_linf_coef(lin, t, coef);
+  memset(dc, 0, sizeof dc);
+  flow_lat_pair_coef(tm->pair, t, coef);
   s = pot_pair_vjp(fl->pair, fl->u, coef, 0.0, gx, dbar, au, dc);
   if (s != EMF_SUCCESS || tm->grad == NULL || tm->n_grad == 0) return s;
   flow_linf_basis(nbas, t, phi);
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < POT_PAIR_NCOEF; i++)
     for (int n = 0; n < nbas; n++) {
       const double p = dc[i].hi * phi[n], e = fma(dc[i].hi, phi[n], -p);
       qsum_add(&acc[i * nbas + n], p);

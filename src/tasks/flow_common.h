@@ -78,8 +78,9 @@ void flow_task_report_pair(report_t *r, const char *base, const char *leaf, doub
 
 /* Everything the lattice train and sample tasks share: ranks split into
  * n_groups batch groups x domains, one F per shape of flow.shapes (a
- * network, or the linear F when flow.model = "linear"), parameters (shape
- * after shape), Adam state over all of them. */
+ * network, or the linear F when flow.model = "linear"; the pair term's
+ * coefficients), parameters (term after term), Adam state over all of
+ * them. */
 typedef struct flow_task_lat {
   int n_groups, group;
   MPI_Comm dom;                 /* this rank's group (one domain) */
@@ -95,6 +96,7 @@ typedef struct flow_task_lat {
   flow_nnf_t nnf[FLOW_SHAPES_MAX];
   flow_linf_t lin[FLOW_SHAPES_MAX];
   flow_lat_term_t terms[FLOW_SHAPES_MAX];
+  flow_lat_pair_t pair;         /* coefficients of the "plaquette-pair" term */
   double *theta, *gbuf;         /* (n_terms * net.n_params) */
   double *thp[FLOW_SHAPES_MAX]; /* theta of each term */
   adam_state_t *adam;

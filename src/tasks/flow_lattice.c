@@ -11,9 +11,10 @@
  *   flow.shapes (flow.model "mlp": the flow group's MLP, flow_nnf adapters,
  *   all sharing nn_t; "linear": flow_linf with flow.K, flow.degree and
  *   flow.time_basis, checkpointed as activation "linear", width = depth =
- *   0, n_freq = time_basis; the two-loop term "plaquette-pair", linear
- *   model only, a linear F with K = 1 and degree 1 whose a_0(t), a_1(t)
- *   are its (alpha, gamma): 2 time_basis parameters), the parameters theta
+ *   0, n_freq = time_basis; the two-plaquette term "plaquette-pair",
+ *   linear model only: its coefficients (alpha, gamma, delta) in
+ *   time_basis Legendre functions each, flow_lat_pair_t, 3 time_basis
+ *   parameters), the parameters theta
  *   (term after term, each at its own offset; the checkpoint's n_params is
  *   the total), gradient buffers, an Adam state over all of them and the
  *   flow_lat_t with
@@ -110,14 +111,12 @@ static const char *const init_names[] = {"zero", "lo"};
 /* the checkpoint's "activation" of the linear model (only its name is used) */
 static const nn_act_type_t linear_act = {"linear", NULL};
 
-/* Parameters of term c of flow.shapes: the pair term's linear F has K = 1
- * and degree 1 (flow_linf_n_params_deg(1, 1, time_basis)); a loop term
- * of the linear model has flow.K and `degree`, of the network model
- * np_net. */
+/* Parameters of term c of flow.shapes: the pair term's
+ * flow_lat_pair_n_params(time_basis); a loop term of the linear model
+ * flow.K and `degree`'s, of the network model np_net. */
 static size_t term_n_params(const parms_t *p, int c, int degree, size_t np_net)
 {
-  if (p->flow.shapes[c] == FLOW_SHAPE_PAIR)
-    return flow_linf_n_params_deg(1, 1, p->flow.time_basis);
+  if (p->flow.shapes[c] == FLOW_SHAPE_PAIR) return flow_lat_pair_n_params(p->flow.time_basis);
   if (p->flow.model == FLOW_MODEL_LINEAR)
     return flow_linf_n_params_deg(p->flow.K, degree, p->flow.time_basis);
   return np_net;
@@ -152,8 +151,8 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
     np_net = s->net.n_params;
   }
   s->n_terms = p->flow.n_shapes;
-  /* parameters term after term, each at its own offset (the pair term has
-   * fewer than the loop terms) */
+  /* parameters term after term, each at its own offset (the pair term's
+   * count is not the loop terms') */
   for (int c = 0; c < s->n_terms; c++) {
     off[c] = total;
     total += term_n_params(p, c, p->flow.degree, np_net);
@@ -163,10 +162,15 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   s->adam = adam_alloc(total);
   ERROR(!s->theta || !s->gbuf || !s->adam, EMF_EXIT_RUNTIME, "flow: out of memory");
   for (int c = 0; c < s->n_terms; c++) {
-    const int pair = p->flow.shapes[c] == FLOW_SHAPE_PAIR;
-    if (s->linear) {
-      st = flow_linf_init_deg(&s->F[c], &s->lin[c], pair ? 1 : p->flow.K,
-                              pair ? 1 : p->flow.degree, p->flow.time_basis);
+    s->terms[c].F = &s->F[c];
+    if (p->flow.shapes[c] == FLOW_SHAPE_PAIR) {   /* config: linear model only */
+      s->pair.n_basis = p->flow.time_basis;
+      s->pair.theta = s->theta + off[c];
+      s->terms[c].F = NULL;
+      s->terms[c].pair = &s->pair;
+    } else if (s->linear) {
+      st = flow_linf_init_deg(&s->F[c], &s->lin[c], p->flow.K, p->flow.degree,
+                              p->flow.time_basis);
       ERROR(st != EMF_SUCCESS, EMF_EXIT_RUNTIME, "flow: linear F: %s", error_string(st));
       flow_linf_set(&s->lin[c], s->theta + off[c], s->gbuf + off[c]);
     } else {
@@ -176,7 +180,6 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
       flow_nnf_set(&s->nnf[c], s->theta + off[c], s->gbuf + off[c]);
     }
     s->terms[c].shape = shape_names[p->flow.shapes[c]];
-    s->terms[c].F = &s->F[c];
     s->terms[c].grad = s->gbuf + off[c];
     s->terms[c].n_grad = term_n_params(p, c, p->flow.degree, np_net);
     s->thp[c] = s->theta + off[c];
@@ -455,8 +458,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     names[c] = s.terms[c].shape;
     k += snprintf(shp + k, sizeof shp - (size_t)k, "%s%s", c ? " + " : "", names[c]);
     if (p->flow.shapes[c] == FLOW_SHAPE_PAIR)
-      snprintf(pair_line, sizeof pair_line, " (" FLOW_LAT_PAIR ": alpha(t), gamma(t), %zu "
-               "parameters)", s.terms[c].n_grad);
+      snprintf(pair_line, sizeof pair_line, " (" FLOW_LAT_PAIR ": alpha, gamma, delta (t), "
+               "%zu parameters)", s.terms[c].n_grad);
   }
   if (s.linear)
     snprintf(line, sizeof line, "linear F (K = %d, degree %d, %d Legendre time functions, "

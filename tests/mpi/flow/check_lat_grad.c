@@ -10,8 +10,8 @@
  * per-loop sums), with degree-2 linear F's (42 per term, the sums read
  * the metric G); linear F's on all four terms (plaquette, rectangle,
  * 2x2, 1x3; 48 parameters, halo depth 3) on 6x6 SU(2); and the pair term:
- * plaquette (linear F, K = 2, 12 parameters) + "plaquette-pair" (linear F,
- * K = 1, degree 1: alpha(t), gamma(t), 6 parameters; pot_pair_*) on 6x6
+ * plaquette (linear F, K = 2, 12 parameters) + "plaquette-pair" (alpha,
+ * gamma, delta in 3 time functions: 9 parameters; pot_pair_*) on 6x6
  * SU(2) and SU(3).  The gradient:
  * flow_lat_loss_grad (backpropagation through the RK4 steps with
  * pot_lat_vjp, cotangents across domains by the gather, parameter
@@ -76,7 +76,7 @@ static int mode_pair(int mode) { return mode >= 4; }
 #define NTMAX 4     /* terms */
 #define NPMAX 84    /* parameters of all terms, at most */
 #define NPTERM 42   /* parameters of one term, at most */
-#define NPPAIR 6    /* parameters of the pair term: 2 monomials x 3 time functions */
+#define NPPAIR 9    /* parameters of the pair term: 3 coefficients x 3 time functions */
 
 typedef struct {
   geom_t *g;
@@ -85,10 +85,11 @@ typedef struct {
   pot_func_t F[NTMAX];
   double da[NTMAX][POT_MMAX];
   flow_linf_t lc[NTMAX];
+  flow_lat_pair_t pc;   /* the pair term's coefficients */
   double th[NTMAX][NPTERM], dth[NTMAX][NPTERM];
   double *par[NTMAX];   /* the trained parameters of each term */
   int npar[NTMAX];  /* per term: 4 (quadratic), 12 (linear), 42 (degree 2),
-                       6 (pair) */
+                       9 (pair) */
   int off[NTMAX];   /* offset of term c in the gradient vector */
   int ntot;         /* parameters of all terms */
   int nt;           /* terms */
@@ -110,11 +111,10 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int mode)
   for (int c = 0; c < s->nt; c++) {
     s->npar[c] = mode == 3 ? 42 : lin ? 12 : 4;
     if (pair && c == 1) {
-      /* the pair term: (alpha, gamma) x 3 Legendre functions */
+      /* the pair term: (alpha, gamma, delta) x 3 Legendre functions */
       s->npar[c] = NPPAIR;
       tu_random_gauss_key(s->th[c], NPPAIR, 96, (uint64_t)c + 1, 0.05);
-      flow_linf_init_deg(&s->F[c], &s->lc[c], 1, 1, 3);
-      flow_linf_set(&s->lc[c], s->th[c], s->dth[c]);
+      s->pc = (flow_lat_pair_t){3, s->th[c]};
       s->par[c] = s->th[c];
     } else if (lin) {
       tu_random_gauss_key(s->th[c], 12, 98, (uint64_t)c + 1, 0.03);
@@ -133,7 +133,7 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int mode)
   }
   for (int c = 0; c < s->nt; c++)
     terms[c] = (flow_lat_term_t){pair && c == 1 ? FLOW_LAT_PAIR : all_shapes[c], &s->F[c],
-                                 lin ? s->dth[c] : s->da[c], (size_t)s->npar[c]};
+                                 lin ? s->dth[c] : s->da[c], (size_t)s->npar[c], &s->pc};
   s->g = geom_alloc(comm, 2, mode_lattice(mode), grid, flow_lat_depth(2, s->nt, terms), msg,
                     sizeof msg);
   if (!check_true(s->g != NULL, "geom: %s", msg)) return 0;

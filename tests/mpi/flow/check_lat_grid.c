@@ -15,8 +15,9 @@
  * quadratic F's (K = 2); 2D 8x8 SU(3) again with linear F's (flow_linf,
  * K = 2, 3 time functions); 2D 12x8 SU(2) with linear F's on all four
  * terms (plaquette, rectangle, 2x2, 1x3: halo depth 3); with the pair term
- * ("plaquette-pair", linear F with K = 1, degree 1, pot_pair_*) beside
- * linear F's on plaquette + rectangle: 2D 8x8 SU(3) and 3D 4x4x6 SU(2).
+ * ("plaquette-pair": alpha, gamma, delta in 3 time functions, pot_pair_*)
+ * beside linear F's on plaquette + rectangle: 2D 8x8 SU(3) and 3D 4x4x6
+ * SU(2).
  ******************************************************************************/
 /* NP: 1 2 4 */
 /* TIMEOUT: 300 */
@@ -52,15 +53,15 @@ static void run(MPI_Comm comm, const char *name, int D, const int *L, const int 
   pot_quad_t q[4];
   pot_func_t F[4];
   flow_linf_t lc[4];
+  flow_lat_pair_t pc;
   double th[4][4 * 3];
   flow_lat_term_t terms[4];
   for (int c = 0; c < nt; c++) {
-    terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0};
-    if (lin == 3 && c == 2) {   /* the pair term: (alpha, gamma) x 3 time functions */
-      terms[c].shape = FLOW_LAT_PAIR;
-      tu_random_gauss_key(th[c], 2 * 3, 779, (uint64_t)c + 1, 0.05);
-      flow_linf_init(&F[c], &lc[c], 1, 3);
-      flow_linf_set(&lc[c], th[c], NULL);
+    terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0, NULL};
+    if (lin == 3 && c == 2) {   /* the pair term: (alpha, gamma, delta) x 3 time functions */
+      tu_random_gauss_key(th[c], 3 * 3, 779, (uint64_t)c + 1, 0.05);
+      pc = (flow_lat_pair_t){3, th[c]};
+      terms[c] = (flow_lat_term_t){FLOW_LAT_PAIR, NULL, NULL, 0, &pc};
     } else if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 778, (uint64_t)c + 1, 0.05);
       flow_linf_init(&F[c], &lc[c], 2, 3);

@@ -29,9 +29,9 @@
 #    [rectangle] vs [plaquette], flow.model "linear" vs "mlp", flow.width,
 #    flow.degree 2 vs 1 (a linear source);
 #  - the pair term: a linear source with flow.shapes [plaquette,
-#    plaquette-pair] (2 steps; 6 + 6 parameters, the pair term's at its own
+#    plaquette-pair] (2 steps; 6 + 9 parameters, the pair term's at its own
 #    offset, zero at the start) fine-tuned 2 steps into 4x6 at np = 1 and
-#    np = EMF_NP: bit-identical parameters, 12 of them (train.parameters),
+#    np = EMF_NP: bit-identical parameters, 15 of them (train.parameters),
 #    the pair term's moved from the source's; refused into flow.degree 2
 #    ("flow.degree 1 there, 2 here": the count of mixed terms) and into
 #    flow.shapes [plaquette];
@@ -168,11 +168,11 @@ if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]; then
 import json, sys, h5py, numpy as np
 th = [np.array(h5py.File(d + "/model.h5", "r")["theta"]) for d in sys.argv[1:4]]
 assert th[0].tobytes() == th[1].tobytes(), "np=1 vs np"
-assert th[0].shape == (12,) and th[2].shape == (12,), th[0].shape
+assert th[0].shape == (15,) and th[2].shape == (15,), th[0].shape
 assert np.any(th[2][6:] != 0), "the pair term did not train in the source"
 assert np.any(th[0][6:] != th[2][6:]), "the pair term did not move in the fine-tuning"
 t = json.load(open(sys.argv[1] + "/summary.json"))["train"]
-assert t["parameters"] == 12 and t["shapes"] == ["plaquette", "plaquette-pair"], t
+assert t["parameters"] == 15 and t["shapes"] == ["plaquette", "plaquette-pair"], t
 PY
 else
   bad "pair-term fine-tune runs exit $rc1 $rc2 ($(tail -n 2 "$tmp/p2.log"))"

@@ -16,17 +16,17 @@
  * random linear F's (flow_linf, K = 2, 3 time functions); all four terms
  * (plaquette, rectangle, 2x2, 1x3; halo depth 3) on 5x4 (N = 2, 3) and
  * 4^3 (N = 2); linear F's on plaquette + rectangle with the pair term
- * "plaquette-pair" (linear F, K = 1, degree 1; pot_pair_*) on 4x3 (N = 2,
- * 3), 3^4 (N = 2, 3; fixed steps only) and 5x4 (N = 3), and with all four
- * loop terms on 5x4 (N = 2).
+ * "plaquette-pair" (alpha, gamma, delta in 3 time functions; pot_pair_*)
+ * on 4x3 (N = 2, 3), 3^4 (N = 2, 3; fixed steps only) and 5x4 (N = 3),
+ * and with all four loop terms on 5x4 (N = 2).
  * Also: the flow moves the links (|log q| > 1e-2), the links stay in SU(N)
  * (unitarity < 1e-13), and refusals with a message: rectangles on a 2x2
  * lattice (a loop passes a link twice), an unknown shape, F's with
- * different K, a shallow halo; the pair term alone, twice, with a
- * quadratic F or a linear F of K = 2, or with a gradient buffer of the
- * wrong size, and on a 4x2 lattice (an extent below 3); a pair term
- * (K = 1) beside loop terms of K = 2 is accepted, with depth 2, also as
- * the first term.
+ * different K, a shallow halo; the pair term alone, twice, without
+ * coefficients, with 0 or 17 time functions or a gradient buffer of the
+ * wrong size, with a shallow halo and on a 4x2 lattice (an extent below
+ * 3); a loop term without an F; a pair term beside loop terms of K = 2 is
+ * accepted, with depth 2, also as the first term.
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
@@ -80,19 +80,19 @@ static void run_case(int D, const int *L, int N, int lin, int nt, int pair, int 
   pot_quad_t q[5];
   pot_func_t F[5];
   flow_linf_t lc[5];
+  flow_lat_pair_t pc;
   double th[5][4 * 3];
   flow_lat_term_t terms[5];
   snprintf(name, sizeof name, "D=%d N=%d %s F, %d terms%s", D, N, lin ? "linear" : "quadratic",
            nt, pair ? " + pair" : "");
   msg[0] = 0;
-  if (pair) {   /* the pair term: (alpha, gamma) x 3 time functions */
-    tu_random_gauss_key(th[nt], 2 * 3, 4244, (uint64_t)nt + 1, 0.15);
-    flow_linf_init(&F[nt], &lc[nt], 1, 3);
-    flow_linf_set(&lc[nt], th[nt], NULL);
-    terms[nt] = (flow_lat_term_t){FLOW_LAT_PAIR, &F[nt], NULL, 0};
+  if (pair) {   /* the pair term: (alpha, gamma, delta) x 3 time functions */
+    tu_random_gauss_key(th[nt], 3 * 3, 4244, (uint64_t)nt + 1, 0.15);
+    pc = (flow_lat_pair_t){3, th[nt]};
+    terms[nt] = (flow_lat_term_t){FLOW_LAT_PAIR, NULL, NULL, 0, &pc};
   }
   for (int c = 0; c < nt; c++) {
-    terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0};
+    terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0, NULL};
     if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 4243, (uint64_t)c + 1, 0.15);
       flow_linf_init(&F[c], &lc[c], 2, 3);
@@ -158,17 +158,14 @@ static void pair_refusals(void)
 {
   char msg[640] = "";
   int grid[EMF_DMAX] = {1, 1, 1, 1}, L4[2] = {4, 4}, L42[2] = {4, 2};
-  pot_quad_t q;
-  pot_func_t F[4];
-  flow_linf_t lc[3];
-  double th[3][16] = {{0}}, dth[12];
-  tu_random_quad_key(&q, 1, 4242, 3, 0.1, 0.05, 0.02);
-  pot_func_quad(&F[0], &q);                /* quadratic, K = 1 */
-  flow_linf_init(&F[1], &lc[0], 1, 3);     /* the pair term's F */
-  flow_linf_init(&F[2], &lc[1], 2, 3);     /* linear, K = 2 */
-  flow_linf_init_deg(&F[3], &lc[2], 1, 2, 3); /* linear, K = 1, degree 2 */
-  for (int i = 0; i < 3; i++) flow_linf_set(&lc[i], th[i], NULL);
-  const flow_lat_term_t pl = {"plaquette", &F[2], NULL, 0}, pp = {FLOW_LAT_PAIR, &F[1], NULL, 0};
+  pot_func_t F;
+  flow_linf_t lc;
+  double th[3 * 16] = {0}, dth[3 * 16];
+  flow_linf_init(&F, &lc, 2, 3);     /* linear, K = 2 */
+  flow_linf_set(&lc, th, NULL);
+  const flow_lat_pair_t pc = {3, th}, none = {3, NULL}, zero = {0, th}, many = {17, th};
+  const flow_lat_term_t pl = {"plaquette", &F, NULL, 0, NULL},
+                        pp = {FLOW_LAT_PAIR, NULL, NULL, 0, &pc};
   const struct {
     const char *what, *want;
     int n;
@@ -176,13 +173,17 @@ static void pair_refusals(void)
   } cases[] = {
       {"pair term alone", "at least one loop term", 1, {pp}},
       {"pair term twice", "at most one", 3, {pl, pp, pp}},
-      {"pair term with a quadratic F", "linear F with K = 1", 2,
-       {pl, {FLOW_LAT_PAIR, &F[0], NULL, 0}}},
-      {"pair term with a K = 2 linear F", "linear F with K = 1", 2,
-       {pl, {FLOW_LAT_PAIR, &F[2], NULL, 0}}},
-      {"pair term with a degree-2 linear F", "degree 1", 2, {pl, {FLOW_LAT_PAIR, &F[3], NULL, 0}}},
+      {"pair term without coefficients", "needs its coefficients", 2,
+       {pl, {FLOW_LAT_PAIR, NULL, NULL, 0, NULL}}},
+      {"pair term without theta", "needs its coefficients", 2,
+       {pl, {FLOW_LAT_PAIR, NULL, NULL, 0, &none}}},
+      {"pair term with 0 time functions", "needs its coefficients", 2,
+       {pl, {FLOW_LAT_PAIR, NULL, NULL, 0, &zero}}},
+      {"pair term with 17 time functions", "needs its coefficients", 2,
+       {pl, {FLOW_LAT_PAIR, NULL, NULL, 0, &many}}},
       {"pair term with a gradient buffer of the wrong size", "gradient buffer", 2,
-       {pl, {FLOW_LAT_PAIR, &F[1], dth, 12}}},
+       {pl, {FLOW_LAT_PAIR, NULL, dth, 6, &pc}}},
+      {"loop term without an F", "needs an F", 2, {{"plaquette", NULL, NULL, 0, NULL}, pp}},
   };
   geom_t *g = geom_alloc(MPI_COMM_SELF, 2, L4, grid, 2, msg, sizeof msg);
   check_true(g != NULL, "4x4 geom (depth 2): %s", msg);
@@ -193,20 +194,21 @@ static void pair_refusals(void)
                cases[i].what, msg);
     flow_lat_free(fl);
   }
-  const flow_lat_term_t ok[2] = {pl, {FLOW_LAT_PAIR, &F[1], dth, 6}};
+  check_int((long)flow_lat_pair_n_params(3), 3 * POT_PAIR_NCOEF, "pair parameters, 3 functions");
+  const flow_lat_term_t ok[2] = {pl, {FLOW_LAT_PAIR, NULL, dth, 9, &pc}};
   msg[0] = 0;
   check_int(flow_lat_depth(2, 2, ok), POT_PAIR_DEPTH, "plaquette + pair: depth %d",
             POT_PAIR_DEPTH);
   check_int(flow_lat_depth(2, 1, &pp), POT_PAIR_DEPTH, "pair alone: depth %d", POT_PAIR_DEPTH);
   flow_lat_t *fl = flow_lat_alloc(g, 2, 2, ok, 4, 2, NULL, msg, sizeof msg);
-  check_true(fl != NULL, "plaquette (K = 2) + pair (K = 1) accepted: %s", msg);
+  check_true(fl != NULL, "plaquette (K = 2) + pair accepted: %s", msg);
   if (fl != NULL) {
     check_int(fl->K, 2, "the flow's K is the loop terms'");
     check_int(fl->pair_term, 1, "pair term found");
-    check_int((long)fl->n_grad_total, 6, "pair parameters in the accumulators");
+    check_int((long)fl->n_grad_total, 9, "pair parameters in the accumulators");
   }
   flow_lat_free(fl);
-  const flow_lat_term_t first[2] = {{FLOW_LAT_PAIR, &F[1], dth, 6}, pl};
+  const flow_lat_term_t first[2] = {{FLOW_LAT_PAIR, NULL, dth, 9, &pc}, pl};
   msg[0] = 0;
   fl = flow_lat_alloc(g, 2, 2, first, 4, 2, NULL, msg, sizeof msg);
   check_true(fl != NULL && fl->pair_term == 0 && fl->shape_term[0] == 1,
@@ -238,7 +240,8 @@ static void refusals(void)
   tu_random_quad_key(&q[1], 1, 4242, 2, 0.1, 0.05, 0.02);
   pot_func_quad(&F[0], &q[0]);
   pot_func_quad(&F[1], &q[1]);
-  flow_lat_term_t pr[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[0], NULL, 0}};
+  flow_lat_term_t pr[2] = {{"plaquette", &F[0], NULL, 0, NULL},
+                           {"rectangle", &F[0], NULL, 0, NULL}};
   geom_t *g = geom_alloc(MPI_COMM_SELF, 2, L2, grid, 2, msg, sizeof msg);
   check_true(g != NULL, "2x2 geom (depth 2): %s", msg);
   flow_lat_t *fl = flow_lat_alloc(g, 2, 2, pr, 4, 2, NULL, msg, sizeof msg);
@@ -254,11 +257,12 @@ static void refusals(void)
   g = geom_alloc(MPI_COMM_SELF, 2, L4, grid, 1, msg, sizeof msg);
   fl = flow_lat_alloc(g, 2, 2, pr, 4, 2, NULL, msg, sizeof msg);
   check_true(fl == NULL && strstr(msg, "halo depth") != NULL, "shallow halo refused: \"%s\"", msg);
-  flow_lat_term_t bad[1] = {{"hexagon", &F[0], NULL, 0}};
+  flow_lat_term_t bad[1] = {{"hexagon", &F[0], NULL, 0, NULL}};
   fl = flow_lat_alloc(g, 2, 1, bad, 4, 2, NULL, msg, sizeof msg);
   check_true(fl == NULL && strstr(msg, "hexagon") != NULL, "unknown shape refused: \"%s\"", msg);
   check_int(flow_lat_depth(2, 1, bad), -1, "depth of an unknown shape");
-  flow_lat_term_t mix[2] = {{"plaquette", &F[0], NULL, 0}, {"plaquette", &F[1], NULL, 0}};
+  flow_lat_term_t mix[2] = {{"plaquette", &F[0], NULL, 0, NULL},
+                            {"plaquette", &F[1], NULL, 0, NULL}};
   fl = flow_lat_alloc(g, 2, 2, mix, 4, 2, NULL, msg, sizeof msg);
   check_true(fl == NULL && strstr(msg, "same K") != NULL, "F's with different K refused: \"%s\"", msg);
   fl = flow_lat_alloc(g, 2, 1, pr, 4, 2, "rk4classic", msg, sizeof msg);

@@ -16,8 +16,8 @@
  * F (K = 2) per term (log q = 9.3 and 21.6); 2x2 SU(2) plaquettes and 3x3
  * plaquettes + rectangles again with random linear F's (flow_linf, K = 2,
  * 3 time functions); 3x3 SU(2) plaquettes (linear F) + the pair term
- * "plaquette-pair" (linear F, K = 1, degree 1: the divergence of
- * pot_pair_eval enters log q).  Tolerance |log q +
+ * "plaquette-pair" (alpha, gamma, delta in 3 time functions: the
+ * divergence of pot_pair_eval enters log q).  Tolerance |log q +
  * log|det J|| <= 1e-7 (measured 8e-11 and 8e-10; the stencil error scales
  * as h^4, 1.6e-6 -> 1e-7 from h = 1e-3 to 5e-4 for a 4x stronger flow).
  * The fixed-step log q (32 RK4 steps) must agree with the adaptive one to
@@ -47,14 +47,14 @@ static void run_case(const char *name, const int *L, int n_terms, double scale, 
   pot_quad_t q[2];
   pot_func_t F[2];
   flow_linf_t lc[2];
+  flow_lat_pair_t pc;
   double th[2][4 * 3];
-  flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0}, {"rectangle", &F[1], NULL, 0}};
+  flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0, NULL}, {"rectangle", &F[1], NULL, 0, NULL}};
   for (int c = 0; c < 2; c++) {
-    if (lin == 2 && c == 1) {   /* (alpha, gamma) x 3 time functions */
-      terms[c].shape = FLOW_LAT_PAIR;
-      tu_random_gauss_key(th[c], 2 * 3, 5153, (uint64_t)c + 1, 0.1 * scale);
-      flow_linf_init(&F[c], &lc[c], 1, 3);
-      flow_linf_set(&lc[c], th[c], NULL);
+    if (lin == 2 && c == 1) {   /* (alpha, gamma, delta) x 3 time functions */
+      tu_random_gauss_key(th[c], 3 * 3, 5153, (uint64_t)c + 1, 0.1 * scale);
+      pc = (flow_lat_pair_t){3, th[c]};
+      terms[c] = (flow_lat_term_t){FLOW_LAT_PAIR, NULL, NULL, 0, &pc};
     } else if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 5152, (uint64_t)c + 1, 0.3 * scale);
       flow_linf_init(&F[c], &lc[c], 2, 3);
