@@ -66,7 +66,7 @@ int main(int argc, char **argv)
   q.K = 1;
   q.da = da;
   pot_func_quad(&F, &q);
-  flow_lat_term_t term = {"plaquette", &F, da, 2};
+  flow_lat_term_t term = {"plaquette", &F, da, 2, NULL};
   geom_t *g = geom_alloc(MPI_COMM_SELF, 2, L, grid, 1, msg, sizeof msg);
   flow_lat_t *fl = flow_lat_alloc(g, 2, 1, &term, 16, 4, "rkf45", msg, sizeof msg);
   if (!check_true(fl != NULL, "flow: %s", msg)) return check_finish("test_lat_imh");

@@ -47,7 +47,7 @@ static void run_case(int N, double beta)
   pot_func_t F;
   flow_linf_t lc;
   double th[2] = {0, 0};
-  flow_lat_term_t terms[1] = {{"plaquette", &F, NULL, 0}};
+  flow_lat_term_t terms[1] = {{"plaquette", &F, NULL, 0, NULL}};
   exact_lattice2d_t ex;
   flow_linf_init(&F, &lc, 1, 1);
   flow_linf_set(&lc, th, NULL);
