@@ -20,8 +20,8 @@
  *   cotangents, and its double-double dJ/d(alpha, gamma, delta) over the
  *   pairs based at owned sites times phi_n(t) (flow_linf_basis) goes into
  *   the term's accumulators exactly as flow_linf_grad_acc adds (hi phi
- *   with its fma error, plus lo phi): grid-independent totals.  On return ubar holds
- *   the cotangent of U_0.  Returns EMF_SUCCESS, EMF_EINVAL (nothing
+ *   with its fma error, plus lo phi): grid-independent totals.  On return
+ *   ubar holds the cotangent of U_0.  Returns EMF_SUCCESS, EMF_EINVAL (nothing
  *   recorded) or the agreed status of a VJP.
  *
  * int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
@@ -58,10 +58,9 @@ void flow_lat_grad_zero(flow_lat_t *fl)
 
 /* The pair term's part of the field VJP: ADDS its link cotangents to au
  * and dJ/dc (c = (alpha, gamma, delta); double-double, this rank's pairs)
- * times phi_n(t)
- * to its accumulators, as flow_linf_grad_acc does: (hi + lo) phi = p + e +
- * lo phi with p + e = hi phi exactly.  Collective (halo exchanges inside
- * pot_pair_vjp, which returns EMF_SUCCESS). */
+ * times phi_n(t) to its accumulators, as flow_linf_grad_acc does:
+ * (hi + lo) phi = p + e + lo phi with p + e = hi phi exactly.  Collective
+ * (halo exchanges inside pot_pair_vjp, which returns EMF_SUCCESS). */
 static int pair_vjp(flow_lat_t *fl, double t, const double *gx, double dbar, double *au)
 {
   const flow_lat_term_t *tm = &fl->term[fl->pair_term];

@@ -20,7 +20,8 @@
  * 1. On the run's own grid (np = 1: one domain; np = 4: 2x2 domains):
  *    dL/da against 4th-order central differences of L (h = 1e-3; 5e-4
  *    for degree 2): relative error < 1e-6 (floor 1e-9 max |dL/da|); the
- *    cotangent of U_0 (flow_lat_vjp) on 6 global links x N^2 - 1 generators
+ *    cotangent of U_0 (flow_lat_vjp) on 6 global links x 3 generators
+ *    (SU(3): T_0, T_3, T_7)
  *    against differences of L in exp(s T_a) U_0 (same tolerance); the
  *    batched parameter sums (flow_lat_set_exact_sums(fl, 0)) agree with the
  *    per-loop ones to 1e-12.  (Measured: 1e-10..5e-8; the error shrinks
@@ -255,7 +256,8 @@ static void fd_checks(MPI_Comm comm, int mode)
     const size_t site = (size_t)s.D * nn;
     double lq = 0, S;
     double *ubar = malloc((size_t)nl * ngen * sizeof(double));
-    cplx_t *u0 = malloc((size_t)nl * nn * sizeof(cplx_t)), *up = malloc((size_t)nl * nn * sizeof(cplx_t));
+    cplx_t *u0 = malloc((size_t)nl * nn * sizeof(cplx_t));
+    cplx_t *up = malloc((size_t)nl * nn * sizeof(cplx_t));
     flow_lat_prior_stream(fl, 31, RNG_TRAIN, 0, 0, u0);
     memcpy(s.u, u0, (size_t)nl * nn * sizeof(cplx_t));
     flow_lat_run_fixed(fl, s.u, &lq, 1);
@@ -270,7 +272,8 @@ static void fd_checks(MPI_Comm comm, int mode)
       long io_own = -1;
       for (long io = 0; io < g->n_owned; io++)
         if (g->gsite[g->owned[io]] == gsite) io_own = io;
-      for (int a = 0; a < ngen; a++) {
+      for (int ia = 0; ia < 3; ia++) {
+        const int a = ia * (ngen - 1) / 2;   /* SU(2): 0, 1, 2; SU(3): 0, 3, 7 */
         double v[5], mine = 0, an = 0;
         for (int k = 0; k < 5; k++) {
           if (k == 2) continue;
