@@ -92,6 +92,8 @@ struct pot_pair {
   long nslot;              /* n_ext * npl, slot = is * npl + plane */
   unsigned char *ok0;      /* the plaquette's links exist */
   unsigned char *ok1;      /* ... and its four in-plane neighbours' */
+  unsigned char *need;     /* 2: passes an owned link; 1: a neighbour of
+                              one that does; 0: not used on this rank */
   cplx_t *z;               /* tr P */
   cplx_t *R;               /* (nslot, 4, nn) */
   double *ga, *gb;         /* (nslot, 4, ngen) */
@@ -117,6 +119,7 @@ void pot_pair_free(pot_pair_t *p)
   if (p->xhalo != NULL) halo_free(p->xhalo);
   free(p->ok0);
   free(p->ok1);
+  free(p->need);
   afree(p->z);
   afree(p->R);
   afree(p->ga);
@@ -139,6 +142,7 @@ static int alloc_tables(pot_pair_t *p)
   const size_t ns = (size_t)p->nslot, q4 = 4 * (size_t)p->ngen;
   p->ok0 = calloc(ns, 1);
   p->ok1 = calloc(ns, 1);
+  p->need = calloc(ns, 1);
   p->z = amalloc(ns * sizeof(cplx_t));
   p->R = amalloc(ns * 4 * (size_t)p->nn * sizeof(cplx_t));
   p->ga = amalloc(ns * q4 * sizeof(double));
@@ -153,8 +157,45 @@ static int alloc_tables(pot_pair_t *p)
   p->wscr = amalloc(32 * (size_t)p->nn * sizeof(cplx_t));
   p->acc8 = amalloc((size_t)p->g->n_ext * p->D * p->ngen * sizeof(qsum_t));
   p->w8 = amalloc(ns * 2 * sizeof(double));
-  return p->ok0 && p->ok1 && p->z && p->R && p->ga && p->gb && p->na && p->nb && p->ya &&
+  return p->ok0 && p->ok1 && p->need && p->z && p->R && p->ga && p->gb && p->na && p->nb && p->ya &&
          p->yb && p->cv && p->xext && p->scr && p->wscr && p->acc8 && p->w8;
+}
+
+static long pos_site(const pot_pair_t *p, long is, int pl, int q, int *dir);
+static long nbr_slot(const pot_pair_t *p, long slot, int which);
+
+/* The geometric flags: ok0 (the plaquette's links lie in the extended
+ * box), ok1 (and its four in-plane neighbours'), need (2 for the slots
+ * whose plaquette passes an owned link: their gradient contributions are
+ * gathered; 1 for their neighbours, whose traces and gradients they read).
+ * Slots with need 0 are never computed: the owned results do not change,
+ * bit for bit (every owned result reads the same slots in the same order). */
+static void mark_slots(pot_pair_t *p)
+{
+  const geom_t *g = p->g;
+  for (long slot = 0; slot < p->nslot; slot++) {
+    const long is = slot / p->npl;
+    const int pl = (int)(slot % p->npl);
+    p->ok0[slot] = g->up[is * g->D + p->pmu[pl]] >= 0 && g->up[is * g->D + p->pnu[pl]] >= 0;
+  }
+  for (long slot = 0; slot < p->nslot; slot++) {
+    int ok = p->ok0[slot], owned = 0;
+    for (int w = 0; ok && w < 4; w++) {
+      const long y = nbr_slot(p, slot, w);
+      ok = y >= 0 && p->ok0[y];
+    }
+    p->ok1[slot] = (unsigned char)ok;
+    for (int q = 0; p->ok0[slot] && q < 4; q++) {
+      int dir;
+      owned |= g->is_owned[pos_site(p, slot / p->npl, (int)(slot % p->npl), q, &dir)];
+    }
+    p->need[slot] = owned && ok ? 2 : 0;
+  }
+  for (long slot = 0; slot < p->nslot; slot++)
+    for (int w = 0; p->need[slot] == 2 && w < 4; w++) {
+      const long y = nbr_slot(p, slot, w);
+      if (p->need[y] == 0) p->need[y] = 1;
+    }
 }
 
 pot_pair_t *pot_pair_alloc(const gauge_t *u, char *msg, int msglen)
@@ -196,6 +237,7 @@ pot_pair_t *pot_pair_alloc(const gauge_t *u, char *msg, int msglen)
     p->nslot = g->n_ext * p->npl;
     ok = alloc_tables(p);
     if (!ok) snprintf(buf, sizeof buf, "pot_pair_alloc: out of memory");
+    else mark_slots(p);
   }
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
   if (p != NULL && all_ok) p->xhalo = halo_alloc(g, (size_t)g->D * p->ngen * sizeof(double));
@@ -383,31 +425,21 @@ static long nbr_slot(const pot_pair_t *p, long slot, int which)
   return js < 0 ? -1 : js * p->npl + pl;
 }
 
-/* steps 1 and 2 of the header; the partner slots of a pair must be ok0 */
+/* steps 1 and 2 of the header, on the slots this rank uses (need) */
 static void forward_all(pot_pair_t *p, gauge_t *u)
 {
-  const geom_t *g = p->g;
   gauge_exchange(u);
-  for (long slot = 0; slot < p->nslot; slot++) {
-    const long is = slot / p->npl;
-    const int pl = (int)(slot % p->npl);
-    p->ok0[slot] = g->up[is * g->D + p->pmu[pl]] >= 0 && g->up[is * g->D + p->pnu[pl]] >= 0;
-    if (p->ok0[slot]) plaquette_forward(p, u, slot);
-  }
+  for (long slot = 0; slot < p->nslot; slot++)
+    if (p->need[slot]) plaquette_forward(p, u, slot);
   for (long slot = 0; slot < p->nslot; slot++) {
     double sa = 0.0, sb = 0.0;
-    int ok = p->ok0[slot];
-    for (int w = 0; ok && w < 4; w++) {
+    for (int w = 0; p->need[slot] == 2 && w < 4; w++) {
       const long y = nbr_slot(p, slot, w);
-      ok = y >= 0 && p->ok0[y];
-      if (ok) {
-        sa += creal(p->z[y]);
-        sb += cimag(p->z[y]);
-      }
+      sa += creal(p->z[y]);
+      sb += cimag(p->z[y]);
     }
-    p->ok1[slot] = (unsigned char)ok;
-    p->na[slot] = ok ? sa : 0.0;
-    p->nb[slot] = ok ? sb : 0.0;
+    p->na[slot] = sa;
+    p->nb[slot] = sb;
   }
 }
 
@@ -561,7 +593,7 @@ static void eights_all(pot_pair_t *p, const gauge_t *u, double c8, int with_xbar
       int dag[8], dir[8];
       long site[8];
       double out[8 * EMF_NMAX * EMF_NMAX], ve;
-      if (y < 0 || !p->ok0[y]) continue;
+      if (y < 0 || !p->ok0[y] || (p->need[slot] < 2 && p->need[y] < 2)) continue;
       eight_factors(p, u, slot, y, pb[k], pp[k], v, dag, site, dir);
       for (int j = 0; j < 8; j++) {
         f[j] = v + (size_t)j * nn;
@@ -605,7 +637,7 @@ int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[3], double *value
     for (long slot = 0; slot < p->nslot; slot++) {
       const double ca = alpha * p->na[slot], cb = gamma * p->nb[slot];
       const size_t o = (size_t)slot * 4 * ngen;
-      for (int i = 0; p->ok1[slot] && i < 4 * ngen; i++)
+      for (int i = 0; p->need[slot] == 2 && i < 4 * ngen; i++)
         p->cv[o + i] = ca * p->ga[o + i] + cb * p->gb[o + i];
     }
     if (gather(p, grad) != EMF_SUCCESS) return EMF_EINVAL;
@@ -648,7 +680,7 @@ int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[3], double vbar,
   load_cotangent(p, xbar);
   for (long slot = 0; slot < p->nslot; slot++) {
     double sa = 0.0, sb = 0.0;
-    for (int q = 0; p->ok0[slot] && q < 4; q++) {
+    for (int q = 0; p->need[slot] && q < 4; q++) {
       const double *xq = xbar_at(p, slot, q);
       sa += dot(xq, p->ga + ((size_t)slot * 4 + q) * ngen, ngen);
       sb += dot(xq, p->gb + ((size_t)slot * 4 + q) * ngen, ngen);
@@ -657,7 +689,7 @@ int pot_pair_vjp(pot_pair_t *p, gauge_t *u, const double coef[3], double vbar,
     p->yb[slot] = sb;
   }
   for (long slot = 0; slot < p->nslot; slot++)
-    if (p->ok1[slot]) slot_backward(p, u, slot, coef, w, dbar);
+    if (p->need[slot] == 2) slot_backward(p, u, slot, coef, w, dbar);
   if (gather(p, ubar) != EMF_SUCCESS) return EMF_EINVAL;
   eights_all(p, u, w8 * coef[2], 1, coef[2], p->cv);   /* cv reused for val_e */
   add_eights(p, ubar);
