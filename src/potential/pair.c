@@ -22,21 +22,22 @@
  *
  * int pot_pair_eval(pot_pair_t *p, gauge_t *u, const double coef[3],
  *                   double *value, double *grad, double *div)
- *   1. Exchanges u's halos.  For every plaquette slot (base site, plane) of
- *      the extended box whose links exist: z = tr P and, for each position
+ *   1. Exchanges u's halos.  For every plaquette slot (base site, plane)
+ *      this rank uses (those through an owned link and their in-plane
+ *      neighbours; mark_slots): z = tr P and, for each position
  *      q, R_q with D_{T_a} tr P = tr(T_a R_q) on the link of q:
  *      R_0 = rot_0, R_1 = rot_1, R_2 = -rot_3, R_3 = -rot_0, where
  *      rot_k = V_k V_{k+1} V_{k+2} V_{k+3} (indices mod 4); the gradient
  *      coordinates ga_q = -(1/2) to_alg(R_q) of Re tr P and
  *      gb_q = -(1/2) to_alg(-i R_q) of Im tr P.
- *   2. For every slot whose four in-plane neighbours exist: the neighbour
+ *   2. For every slot through an owned link: the neighbour
  *      sums na = sum_y Re tr P_y, nb = sum_y Im tr P_y (order +mu, -mu,
  *      +nu, -nu), so dPhi2/dRe tr P = alpha na at fixed W8.
  *   3. grad on owned link l: the sum over the plaquettes through l, in the
  *      canonical order (planes in order; in each, the plaquette based at
  *      l's site, then the one below), of alpha na ga_q + gamma nb gb_q;
  *      then the figure-eights' delta grad Re tr W8, scattered from every
- *      pair of the extended box into double-double sums per link (the
+ *      pair that touches an owned link into double-double sums per link (the
  *      rounded sum does not depend on the order, hence on the grid).
  *   4. Laplacian: Re tr P is an eigenfunction of every link's Laplacian
  *      with eigenvalue -C_F, C_F = (N^2 - 1)/(2N); a product of two traces
