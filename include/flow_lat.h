@@ -57,8 +57,8 @@ typedef struct flow_lat_pair {
 /* One term of the potential: a class of loop shapes and its F, or the
  * two-plaquette term and its coefficients. */
 typedef struct flow_lat_term {
-  const char *shape;        /* "plaquette", "rectangle", "2x2", "1x3" or
-                               FLOW_LAT_PAIR */
+  const char *shape;        /* "plaquette", "rectangle", "2x2", "1x3",
+                               "corner" or FLOW_LAT_PAIR */
   const pot_func_t *F;      /* the learned F (all loop terms share one K;
                                not used by FLOW_LAT_PAIR) */
   double *grad;             /* where F->backward accumulates dF/dtheta (NULL:

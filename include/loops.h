@@ -47,6 +47,9 @@ int loops_add_plaquettes(loop_set_t *ls);
 int loops_add_rectangles(loop_set_t *ls);
 /* The m x n rectangles (m >= n >= 1) of every plane, both orientations. */
 int loops_add_boxes(loop_set_t *ls, int m, int n);
+/* Adds, for mu < nu, the four L-shaped three-plaquette loops (2x2 box less
+ * one corner; 8 links, anticlockwise). */
+int loops_add_corners(loop_set_t *ls);
 /* Halo depth needed to evaluate every loop through an owned link: the
  * largest extent of a shape's bounding box in any direction. */
 int loops_depth(const loop_set_t *ls);

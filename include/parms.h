@@ -93,7 +93,7 @@ typedef enum {
   FLOW_ACT_SIN
 } flow_act_t;
 
-#define FLOW_SHAPES_MAX 5 /* flow.shapes entries (each shape at most once) */
+#define FLOW_SHAPES_MAX 6 /* flow.shapes entries (each shape at most once) */
 
 typedef struct {
   int K;                  /* flow.K: power sums, 1..8 */
@@ -121,13 +121,15 @@ typedef enum { FLOW_INIT_ZERO = 0, FLOW_INIT_LO = 1 } flow_init_t;
 
 /* flow.shapes, in the order "plaquette", "rectangle", "2x2", "1x3",
  * "plaquette-pair" (the two-plaquette term, potential.h
- * pot_pair_*: linear model only, beside at least one loop shape) */
+ * pot_pair_*: linear model only, beside at least one loop shape),
+ * "corner" (the L-shaped three-plaquette loops, loops_add_corners) */
 typedef enum {
   FLOW_SHAPE_PLAQUETTE = 0,
   FLOW_SHAPE_RECTANGLE = 1,
   FLOW_SHAPE_2X2 = 2,
   FLOW_SHAPE_1X3 = 3,
-  FLOW_SHAPE_PAIR = 4
+  FLOW_SHAPE_PAIR = 4,
+  FLOW_SHAPE_CORNER = 5
 } flow_shape_t;
 
 typedef enum { TRAIN_SCHEDULE_COSINE = 0, TRAIN_SCHEDULE_CONSTANT = 1 } train_schedule_t;

@@ -12,7 +12,7 @@
  *   steps        int >= 1, default 10      fixed RKMK-RK4 steps on [0, 1]
  *                                          (training)
  *   shapes       array of "plaquette", "rectangle", "2x2", "1x3",
- *                "plaquette-pair" (each at most once), default
+ *                "plaquette-pair", "corner" (each at most once), default
  *                ["plaquette"]             terms of the lattice flow, one
  *                                          F each: loop shapes, and the
  *                                          two-plaquette term of adjacent
@@ -39,7 +39,7 @@
 
 static const char *const acts[] = {"tanh", "softplus", "silu", "sin", NULL};
 static const char *const shapes[] = {"plaquette", "rectangle", "2x2", "1x3",
-                                     "plaquette-pair", NULL};
+                                     "plaquette-pair", "corner", NULL};
 static const char *const models[] = {"mlp", "linear", NULL};
 static const char *const inits[] = {"zero", "lo", NULL};
 
@@ -95,7 +95,7 @@ static void check(parms_t *p, cfg_ctx_t *ctx)
                "coefficients are the linear model's time functions)");
     else if (p->flow.n_shapes < 2)
       cfg_fail(ctx, "flow.shapes", "\"plaquette-pair\" needs at least one loop shape beside "
-               "it (\"plaquette\", \"rectangle\", \"2x2\" or \"1x3\")");
+               "it (\"plaquette\", \"rectangle\", \"2x2\", \"1x3\" or \"corner\")");
   }
 }
 

@@ -3,11 +3,12 @@
  * divergence, prior and integration (doc/flow_lattice.md).
  *
  * int flow_lat_depth(int D, int n_terms, const flow_lat_term_t *terms)
- *   Halo depth the terms' loop shapes need (plaquette 1, rectangle and 2x2
- *   2, 1x3 3; at least POT_PAIR_DEPTH = 2 with a "plaquette-pair" term), -1
- *   for an unknown shape name or bad arguments.  Term shape names:
+ *   Halo depth the terms' loop shapes need (plaquette 1, rectangle, 2x2 and
+ *   corner 2, 1x3 3; at least POT_PAIR_DEPTH = 2 with a "plaquette-pair"
+ *   term), -1 for an unknown shape name or bad arguments.  Term shape names:
  *   "plaquette" (1x1), "rectangle" (1x2), "2x2", "1x3" (every plane; both
- *   orientations of the non-square ones) and FLOW_LAT_PAIR =
+ *   orientations of the non-square ones), "corner" (the four L-shaped
+ *   three-plaquette loops of every plane, loops_add_corners) and FLOW_LAT_PAIR =
  *   "plaquette-pair", the two-plaquette term of adjacent plaquettes
  *   (pot_pair_*), which adds no loops to the loop set.
  *
@@ -124,7 +125,8 @@ static void set_msg(char *msg, int msglen, const char *text)
 static const struct {
   const char *name;
   int m, n;
-} shape_table[] = {{"plaquette", 1, 1}, {"rectangle", 2, 1}, {"2x2", 2, 2}, {"1x3", 3, 1}};
+} shape_table[] = {{"plaquette", 1, 1}, {"rectangle", 2, 1}, {"2x2", 2, 2}, {"1x3", 3, 1},
+                   {"corner", 0, 0}};   /* m = 0: loops_add_corners */
 
 static int shape_index(const char *name)
 {
@@ -141,6 +143,7 @@ static int add_shapes(loop_set_t *ls, const char *name)
   int i = shape_index(name);
   if (is_pair(name)) return EMF_SUCCESS;
   if (i < 0) return EMF_EINVAL;
+  if (shape_table[i].m == 0) return loops_add_corners(ls);
   return loops_add_boxes(ls, shape_table[i].m, shape_table[i].n);
 }
 

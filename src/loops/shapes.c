@@ -25,6 +25,13 @@
  *   (m != n) the same with m and n exchanged.  loops_add_boxes(ls, 1, 1)
  *   appends the plaquettes and (2, 1) the rectangles, in the order above.
  *
+ * int loops_add_corners(loop_set_t *ls)
+ *   Appends, for mu < nu, the four L-shaped loops of three plaquettes (a
+ *   2x2 box less one corner plaquette; 8 links, anticlockwise in (mu, nu)
+ *   like the plaquette), in the order of the missing plaquette: upper
+ *   right, upper left, lower left, lower right (doc/flow_lattice.md
+ *   section 2).
+ *
  * int loops_depth(const loop_set_t *ls)
  *   The halo depth that covers every loop through an owned link: the
  *   largest extent of a shape's bounding box in any direction (an owned
@@ -122,6 +129,27 @@ int loops_add_boxes(loop_set_t *ls, int m, int n)
       if (status == EMF_SUCCESS && m != n) status = add_box(ls, mu, nu, n, m);
       if (status != EMF_SUCCESS) return status;
     }
+  return EMF_SUCCESS;
+}
+
+int loops_add_corners(loop_set_t *ls)
+{
+  /* steps in units of a = mu + 1, b = nu + 1 (+-1: a, +-2: b) */
+  static const int path[4][8] = {{1, 1, 2, -1, 2, -1, -2, -2},
+                                 {1, 1, 2, 2, -1, -2, -1, -2},
+                                 {1, 2, 2, -1, -1, -2, 1, -2},
+                                 {1, 2, 1, 2, -1, -1, -2, -2}};
+  for (int mu = 0; mu < ls->D; mu++)
+    for (int nu = mu + 1; nu < ls->D; nu++)
+      for (int k = 0; k < 4; k++) {
+        int st[8];
+        for (int p = 0; p < 8; p++) {
+          int dir = abs(path[k][p]) == 1 ? mu + 1 : nu + 1;
+          st[p] = path[k][p] > 0 ? dir : -dir;
+        }
+        int status = loops_add_path(ls, 8, st);
+        if (status != EMF_SUCCESS) return status;
+      }
   return EMF_SUCCESS;
 }
 

@@ -105,7 +105,7 @@
 #include "util.h"
 
 static const char *const shape_names[] = {"plaquette", "rectangle", "2x2", "1x3",
-                                           FLOW_LAT_PAIR};
+                                           FLOW_LAT_PAIR, "corner"};
 static const char *const model_names[] = {"mlp", "linear"};
 static const char *const init_names[] = {"zero", "lo"};
 /* the checkpoint's "activation" of the linear model (only its name is used) */

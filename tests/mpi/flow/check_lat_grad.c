@@ -8,8 +8,8 @@
  * with quadratic F's (K = 2, 4 trained parameters a per term), with linear
  * F's (flow_linf, K = 2, 3 time functions, 12 per term, closed-form
  * per-loop sums), with degree-2 linear F's (42 per term, the sums read
- * the metric G); linear F's on all four terms (plaquette, rectangle,
- * 2x2, 1x3; 48 parameters, halo depth 3) on 6x6 SU(2); and the pair term:
+ * the metric G); linear F's on all five loop terms (plaquette,
+ * rectangle, 2x2, 1x3, corner; 60 parameters, halo depth 3) on 6x6 SU(2); and the pair term:
  * plaquette (linear F, K = 2, 12 parameters) + "plaquette-pair" (alpha,
  * gamma, delta in 3 time functions: 9 parameters; pot_pair_*) on 6x6
  * SU(2) and SU(3).  The gradient:
@@ -60,13 +60,13 @@
 #define NBATCH 4    /* samples per training batch */
 
 /* mode 0: quadratic F's, 1: linear F's (plaquette + rectangle, 4x4);
- * 2: linear F's on all four shapes (6x6); 3: degree-2 linear F's
+ * 2: linear F's on all five shapes (6x6); 3: degree-2 linear F's
  * (plaquette + rectangle, 4x4); 4, 5: linear F on plaquettes + the pair
  * term (6x6, SU(2) and SU(3)) */
 #define NMODE 6
 static const int LAT4[2] = {4, 4}, LAT6[2] = {6, 6};
-static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
-static const char *const kinds[NMODE] = {"quadratic", "linear", "linear, 4 shapes,",
+static const char *const all_shapes[5] = {"plaquette", "rectangle", "2x2", "1x3", "corner"};
+static const char *const kinds[NMODE] = {"quadratic", "linear", "linear, 5 shapes,",
                                          "linear degree 2", "linear + pair SU(2)",
                                          "linear + pair SU(3)"};
 
@@ -74,7 +74,7 @@ static const int *mode_lattice(int mode) { return mode == 2 || mode >= 4 ? LAT6 
 static int mode_N(int mode) { return mode == 5 ? 3 : 2; }
 static int mode_pair(int mode) { return mode >= 4; }
 
-#define NTMAX 4     /* terms */
+#define NTMAX 5     /* terms */
 #define NPMAX 84    /* parameters of all terms, at most */
 #define NPTERM 42   /* parameters of one term, at most */
 #define NPPAIR 9    /* parameters of the pair term: 3 coefficients x 3 time functions */
@@ -104,7 +104,7 @@ static int setup(setup_t *s, MPI_Comm comm, const int *grid, int mode)
   const int lin = mode > 0, pair = mode_pair(mode);
   flow_lat_term_t terms[NTMAX];
   memset(s, 0, sizeof *s);
-  s->nt = mode == 2 ? 4 : 2;
+  s->nt = mode == 2 ? 5 : 2;
   s->N = mode_N(mode);
   s->D = 2;
   s->nn = s->N * s->N;

@@ -13,8 +13,8 @@
  * too, and the adaptive runs must take the same number of steps.
  * Cases: 2D 8x8 SU(3) and 4D 4^4 SU(2), terms plaquette + rectangle with
  * quadratic F's (K = 2); 2D 8x8 SU(3) again with linear F's (flow_linf,
- * K = 2, 3 time functions); 2D 12x8 SU(2) with linear F's on all four
- * terms (plaquette, rectangle, 2x2, 1x3: halo depth 3); with the pair term
+ * K = 2, 3 time functions); 2D 12x8 SU(2) with linear F's on all five
+ * loop terms (plaquette, rectangle, 2x2, 1x3, corner: halo depth 3); with the pair term
  * ("plaquette-pair": alpha, gamma, delta in 3 time functions, pot_pair_*)
  * beside linear F's on plaquette + rectangle: 2D 8x8 SU(3) (pot_pair's own
  * grid identity in 2D and 3D: check_pair).
@@ -38,24 +38,24 @@ typedef struct {
   long steps;
 } result_t;
 
-static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
+static const char *const all_shapes[5] = {"plaquette", "rectangle", "2x2", "1x3", "corner"};
 
 /* Runs the three flows on comm with grid; res holds this rank's owned links
  * (owned order) when compare == 0, else they are compared with res.
  * lin: 0 quadratic F's on plaquettes + rectangles, 1 linear F's on them,
- * 2 linear F's on all four shapes, 3 linear F's on plaquettes + rectangles
+ * 2 linear F's on all five shapes, 3 linear F's on plaquettes + rectangles
  * and the pair term. */
 static void run(MPI_Comm comm, const char *name, int D, const int *L, const int *grid, int N,
                 int lin, int nb, result_t *ref, int compare)
 {
   char msg[640] = "";
-  const int nt = lin == 2 ? 4 : lin == 3 ? 3 : 2;
-  pot_quad_t q[4];
-  pot_func_t F[4];
-  flow_linf_t lc[4];
+  const int nt = lin == 2 ? 5 : lin == 3 ? 3 : 2;
+  pot_quad_t q[5];
+  pot_func_t F[5];
+  flow_linf_t lc[5];
   flow_lat_pair_t pc;
-  double th[4][4 * 3];
-  flow_lat_term_t terms[4];
+  double th[5][4 * 3];
+  flow_lat_term_t terms[5];
   for (int c = 0; c < nt; c++) {
     terms[c] = (flow_lat_term_t){all_shapes[c], &F[c], NULL, 0, NULL};
     if (lin == 3 && c == 2) {   /* the pair term: (alpha, gamma, delta) x 3 time functions */
@@ -172,7 +172,7 @@ int main(int argc, char **argv)
   run_case("2D 8x8 SU(3)", 2, L2, 3, 0);
   run_case("4D 4^4 SU(2)", 4, L4, 2, 0);
   run_case("2D 8x8 SU(3) linear F", 2, L2, 3, 1);
-  run_case("2D 12x8 SU(2) linear F, four shapes", 2, L12, 2, 2);
+  run_case("2D 12x8 SU(2) linear F, five shapes", 2, L12, 2, 2);
   run_case("2D 8x8 SU(3) linear F + pair", 2, L2, 3, 3);
   int f = check_finish_mpi("check_lat_grid", MPI_COMM_WORLD);
   MPI_Finalize();

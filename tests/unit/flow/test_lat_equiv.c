@@ -13,12 +13,12 @@
  * Ad-invariant, so there only the tolerance applies (checked to 1e-8).
  * Cases: D = 2 (4x3) and D = 4 (3^4), N = 2, 3, terms plaquette +
  * rectangle with random quadratic F (K = 2) per term, and the same with
- * random linear F's (flow_linf, K = 2, 3 time functions); all four terms
- * (plaquette, rectangle, 2x2, 1x3; halo depth 3) on 5x4 (N = 2, 3) and
- * 4^3 (N = 2); linear F's on plaquette + rectangle with the pair term
+ * random linear F's (flow_linf, K = 2, 3 time functions); all five loop
+ * terms (plaquette, rectangle, 2x2, 1x3, corner; halo depth 3) on 5x4
+ * (N = 2, 3) and 4^3 (N = 2); linear F's on plaquette + rectangle with the pair term
  * "plaquette-pair" (alpha, gamma, delta in 3 time functions; pot_pair_*)
  * on 4x3 (N = 2, 3), 3^4 (N = 2, 3; fixed steps only) and 5x4 (N = 3),
- * and with all four loop terms on 5x4 (N = 2).
+ * and with all five loop terms on 5x4 (N = 2).
  * Also: the flow moves the links (|log q| > 1e-2), the links stay in SU(N)
  * (unitarity < 1e-13), and refusals with a message: rectangles on a 2x2
  * lattice (a loop passes a link twice), an unknown shape, F's with
@@ -68,7 +68,7 @@ static double max_diff(long n, const cplx_t *a, const cplx_t *b)
   return d;
 }
 
-static const char *const all_shapes[4] = {"plaquette", "rectangle", "2x2", "1x3"};
+static const char *const all_shapes[5] = {"plaquette", "rectangle", "2x2", "1x3", "corner"};
 
 /* the first nt terms of all_shapes (and the pair term when pair != 0, with
  * linear F's), halo depth want_depth */
@@ -77,12 +77,12 @@ static void run_case(int D, const int *L, int N, int lin, int nt, int pair, int 
 {
   char name[96], msg[640];
   int grid[EMF_DMAX] = {1, 1, 1, 1};
-  pot_quad_t q[5];
-  pot_func_t F[5];
-  flow_linf_t lc[5];
+  pot_quad_t q[6];
+  pot_func_t F[6];
+  flow_linf_t lc[6];
   flow_lat_pair_t pc;
-  double th[5][4 * 3];
-  flow_lat_term_t terms[5];
+  double th[6][4 * 3];
+  flow_lat_term_t terms[6];
   snprintf(name, sizeof name, "D=%d N=%d %s F, %d terms%s", D, N, lin ? "linear" : "quadratic",
            nt, pair ? " + pair" : "");
   msg[0] = 0;
@@ -280,9 +280,9 @@ int main(int argc, char **argv)
     for (int lin = 0; lin < 2; lin++) {
       run_case(2, L2, N, lin, 2, 0, 2, 2);
       run_case(4, L4, N, lin, 2, 0, 2, 2);
-      run_case(2, L5, N, lin, 4, 0, 3, 2);
+      run_case(2, L5, N, lin, 5, 0, 3, 2);
     }
-  run_case(3, L3, 2, 1, 4, 0, 3, 2);
+  run_case(3, L3, 2, 1, 5, 0, 3, 2);
   /* with the pair term; on 3^4 the fixed-step map only (pot_pair works on
    * the whole extended box, 30x the owned sites there: the adaptive run
    * would take ~15 s) */
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
     run_case(4, L4, N, 1, 2, 1, 2, 1);
   }
   run_case(2, L5, 3, 1, 2, 1, 2, 2);
-  run_case(2, L5, 2, 1, 4, 1, 3, 2);
+  run_case(2, L5, 2, 1, 5, 1, 3, 2);
   int f = check_finish("test_lat_equiv");
   MPI_Finalize();
   return f;

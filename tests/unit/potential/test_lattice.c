@@ -21,7 +21,11 @@
  *   (1e-13 relative to the largest entry; value 1e-13);
  *   refusals: revisiting loops, shallow halo, K mismatch;
  *   loops_add_boxes: 1x1 and 2x1 give the plaquettes and rectangles shape
- *   for shape, 2x2 and 1x3 their paths, counts and depths (D = 2, 3, 4).
+ *   for shape, 2x2 and 1x3 their paths, counts and depths (D = 2, 3, 4);
+ *   loops_add_corners: four L-shaped 8-link loops per plane, each made of
+ *   three plaquettes (the unit steps cover the boundary of a 2x2 box less
+ *   one corner cell, anticlockwise: signed area +3), depth 2, simple on
+ *   3x3 and not on 2x2 (D = 2, 3, 4).
  ******************************************************************************/
 #include <math.h>
 #include <stdio.h>
@@ -318,10 +322,63 @@ static void test_boxes(void)
   }
 }
 
+/* twice the signed area of the closed path of shape s in the plane
+ * (mu, nu) of its first step and first nu-step (shoelace formula) */
+static int signed_area2(const loop_shape_t *sh, int mu, int nu)
+{
+  int x = 0, y = 0, a2 = 0;
+  for (int p = 0; p < sh->len; p++) {
+    int d = abs(sh->step[p]) - 1, sg = sh->step[p] > 0 ? 1 : -1;
+    int nx = x + (d == mu ? sg : 0), ny = y + (d == nu ? sg : 0);
+    a2 += x * ny - nx * y;
+    x = nx;
+    y = ny;
+  }
+  return a2;
+}
+
+static void test_corners(void)
+{
+  for (int D = 2; D <= 4; D++) {
+    loop_set_t *c = loops_alloc(D);
+    const int np = D * (D - 1) / 2;
+    int L3[EMF_DMAX], L2[EMF_DMAX];
+    for (int mu = 0; mu < D; mu++) L3[mu] = 3, L2[mu] = 2;
+    check_int(loops_add_corners(c), EMF_SUCCESS, "D=%d corners", D);
+    check_int(c->n_shapes, 4 * np, "D=%d four corners per plane", D);
+    check_int(loops_depth(c), 2, "D=%d corner depth", D);
+    int s = 0;
+    for (int mu = 0; mu < D; mu++)
+      for (int nu = mu + 1; nu < D; nu++)
+        for (int k = 0; k < 4; k++, s++) {
+          const loop_shape_t *sh = &c->shape[s];
+          int in_plane = 1;
+          for (int p = 0; p < sh->len; p++) {
+            int d = abs(sh->step[p]) - 1;
+            in_plane &= d == mu || d == nu;
+          }
+          check_true(sh->len == 8 && in_plane, "D=%d corner %d: 8 steps in plane (%d,%d)", D, s,
+                     mu, nu);
+          check_int(signed_area2(sh, mu, nu), 6, "D=%d corner %d: area 3 anticlockwise", D, s);
+          for (int j = 0; j < k; j++)
+            check_true(memcmp(sh->step, c->shape[s - k + j].step, sizeof sh->step) != 0,
+                       "D=%d corner %d differs from corner %d", D, s, s - k + j);
+        }
+    const int first[8] = {1, 1, 2, -1, 2, -1, -2, -2};
+    check_true(memcmp(c->shape[0].step, first, sizeof first) == 0,
+               "D=%d first corner is +0 +0 +1 -0 +1 -0 -1 -1", D);
+    check_int(loops_check_simple(c, L3, NULL, 0), EMF_SUCCESS, "D=%d corners simple on 3^D", D);
+    check_int(loops_check_simple(c, L2, NULL, 0), EMF_ENOTSUP, "D=%d corners not simple on 2^D",
+              D);
+    loops_free(c);
+  }
+}
+
 int main(int argc, char **argv)
 {
   MPI_Init(&argc, &argv);
   test_boxes();
+  test_corners();
   rng_stream_init(&rs, 4242, RNG_TEST, 11, 0);
   const tcase_t cases[] = {
       {2, 2, {3, 3}, 1, 2, 0, "SU(2) 3x3 plaq+rect", 0},
