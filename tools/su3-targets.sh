@@ -3,9 +3,8 @@
 # doc/results_lattice.md ("transfer" rows), one beta after the other
 # (default 4 5 6), from the committed configurations:
 #   1. pre-training on 8x8: input/su3_pre.conf -> runs/su3_pre_b<BETA>
-#   2. 16x16: input/su3.conf with train.init_from = that model.h5 (a short
-#      fine-tuning at a lower learning rate), then sample, hmc, compare
-#      -> runs/su3_b<BETA>
+#   2. 16x16: input/su3.conf with train.init_from = that model.h5, sampled
+#      as it is (train.steps = 0), then hmc, compare -> runs/su3_b<BETA>
 # Ranks: EMF_NP (default 2).  Existing run directories are refused by the
 # program (use new ones or remove them).  About 15-25 min per beta on 2
 # cores.  Exit status: the first failing run's.
