@@ -322,8 +322,8 @@ static void test_boxes(void)
   }
 }
 
-/* twice the signed area of the closed path of shape s in the plane
- * (mu, nu) of its first step and first nu-step (shoelace formula) */
+/* twice the signed area enclosed by the closed path sh projected on the
+ * plane (mu, nu), anticlockwise positive (shoelace formula) */
 static int signed_area2(const loop_shape_t *sh, int mu, int nu)
 {
   int x = 0, y = 0, a2 = 0;
