@@ -10,7 +10,9 @@
 #                    tests/mpi without it fails)
 #   SUITE: long      run only by 'make check-long' (default: fast)
 #   TIMEOUT: 300     seconds per run (default 600)
-# A run passes when it exits 0.  Logs go to build/test-logs/.
+# A run passes when it exits 0.  Logs go to build/test-logs/.  A test
+# program older than its source or build/libemflow.a fails as stale (plain
+# make rebuilds the programs only; make tests rebuilds the tests).
 set -u
 suite=${1:-fast}
 pattern=${2:-}
@@ -55,7 +57,11 @@ for src in $(find tests -name '*.c' -not -path 'tests/lib/*' | sort) \
   case "$src" in
     *.c) cmd="build/${src%.c}.x"
          if [ ! -x "$cmd" ]; then fail=$((fail+1)); failed="$failed $base"
-           echo "FAIL $base (not built)"; continue; fi ;;
+           echo "FAIL $base (not built)"; continue; fi
+         if [ "$cmd" -ot "$src" ] || [ "$cmd" -ot build/libemflow.a ]; then
+           fail=$((fail+1)); failed="$failed $base"
+           echo "FAIL $base (stale: older than $src or build/libemflow.a; run make tests)"
+           continue; fi ;;
     *.sh) cmd="sh $src" ;;
   esac
   logbase="$logdir/$(echo "$base" | tr '/' '_')"
