@@ -88,6 +88,12 @@ typedef struct flow_lat {
   ode_workspace_t *ode_adapt;   /* adaptive stepper (NULL if none asked) */
   ode_stages_t **stages;    /* (n_steps) recorded fixed steps */
   int recorded;             /* stages hold the last fixed run */
+  ode_stages_t **stages_rev;  /* (n_steps) recorded reverse run (path
+                                 gradient: flow_lat_score) */
+  int recorded_rev;         /* stages_rev hold the last reverse run */
+  int path_grad;            /* flow_lat_loss_grad: path gradient (1) or the
+                               total gradient (0, default) */
+  int no_param_grad;        /* VJPs leave the accumulators alone (score) */
   int exact_sums;           /* per-loop parameter-gradient sums (default 1) */
   size_t n_grad_total;      /* sum of the terms' n_grad */
   size_t goff[FLOW_LAT_TERMS_MAX]; /* offset of term i in the accumulators */
@@ -97,6 +103,8 @@ typedef struct flow_lat {
   double *wgrad;            /* (n_links, ngen) scratch */
   double *abuf;             /* (n_links, ngen) scratch */
   cplx_t *ubuf;             /* (n_links, N*N) scratch sample */
+  cplx_t *ubuf_rev;         /* (n_links, N*N) scratch of flow_lat_score */
+  double *sbuf;             /* (n_links, ngen) score of the path gradient */
   double *tflat, *gflat;    /* (n_grad_total) flat parameters, gradient */
   long n_field;             /* field evaluations so far */
   double t_field;           /* seconds spent in them */
@@ -203,6 +211,12 @@ int flow_lat_field(double t, const cplx_t *u, double *x, double *r,
  * flow_lat_vjp (the stages are allocated by the first such call).
  * Collective.  Returns an EMF_* status (same on all ranks). */
 int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record);
+/* The reverse flow: n_steps RKMK-RK4 steps from t = 1 to t = 0 (h =
+ * -1/n_steps), the inverse of flow_lat_run_fixed up to the method's
+ * O(h^4) error; *logq gets +integral_0^1 div X dt added (u: U_1 in, about
+ * U_0 out).  record != 0 keeps its stages apart from the forward run's
+ * (flow_lat_score).  Collective; status as flow_lat_run_fixed. */
+int flow_lat_run_fixed_reverse(flow_lat_t *fl, cplx_t *u, double *logq, int record);
 /* The same with the adaptive stepper, all ranks taking the same steps
  * (ode_workspace_set_reduce with MPI_MAX on g->comm).  EMF_EINVAL if no
  * adaptive stepper was allocated.  Collective. */
@@ -217,10 +231,22 @@ void flow_lat_grad_zero(flow_lat_t *fl);
  * of log q_1.  Parameter gradients are added to the accumulators.
  * Collective.  EMF_EINVAL when nothing is recorded. */
 int flow_lat_vjp(flow_lat_t *fl, double *ubar, double logqbar);
+/* Score of the flow's density at u (= U_1, not changed): score (n_links,
+ * ngen, left-trivialised) = grad_U log q(U) with log q(U) = -(the reverse
+ * run's logq) (Haar prior: log q_0 constant), by a recorded
+ * flow_lat_run_fixed_reverse and the VJP through it; the accumulators are
+ * not touched and the forward run's record is kept.  *logq (optional)
+ * receives log q(U) - log q_0.  Collective. */
+int flow_lat_score(flow_lat_t *fl, const cplx_t *u, double *score, double *logq);
+/* Gradient estimator of flow_lat_loss_grad: path != 0 the path gradient
+ * (doc/flow_lattice.md section 13), 0 the total gradient (default).
+ * Local; set the same on every rank. */
+void flow_lat_set_path_grad(flow_lat_t *fl, int path);
 /* One sample of the reverse-KL loss: U_0 = flow_lat_prior_stream(seed,
  * RNG_TRAIN, sample, step), U_1 by the fixed-step flow, loss = log q(U_1) + S(U_1) with the
  * Wilson action S at beta, its parameter gradient added to the
- * accumulators.  u (n_links * N*N) receives U_1; loss, logq, action
+ * accumulators (the total gradient, or the path gradient after
+ * flow_lat_set_path_grad).  u (n_links * N*N) receives U_1; loss, logq, action
  * (optional) the global values.  Collective. */
 int flow_lat_loss_grad(flow_lat_t *fl, double beta, uint64_t seed,
                        uint64_t sample, uint32_t step, cplx_t *u,

@@ -133,6 +133,8 @@ typedef enum {
 } flow_shape_t;
 
 typedef enum { TRAIN_SCHEDULE_COSINE = 0, TRAIN_SCHEDULE_CONSTANT = 1 } train_schedule_t;
+/* train.gradient: the estimator of the reverse-KL gradient (lattice flow) */
+typedef enum { TRAIN_GRADIENT_TOTAL = 0, TRAIN_GRADIENT_PATH = 1 } train_gradient_t;
 
 typedef struct {
   int steps;              /* train.steps >= 0 */
@@ -152,6 +154,9 @@ typedef struct {
      the struct as it was before this key, so flow_task_model_hash (which
      leaves the key out) gives the model hashes of earlier runs. */
   _Alignas(double) char init_from[PARMS_PATH_MAX];
+  /* train.gradient: train_gradient_t; after init_from, and in the model
+     hash only when not "total", so that earlier model hashes hold */
+  int gradient;
 } train_parms_t;
 
 /* sample.stepper, in the order "rk2", "rk4", "rkf45", "rkck", "rk8pd" */

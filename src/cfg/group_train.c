@@ -21,6 +21,9 @@
  *                                                parameters start a fresh
  *                                                training (doc/flow_lattice.md
  *                                                "Transfer")
+ *   gradient          "total" (default) | "path" lattice flow: estimator of
+ *                                                the loss gradient (doc/
+ *                                                flow_lattice.md section 13)
  * checkpoint_every, log_every and groups do not change the results and are
  * left out of the configuration hash (CFG_NOHASH).  init_from is left out
  * too: it only matters when no model.h5 is continued, and the model.h5 it
@@ -33,6 +36,7 @@
 #include "cfg_int.h"
 
 static const char *const schedules[] = {"cosine", "constant", NULL};
+static const char *const gradients[] = {"total", "path", NULL};
 
 static const cfg_key_t keys[] = {
     {"steps", CFG_INT, CFG_MIN, "1500", 0, 0, 0, 0, NULL, CFG_OFF(train.steps), 0,
@@ -63,6 +67,9 @@ static const cfg_key_t keys[] = {
     {"init_from", CFG_STRING, CFG_NOHASH, "\"\"", 0, 0, 0, 0, NULL, CFG_OFF(train.init_from), 0,
      CFG_SIZE(train.init_from),
      "lattice flow: model.h5 whose parameters start a fresh training (\"\": off)"},
+    {"gradient", CFG_ENUM, 0, "\"total\"", 0, 0, 0, 0, gradients, CFG_OFF(train.gradient), 0,
+     CFG_SIZE(train.gradient),
+     "lattice flow: gradient estimator, \"total\" or \"path\" (score term dropped)"},
 };
 
 static void check(parms_t *p, cfg_ctx_t *ctx)
@@ -72,6 +79,9 @@ static void check(parms_t *p, cfg_ctx_t *ctx)
              p->train.block);
   if (p->train.schedule == TRAIN_SCHEDULE_COSINE && p->train.lr_min > p->train.lr)
     cfg_fail(ctx, "train.lr_min", "must not exceed train.lr");
+  if (p->target.type == TARGET_SINGLE && p->train.gradient != TRAIN_GRADIENT_TOTAL)
+    cfg_fail(ctx, "train.gradient",
+             "\"path\" is supported only for target.type = \"lattice\"");
   if (p->target.type == TARGET_SINGLE && p->train.init_from[0] != 0)
     cfg_fail(ctx, "train.init_from",
              "is supported only for target.type = \"lattice\" (the single-matrix train task "

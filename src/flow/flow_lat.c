@@ -76,6 +76,12 @@
  *   use; EMF_ENOMEM on every rank if that fails on one).  The status is
  *   agreed between the ranks after every step.
  *
+ * int flow_lat_run_fixed_reverse(flow_lat_t *fl, cplx_t *u, double *logq,
+ *                               int record)
+ *   The same steps backwards in time: step k from 1 - k/n_steps with
+ *   h = -1/n_steps (U_1 -> U_0 up to O(h^4)), recorded into the separate
+ *   stages_rev, so that a recorded forward run survives it.
+ *
  * void flow_lat_set_exact_sums(flow_lat_t *fl, int on)
  *   on != 0 (the default): per-loop parameter-gradient sums (below).
  *   on == 0: the dispatcher passes whole batches to the F's backward with
@@ -89,7 +95,8 @@
  *
  * The dispatcher pot_func_t (shape -> term): forward calls the term's F on
  * the batch (pot_lat batches never mix shapes).  backward with params = 0,
- * or for a term without a gradient buffer, passes the batch through with
+ * while fl->no_param_grad is set (flow_lat_score), or for a term without a
+ * gradient buffer, passes the batch through with
  * params = 0.  With params != 0 it works loop by loop: the term's F is
  * evaluated again on the loop alone (when the batch has more than one
  * loop), its gradient buffer zeroed, its backward called on that loop and
@@ -196,7 +203,7 @@ static int disp_backward(void *ctx, double *df, double *dG, double *dh,
   const pot_func_t *F = tm->F;
   qsum_t *acc = fl->gacc + fl->goff[c];
   const flow_linf_t *lin = flow_linf_of(F);
-  if (!params || tm->grad == NULL || tm->n_grad == 0)
+  if (!params || fl->no_param_grad || tm->grad == NULL || tm->n_grad == 0)
     return F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
   if (fl->exact_sums && lin != NULL && tm->n_grad == flow_linf_size(lin)) {
     int s = F->backward(F->ctx, df, dG, dh, shape, t, nb, dout, f, G, h, 0);
@@ -242,7 +249,10 @@ void flow_lat_free(flow_lat_t *fl)
   if (fl == NULL) return;
   if (fl->stages != NULL)
     for (long k = 0; k < fl->n_steps; k++) ode_stages_free(fl->stages[k]);
+  if (fl->stages_rev != NULL)
+    for (long k = 0; k < fl->n_steps; k++) ode_stages_free(fl->stages_rev[k]);
   free(fl->stages);
+  free(fl->stages_rev);
   ode_workspace_free(fl->ode_fixed);
   ode_workspace_free(fl->ode_adapt);
   pot_lat_free(fl->pot);
@@ -256,6 +266,8 @@ void flow_lat_free(flow_lat_t *fl)
   afree(fl->wgrad);
   afree(fl->abuf);
   afree(fl->ubuf);
+  afree(fl->ubuf_rev);
+  afree(fl->sbuf);
   afree(fl->tflat);
   afree(fl->gflat);
   free(fl);
@@ -412,7 +424,8 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
       if (ok) ode_workspace_set_reduce(fl->ode_adapt, reduce_max, fl);
     }
     fl->stages = ok ? calloc((size_t)n_steps, sizeof *fl->stages) : NULL;
-    ok = ok && fl->stages != NULL;
+    fl->stages_rev = ok ? calloc((size_t)n_steps, sizeof *fl->stages_rev) : NULL;
+    ok = ok && fl->stages != NULL && fl->stages_rev != NULL;
     for (int c = 0; c < n_terms; c++) {
       fl->goff[c] = 0;
       for (int d = 0; d < c; d++)
@@ -424,10 +437,12 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
     fl->wgrad = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
     fl->abuf = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
     fl->ubuf = amalloc((size_t)fl->n_links * fl->nn * sizeof(cplx_t));
+    fl->ubuf_rev = amalloc((size_t)fl->n_links * fl->nn * sizeof(cplx_t));
+    fl->sbuf = amalloc((size_t)fl->n_links * fl->ngen * sizeof(double));
     fl->tflat = amalloc((ng > 0 ? ng : 1) * sizeof(double));
     fl->gflat = amalloc((ng > 0 ? ng : 1) * sizeof(double));
     ok = ok && fl->gacc && fl->gred && fl->out1 && fl->wgrad && fl->abuf && fl->ubuf &&
-         fl->tflat && fl->gflat;
+         fl->ubuf_rev && fl->sbuf && fl->tflat && fl->gflat;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, g->comm);
   }
   if (!all_ok) {
@@ -443,19 +458,19 @@ flow_lat_t *flow_lat_alloc(const geom_t *g, int N, int n_terms,
 void flow_lat_set_exact_sums(flow_lat_t *fl, int on) { fl->exact_sums = on != 0; }
 
 /* stages for n_steps recorded steps, allocated once (collective status) */
-static int stages_ready(flow_lat_t *fl)
+static int stages_ready(flow_lat_t *fl, ode_stages_t **stages)
 {
   int ok = 1, all_ok;
-  if (fl->stages[0] != NULL) return EMF_SUCCESS;
+  if (stages[0] != NULL) return EMF_SUCCESS;
   for (long k = 0; ok && k < fl->n_steps; k++) {
-    fl->stages[k] = ode_stages_alloc((size_t)fl->n_links, fl->N, 1);
-    ok = fl->stages[k] != NULL;
+    stages[k] = ode_stages_alloc((size_t)fl->n_links, fl->N, 1);
+    ok = stages[k] != NULL;
   }
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, fl->g->comm);
   if (all_ok) return EMF_SUCCESS;
   for (long k = 0; k < fl->n_steps; k++) {
-    ode_stages_free(fl->stages[k]);
-    fl->stages[k] = NULL;
+    ode_stages_free(stages[k]);
+    stages[k] = NULL;
   }
   return EMF_ENOMEM;
 }
@@ -516,22 +531,39 @@ static int agree(const flow_lat_t *fl, int s)
   return s != EMF_SUCCESS ? s : gs;
 }
 
-int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
+/* n_steps fixed steps of size h (either sign), step k from t0 + k h,
+ * recorded into stages (NULL: not recorded) */
+static int run_steps(flow_lat_t *fl, double t0, double h, cplx_t *u, double *logq,
+                     ode_stages_t **stages)
 {
-  const double h = 1.0 / (double)fl->n_steps;
   double e = *logq;
   int s = EMF_SUCCESS;
-  fl->recorded = 0;
-  if (record && stages_ready(fl) != EMF_SUCCESS) return EMF_ENOMEM;
+  if (stages != NULL && stages_ready(fl, stages) != EMF_SUCCESS) return EMF_ENOMEM;
   for (long k = 0; k < fl->n_steps && s == EMF_SUCCESS; k++) {
-    s = ode_rkmk_step_fixed(fl->ode_fixed, (double)k * h, h, u, &e, flow_lat_field, fl,
-                            record ? fl->stages[k] : NULL);
+    s = ode_rkmk_step_fixed(fl->ode_fixed, t0 + (double)k * h, h, u, &e, flow_lat_field, fl,
+                            stages != NULL ? stages[k] : NULL);
     s = agree(fl, s);
   }
-  if (s == EMF_SUCCESS) {
-    *logq = e;
-    fl->recorded = record != 0;
-  }
+  if (s == EMF_SUCCESS) *logq = e;
+  return s;
+}
+
+int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
+{
+  int s;
+  fl->recorded = 0;
+  s = run_steps(fl, 0.0, 1.0 / (double)fl->n_steps, u, logq, record ? fl->stages : NULL);
+  fl->recorded = s == EMF_SUCCESS && record != 0;
+  return s;
+}
+
+int flow_lat_run_fixed_reverse(flow_lat_t *fl, cplx_t *u, double *logq, int record)
+{
+  int s;
+  fl->recorded_rev = 0;
+  s = run_steps(fl, 1.0, -1.0 / (double)fl->n_steps, u, logq,
+                record ? fl->stages_rev : NULL);
+  fl->recorded_rev = s == EMF_SUCCESS && record != 0;
   return s;
 }
 

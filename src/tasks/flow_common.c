@@ -14,7 +14,9 @@
  *   FNV-1a over cfg_hash_group of lattice, action, target, flow, the bytes
  *   of train_parms_t before init_from with steps, checkpoint_every,
  *   log_every and groups zeroed (so a finished run may be continued to
- *   more steps), and run.seed.  train.init_from is not part of it.
+ *   more steps), and run.seed; with train.gradient not "total", that hash
+ *   and the estimator hashed again (model hashes of earlier runs hold).
+ *   train.init_from is not part of it.
  *
  * int flow_task_load(const task_ctx_t *ctx, const nn_t *net, double *theta,
  *                    adam_state_t *adam, train_ckpt_info_t *info,
@@ -129,7 +131,11 @@ uint64_t flow_task_model_hash(const parms_t *p)
    * the model's identity (model.h5 records it) */
   h[4] = cfg_hash_bytes(&tr, offsetof(train_parms_t, init_from));
   h[5] = (uint64_t)p->run.seed;
-  return cfg_hash_bytes(h, sizeof h);
+  if (p->train.gradient == TRAIN_GRADIENT_TOTAL) return cfg_hash_bytes(h, sizeof h);
+  {
+    const uint64_t hg[2] = {cfg_hash_bytes(h, sizeof h), (uint64_t)p->train.gradient};
+    return cfg_hash_bytes(hg, sizeof hg);
+  }
 }
 
 int flow_task_model_exists(const task_ctx_t *ctx)

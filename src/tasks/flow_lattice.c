@@ -97,6 +97,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cfg.h"
 #include "exact.h"
 #include "flow_common.h"
 #include "io.h"
@@ -203,6 +204,7 @@ void flow_task_lat_setup(const task_ctx_t *ctx, const char *adaptive, flow_task_
   s->fl = flow_lat_alloc(s->g, l->N, s->n_terms, s->terms, FLOW_TASK_NB, p->flow.steps,
                          adaptive, msg, (int)sizeof msg);
   ERROR(s->fl == NULL, EMF_EXIT_CONFIG, "flow: %s", msg);
+  flow_lat_set_path_grad(s->fl, p->train.gradient == TRAIN_GRADIENT_PATH);
 }
 
 void flow_task_lat_release(flow_task_lat_t *s)
@@ -469,10 +471,11 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     snprintf(line, sizeof line, "network %d-%dx%d-1 (%s)", s.net.n_in, s.net.cfg.width,
              s.net.cfg.depth, s.net.cfg.act->name);
   message("train: SU(%d) lattice flow, beta %g, shapes %s, %s each loop shape%s, "
-          "%zu parameters in all; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps; "
-          "%s at step %ld of %d",
+          "%zu parameters in all; batch %d over %d group(s) x %d domain rank(s), %d RK4 steps, "
+          "%s gradient; %s at step %ld of %d",
           p->lattice.N, p->action.beta, shp, line, pair_line,
           s.ck.n_params, p->train.batch, s.n_groups, nranks / s.n_groups, p->flow.steps,
+          cfg_enum_name("train.gradient", p->train.gradient),
           resumed ? "resumed" : transferred ? "transferred model starting" : "starting", start,
           p->train.steps);
 
@@ -537,6 +540,8 @@ int flow_task_train_lattice(task_ctx_t *ctx)
     report_set_strings(ctx->summary, "train.shapes", names, s.n_terms);
     report_set_string(ctx->summary, "train.model", model_names[s.linear]);
     report_set_string(ctx->summary, "train.init", init_names[p->flow.init]);
+    report_set_string(ctx->summary, "train.gradient",
+                      cfg_enum_name("train.gradient", p->train.gradient));
     if (info.init_from[0] != 0) {
       report_set_string(ctx->summary, "train.init_from", info.init_from);
       report_set_int(ctx->summary, "train.init_from_step", info.init_from_step);

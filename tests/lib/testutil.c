@@ -106,6 +106,11 @@
  *   out = exp(s T_a) w (T_a the a-th su(n) generator): the step of a
  *   finite difference along generator a.  Local.
  *
+ * long tu_owned_link(const geom_t *g, int D, long gl)
+ *   Index io * D + mu among this rank's owned links of the global link gl
+ *   (site gl / D, direction gl % D; global site order), -1 if another
+ *   rank owns it.  Local.
+ *
  * double tu_fd1(const double *v, double eps)
  * double tu_fd2(const double *v, double eps)
  *   4th-order central first and second derivative from the values at
@@ -397,6 +402,13 @@ void tu_shift(int n, cplx_t *out, int a, double s, const cplx_t *w)
   x[a] = s;
   sun_exp_alg(n, e, x);
   sun_mul(n, out, e, w);
+}
+
+long tu_owned_link(const geom_t *g, int D, long gl)
+{
+  for (long io = 0; io < g->n_owned; io++)
+    if (g->gsite[g->owned[io]] == gl / D) return io * D + gl % D;
+  return -1;
 }
 
 double tu_fd1(const double *v, double eps)

@@ -81,6 +81,7 @@ void tu_random_gauss_key(double *v, int n, uint64_t seed, uint64_t key, double s
 void tu_random_quad_key(pot_quad_t *q, int K, uint64_t seed, uint64_t key, double sa,
                         double se, double sb);
 void tu_shift(int n, cplx_t *out, int a, double s, const cplx_t *w);
+long tu_owned_link(const geom_t *g, int D, long gl);
 double tu_fd1(const double *v, double eps);
 double tu_fd2(const double *v, double eps);
 double tu_maxabs(const double *v, long n);

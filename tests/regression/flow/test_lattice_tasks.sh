@@ -44,6 +44,11 @@
 #    sample: parameters bit-identical at np = 1 and EMF_NP, train.model =
 #    "linear", train.init = "lo", sample.ess > 0.5, IMH and reweighted
 #    plaquette within 3 standard errors of exact;
+#  - the linear model trained with train.gradient = "path" (train and
+#    sample): parameters bit-identical at np = 1 and EMF_NP and not those of
+#    the total gradient, train.gradient = "path" in the summary and the
+#    log, another model hash, sample.ess > 0.5, IMH plaquette within 3
+#    standard errors of exact;
 #  - a model.h5 of the linear model is refused (exit 3, message naming
 #    flow.model) by the sample task and by a resumed train task of the mlp
 #    model.
@@ -175,6 +180,29 @@ assert json.load(open(sys.argv[2] + "/summary.json"))["sample"]["ess"] == s["ess
 PY
 else
   bad "linear model runs exit $rc1 $rc2 ($(tail -n 2 "$tmp/l1.log"))"
+fi
+# the linear model with the path gradient
+# shellcheck disable=SC2086
+run 1 "$tmp/p1" $LIN --set 'run.tasks=["train","sample"]' --set train.gradient='"path"'; rc1=$?
+# shellcheck disable=SC2086
+run "$np" "$tmp/p2" $LIN --set 'run.tasks=["train","sample"]' --set train.gradient='"path"'; rc2=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "path gradient" "$tmp/p1.log"; then
+  /usr/bin/python3 - "$tmp/p1" "$tmp/p2" "$tmp/l1" <<'PY' && ok "path gradient: physics and layout identity" || bad "path gradient"
+import json, sys, h5py, numpy as np
+A = json.load(open(sys.argv[1] + "/summary.json"))
+t, s = A["train"], A["sample"]
+assert t["gradient"] == "path", t["gradient"]
+assert json.load(open(sys.argv[3] + "/summary.json"))["train"]["gradient"] == "total"
+assert t["model_hash"] != json.load(open(sys.argv[3] + "/summary.json"))["train"]["model_hash"]
+assert 0.5 < s["ess"] <= 1, s["ess"]
+ex, imh = s["observables"]["plaquette"]["exact"], s["imh"]["plaquette"]
+assert abs(imh["mean"] - ex) < 3 * imh["error"], ("IMH", imh, ex)
+th = [np.array(h5py.File(d + "/model.h5", "r")["theta"]) for d in sys.argv[1:4]]
+assert th[0].tobytes() == th[1].tobytes(), "path-gradient parameters differ between layouts"
+assert th[0].tobytes() != th[2].tobytes(), "path gradient gave the total gradient's parameters"
+PY
+else
+  bad "path gradient runs exit $rc1 $rc2 ($(tail -n 2 "$tmp/p1.log"))"
 fi
 run 1 "$tmp/l1" --set 'run.tasks=["sample"]'; rc=$?
 [ $rc -eq 3 ] && grep -q "flow.model" "$tmp/l1.log" && ok "mlp sample of a linear model.h5 refused" \
