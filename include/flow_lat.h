@@ -90,7 +90,6 @@ typedef struct flow_lat {
   int recorded;             /* stages hold the last fixed run */
   ode_stages_t **stages_rev;  /* (n_steps) recorded reverse run (path
                                  gradient: flow_lat_score) */
-  int recorded_rev;         /* stages_rev hold the last reverse run */
   int path_grad;            /* flow_lat_loss_grad: path gradient (1) or the
                                total gradient (0, default) */
   int no_param_grad;        /* VJPs leave the accumulators alone (score) */

@@ -559,12 +559,8 @@ int flow_lat_run_fixed(flow_lat_t *fl, cplx_t *u, double *logq, int record)
 
 int flow_lat_run_fixed_reverse(flow_lat_t *fl, cplx_t *u, double *logq, int record)
 {
-  int s;
-  fl->recorded_rev = 0;
-  s = run_steps(fl, 1.0, -1.0 / (double)fl->n_steps, u, logq,
-                record ? fl->stages_rev : NULL);
-  fl->recorded_rev = s == EMF_SUCCESS && record != 0;
-  return s;
+  return run_steps(fl, 1.0, -1.0 / (double)fl->n_steps, u, logq,
+                   record ? fl->stages_rev : NULL);
 }
 
 int flow_lat_run_adaptive(flow_lat_t *fl, const ode_adaptive_t *par, cplx_t *u,
