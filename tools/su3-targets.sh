@@ -6,7 +6,7 @@
 #   2. 16x16: input/su3.conf with train.init_from = that model.h5, sampled
 #      as it is (train.steps = 0), then hmc, compare -> runs/su3_b<BETA>
 # Ranks: EMF_NP (default 2).  Existing run directories are refused by the
-# program (use new ones or remove them).  About 30 min per beta on 2
+# program (use new ones or remove them).  About 25 min per beta on 2
 # cores.  Exit status: the first failing run's.
 set -u
 cd "$(dirname "$0")/.." || exit 1
