@@ -17,7 +17,10 @@
  * plaquettes + rectangles again with random linear F's (flow_linf, K = 2,
  * 3 time functions); 3x3 SU(2) plaquettes (linear F) + the pair term
  * "plaquette-pair" (alpha, gamma, delta in 3 time functions: the
- * divergence of pot_pair_eval enters log q).  Tolerance |log q +
+ * divergence of pot_pair_eval enters log q); 3x3 SU(3) plaquettes with a
+ * linear F of degree 2 (K = 2, 14 monomials) + the pair term (144
+ * coordinates, log q = 72.8: Im tr W and the Im.Im product, zero for SU(2),
+ * enter).  Tolerance |log q +
  * log|det J|| <= 1e-7 (measured 8e-11 and 8e-10; the stencil error scales
  * as h^4, 1.6e-6 -> 1e-7 from h = 1e-3 to 5e-4 for a 4x stronger flow).
  * The fixed-step log q (32 RK4 steps) must agree with the adaptive one to
@@ -38,23 +41,27 @@
 static double H = 1e-3, SC = 0.5;
 
 /* lin: 0 quadratic F's, 1 linear F's, 2 linear F on plaquettes + the pair
- * term */
+ * term, 3 as 2 with N = 3 and the plaquette F of degree 2 */
 static void run_case(const char *name, const int *L, int n_terms, double scale, int lin)
 {
-  const int N = 2, nn = 4, ngen = 3, D = 2;
+  const int N = lin == 3 ? 3 : 2, nn = N * N, ngen = N * N - 1, D = 2;
   char msg[640] = "";
   int grid[EMF_DMAX] = {1, 1, 1, 1};
   pot_quad_t q[2];
   pot_func_t F[2];
   flow_linf_t lc[2];
   flow_lat_pair_t pc;
-  double th[2][4 * 3];
+  double th[2][14 * 3];
   flow_lat_term_t terms[2] = {{"plaquette", &F[0], NULL, 0, NULL}, {"rectangle", &F[1], NULL, 0, NULL}};
   for (int c = 0; c < 2; c++) {
-    if (lin == 2 && c == 1) {   /* (alpha, gamma, delta) x 3 time functions */
+    if (lin >= 2 && c == 1) {   /* (alpha, gamma, delta) x 3 time functions */
       tu_random_gauss_key(th[c], 3 * 3, 5153, (uint64_t)c + 1, 0.1 * scale);
       pc = (flow_lat_pair_t){3, th[c]};
       terms[c] = (flow_lat_term_t){FLOW_LAT_PAIR, NULL, NULL, 0, &pc};
+    } else if (lin == 3) {      /* K = 2, degree 2: 14 monomials */
+      tu_random_gauss_key(th[c], 14 * 3, 5154, (uint64_t)c + 1, 0.1 * scale);
+      flow_linf_init_deg(&F[c], &lc[c], 2, 2, 3);
+      flow_linf_set(&lc[c], th[c], NULL);
     } else if (lin) {
       tu_random_gauss_key(th[c], 4 * 3, 5152, (uint64_t)c + 1, 0.3 * scale);
       flow_linf_init(&F[c], &lc[c], 2, 3);
@@ -91,8 +98,8 @@ static void run_case(const char *name, const int *L, int n_terms, double scale, 
   for (long l = 0; l < nl && ok; l++)
     for (int a = 0; a < ngen && ok; a++) {
       for (int s = 0; s < 5; s++) {
-        double x[3] = {0, 0, 0}, lqp = 0;
-        cplx_t e[4], tmp[4];
+        double x[8] = {0}, lqp = 0;
+        cplx_t e[9], tmp[9];
         if (s == 2) continue;
         memcpy(up, u0, (size_t)nl * nn * sizeof(cplx_t));
         x[a] = (s - 2) * H;
@@ -138,6 +145,7 @@ int main(int argc, char **argv)
   run_case("2x2 SU(2) plaquettes, linear F", L2, 1, 1.0, 1);
   run_case("3x3 SU(2) plaquettes + rectangles, linear F", L3, 2, SC, 1);
   run_case("3x3 SU(2) plaquettes, linear F + pair", L3, 2, SC, 2);
+  run_case("3x3 SU(3) plaquettes, linear F of degree 2 + pair", L3, 2, SC, 3);
   int f = check_finish("test_lat_jacobian");
   MPI_Finalize();
   return f;
