@@ -325,12 +325,14 @@ typedef struct flow_lat_samples {
 /* Samples first..first+n-1 (flow_lat_prior(seed, i, 0), adaptive flow at
  * par; with ref_factor > 1 each again at eps / ref_factor for the
  * log-density error), by group i mod n_groups; arrays allocated in out
- * (flow_lat_samples_release) and identical on every rank of comm.
- * Collective on comm; the status is agreed. */
+ * (flow_lat_samples_release) and identical on every rank of comm.  links:
+ * NULL, or room for ceil((n - group) / n_groups) fields of this rank's
+ * owned links (n_links x nn each, owned order); sample i of this group goes
+ * to field i / n_groups.  Collective on comm; the status is agreed. */
 int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
                         uint64_t first, long n, const ode_adaptive_t *par,
                         double ref_factor, int group, int n_groups,
-                        MPI_Comm comm, flow_lat_samples_t *out);
+                        MPI_Comm comm, flow_lat_samples_t *out, cplx_t *links);
 void flow_lat_samples_release(flow_lat_samples_t *s);
 
 #endif

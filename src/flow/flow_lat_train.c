@@ -49,10 +49,13 @@
  * int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
  *                         uint64_t first, long n, const ode_adaptive_t *par,
  *                         double ref_factor, int group, int n_groups,
- *                         MPI_Comm comm, flow_lat_samples_t *out)
+ *                         MPI_Comm comm, flow_lat_samples_t *out,
+ *                         cplx_t *links)
  *   Sample i (0 <= i < n) is flow_lat_prior(seed, first + i, 0), flowed
  *   adaptively at par by group i mod n_groups; then S (pot_wilson_eval) and
- *   the plaquette (gauge_plaquette_all) of U_1.  With ref_factor > 1 the
+ *   the plaquette (gauge_plaquette_all) of U_1.  With links != NULL this
+ *   rank's owned links of U_1 (n_links x nn, owned order) are copied to
+ *   links + (i / n_groups) n_links nn.  With ref_factor > 1 the
  *   same prior sample is flowed again at eps_abs, eps_rel / ref_factor
  *   (logq_ref, action_ref).  Arrays are summed over comm as above.
  *   Returns EMF_ENOMEM, EMF_EINVAL (no adaptive stepper) or an integration
@@ -221,7 +224,7 @@ void flow_lat_samples_release(flow_lat_samples_t *s)
 int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
                         uint64_t first, long n, const ode_adaptive_t *par,
                         double ref_factor, int group, int n_groups,
-                        MPI_Comm comm, flow_lat_samples_t *out)
+                        MPI_Comm comm, flow_lat_samples_t *out, cplx_t *links)
 {
   const int lead = fl->g->rank == 0, want_ref = ref_factor > 1.0;
   const size_t nm = (size_t)fl->n_links * fl->nn;
@@ -250,6 +253,7 @@ int flow_lat_sample_all(flow_lat_t *fl, double beta, uint64_t seed,
     tsum += wtime() - t0;
     if (s != EMF_SUCCESS) break;
     out->n_eval += os.n_eval;
+    if (links != NULL) memcpy(links + (size_t)(i / n_groups) * nm, fl->ubuf, nm * sizeof(cplx_t));
     for (long io = 0; io < g->n_owned; io++)
       memcpy(fl->u->u + (size_t)g->owned[io] * site, fl->ubuf + (size_t)io * site,
              site * sizeof(cplx_t));

@@ -75,7 +75,13 @@
  *   flow/logq_ref, flow/action_ref of the reference run) to
  *   <run dir>/ensemble.h5 (io.h; a new file or the existing one continued);
  *   flow/logq carries the attribute "sampler" (model hash and step, seed,
- *   stepper, tolerances, ref_factor, ref_n).
+ *   stepper, tolerances, ref_factor, ref_n).  With sample.save_samples
+ *   every sample drawn by this run is also stored as the configuration
+ *   configs/flow/<sample number> (io_write_config: beta, run.seed, its
+ *   plaquette); the ranks of batch group 0 write the file, every other
+ *   group sends its samples' links to the rank of group 0 with its domain
+ *   rank, in chunks of 8 samples per group.  Series and configurations are
+ *   committed together: a failed run leaves ensemble.h5 as it was.
  *   Stored flow samples: without run.resume they end the run
  *   (EMF_EXIT_INPUT); with it, if their sampler record is this run's,
  *   samples n_stored..sample.n-1 are drawn and appended (bit for bit the
@@ -662,74 +668,171 @@ static void read_stored(const task_ctx_t *ctx, const char *record, series_t *old
   }
 }
 
-/* Appends rows [from[k], all->n or all->nref) of every series to
- * ensemble.h5 (a new file if there is none); a new series gets the sampler
- * record. */
-static void write_series(const task_ctx_t *ctx, const series_t *all, long first,
-                         long first_ref, const char *record)
+/* The flow samples' file session: ensemble.h5 (a new file if there is
+ * none) opened by the ranks of batch group 0 on their domain communicator;
+ * the others hold NULL.  The status is agreed over comm; msg on rank 0. */
+static int keep_open(const task_ctx_t *ctx, const flow_task_lat_t *s, io_file_t **f, char *msg,
+                     int msglen)
 {
-  char path[PARMS_PATH_MAX + 32], msg[1024];
-  io_file_t *f = NULL;
+  char path[PARMS_PATH_MAX + 32];
   int exists = 0, rank, st = EMF_SUCCESS;
   MPI_Comm_rank(ctx->comm, &rank);
   snprintf(path, sizeof path, "%s/ensemble.h5", ctx->outdir);
   if (rank == 0) exists = access(path, F_OK) == 0;
   MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
-  if (exists) st = io_file_append(&f, path, ctx->comm, IO_DEFAULT, msg, (int)sizeof msg);
-  else st = io_file_create(&f, path, ctx->comm, "emflow-lqft", IO_DEFAULT, msg, (int)sizeof msg);
-  ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s", msg);
-  error_set_cleanup(io_file_remove_temp, f);
-  for (int k = 0; k < N_SERIES && st == EMF_SUCCESS; k++) {
-    const long from = k < N_MAIN ? first : first_ref, to = k < N_MAIN ? all->n : all->nref;
-    if (k >= N_MAIN && all->nref == 0) continue;
-    st = io_append_series(f, series_name[k], series_desc[k], all->x[k] + from, to - from, msg,
-                          (int)sizeof msg);
+  *f = NULL;
+  if (s->group == 0) {
+    if (exists) st = io_file_append(f, path, s->dom, IO_DEFAULT, msg, msglen);
+    else st = io_file_create(f, path, s->dom, "emflow-lqft", IO_DEFAULT, msg, msglen);
+    if (st == EMF_SUCCESS) error_set_cleanup(io_file_remove_temp, *f);
   }
-  if (st == EMF_SUCCESS && first == 0)
-    st = io_write_series_attr(f, series_name[0], "sampler", record, msg, (int)sizeof msg);
-  if (st != EMF_SUCCESS) io_file_abort(f);
-  else st = io_file_commit(f, msg, (int)sizeof msg);
-  error_set_cleanup(NULL, NULL);
-  ERROR(st != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s: %s", path, msg);
+  MPI_Bcast(&st, 1, MPI_INT, 0, ctx->comm);
+  return st;
+}
+
+/* Appends rows [from[k], all->n or all->nref) of every series to f (group
+ * 0; NULL elsewhere), a new series with the sampler record, and commits
+ * the file.  The status is agreed over comm; msg on rank 0. */
+static int write_series(MPI_Comm comm, io_file_t *f, const series_t *all, long first,
+                        long first_ref, const char *record, char *msg, int msglen)
+{
+  int st = EMF_SUCCESS;
+  if (f != NULL) {
+    for (int k = 0; k < N_SERIES && st == EMF_SUCCESS; k++) {
+      const long from = k < N_MAIN ? first : first_ref, to = k < N_MAIN ? all->n : all->nref;
+      if (k >= N_MAIN && all->nref == 0) continue;
+      st = io_append_series(f, series_name[k], series_desc[k], all->x[k] + from, to - from, msg,
+                            msglen);
+    }
+    if (st == EMF_SUCCESS && first == 0)
+      st = io_write_series_attr(f, series_name[0], "sampler", record, msg, msglen);
+    if (st != EMF_SUCCESS) io_file_abort(f);
+    else st = io_file_commit(f, msg, msglen);
+    error_set_cleanup(NULL, NULL);
+  }
+  MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+  return st;
+}
+
+/* Configurations kept from the samples (sample.save_samples). */
+#define KEEP_PER_GROUP 8
+typedef struct {
+  io_file_t *f;       /* group 0: the open ensemble.h5; NULL elsewhere */
+  gauge_t *u;         /* group 0: the field handed to io_write_config */
+  cplx_t *links;      /* KEEP_PER_GROUP fields of this rank's owned links */
+  cplx_t *recv;       /* group 0: one field from another group */
+  int save;
+} keep_t;
+
+/* Buffers for saving (save != 0); ends the run when out of memory. */
+static void keep_alloc(const flow_task_lat_t *s, int save, keep_t *k)
+{
+  const size_t nm = (size_t)s->g->n_owned * s->g->D * s->fl->nn;
+  int ok;
+  memset(k, 0, sizeof *k);
+  k->save = save;
+  if (!save) return;
+  k->links = amalloc(KEEP_PER_GROUP * nm * sizeof(cplx_t));
+  ok = k->links != NULL;
+  if (s->group == 0) {
+    k->u = gauge_alloc(s->g, s->fl->N);
+    k->recv = amalloc(nm * sizeof(cplx_t));
+    ok = ok && k->u != NULL && k->recv != NULL;
+  }
+  ERROR(!ok, EMF_EXIT_RUNTIME, "sample: out of memory for sample.save_samples");
+}
+
+static void keep_release(keep_t *k)
+{
+  afree(k->links);
+  afree(k->recv);
+  if (k->u != NULL) gauge_free(k->u);
+  k->links = k->recv = NULL;
+  k->u = NULL;
+}
+
+/* Writes samples a..a+m-1 (drawn in one flow_lat_sample_all call into
+ * k->links) as configs/flow/<number>: sample a + j is held by group
+ * j mod n_groups in field j / n_groups.  Group 0 receives every other
+ * group's fields in sample order, also after a failed write (no sender is
+ * left waiting).  The status is agreed over comm; msg on rank 0. */
+static int keep_write(const flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, keep_t *k,
+                      long a, long m, const double *plaq, char *msg, int msglen)
+{
+  const geom_t *g = s->g;
+  const size_t site = (size_t)g->D * s->fl->nn, nm = (size_t)g->n_owned * site;
+  int dom, nd, st = EMF_SUCCESS;
+  MPI_Comm_rank(s->dom, &dom);
+  MPI_Comm_size(s->dom, &nd);
+  for (long j = 0; j < m; j++) {
+    const int owner = (int)(j % s->n_groups), tag = (int)(j % 32768);
+    const cplx_t *src = k->links + (size_t)(j / s->n_groups) * nm;
+    io_config_info_t info;
+    if (s->group == owner && owner != 0)
+      MPI_Send(src, (int)(2 * nm), MPI_DOUBLE, dom, tag, comm);   /* group 0's ranks: 0..nd-1 */
+    if (s->group != 0) continue;
+    if (owner != 0) {
+      MPI_Recv(k->recv, (int)(2 * nm), MPI_DOUBLE, owner * nd + dom, tag, comm,
+               MPI_STATUS_IGNORE);
+      src = k->recv;
+    }
+    if (st != EMF_SUCCESS) continue;
+    for (long io = 0; io < g->n_owned; io++)
+      memcpy(k->u->u + (size_t)g->owned[io] * site, src + (size_t)io * site, site * sizeof(cplx_t));
+    memset(&info, 0, sizeof info);
+    info.beta = p->action.beta;
+    info.seed = (uint64_t)p->run.seed;
+    snprintf(info.generator, sizeof info.generator, "flow");
+    info.number = a + j;
+    info.plaquette = plaq[a + j];
+    st = io_write_config(k->f, k->u, &info, msg, msglen);
+  }
+  MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+  return st;
 }
 
 /* Draws samples first..all->n-1 into all (with the reference run for those
- * below all->nref); smp gets the count, time and field evaluations. */
+ * below all->nref), in chunks of KEEP_PER_GROUP samples per group, storing
+ * each chunk's configurations when k->save; smp gets the count, time and
+ * field evaluations.  The chunks do not change the samples (sample i is
+ * the flow of prior stream i).  Returns the agreed status: a failed write
+ * (*wrote = 1, msg on rank 0) or the integration status. */
 static int draw(flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, long first,
-                const ode_adaptive_t *par, series_t *all, flow_lat_samples_t *smp)
+                const ode_adaptive_t *par, series_t *all, keep_t *k, flow_lat_samples_t *smp,
+                int *wrote, char *msg, int msglen)
 {
-  flow_lat_samples_t ref, rest;
   const long r1 = all->nref > first ? all->nref : first; /* end of the reference part */
+  const long chunk = (long)KEEP_PER_GROUP * s->n_groups;
   int st = EMF_SUCCESS;
   memset(smp, 0, sizeof *smp);
-  memset(&ref, 0, sizeof ref);
-  memset(&rest, 0, sizeof rest);
-  if (r1 > first)
-    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)first,
-                             r1 - first, par, p->sample.ref_factor, s->group, s->n_groups,
-                             comm, &ref);
-  if (st == EMF_SUCCESS && all->n > r1)
-    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)r1,
-                             all->n - r1, par, 0.0, s->group, s->n_groups, comm, &rest);
-  if (st == EMF_SUCCESS) {
-    for (long i = first; i < all->n; i++) {
-      const flow_lat_samples_t *src = i < r1 ? &ref : &rest;
-      const long j = i < r1 ? i - first : i - r1;
-      all->x[0][i] = src->logq[j];
-      all->x[1][i] = src->action[j];
-      all->x[2][i] = -src->action[j] - src->logq[j];
-      all->x[3][i] = src->plaq[j];
+  *wrote = 0;
+  for (long a = first, b; a < all->n && st == EMF_SUCCESS; a = b) {
+    flow_lat_samples_t part;
+    b = a + chunk < all->n ? a + chunk : all->n;
+    if (a < r1 && b > r1) b = r1;
+    st = flow_lat_sample_all(s->fl, p->action.beta, (uint64_t)p->run.seed, (uint64_t)a, b - a,
+                             par, a < r1 ? p->sample.ref_factor : 0.0, s->group, s->n_groups,
+                             comm, &part, k->save ? k->links : NULL);
+    if (st != EMF_SUCCESS) break;
+    for (long i = a; i < b; i++) {
+      all->x[0][i] = part.logq[i - a];
+      all->x[1][i] = part.action[i - a];
+      all->x[2][i] = -part.action[i - a] - part.logq[i - a];
+      all->x[3][i] = part.plaq[i - a];
       if (i < r1) {
-        all->x[4][i] = ref.logq_ref[j];
-        all->x[5][i] = ref.action_ref[j];
+        all->x[4][i] = part.logq_ref[i - a];
+        all->x[5][i] = part.action_ref[i - a];
       }
     }
-    smp->n = all->n - first;
-    smp->n_eval = ref.n_eval + rest.n_eval;
-    smp->seconds = ref.seconds + rest.seconds;
+    smp->n_eval += part.n_eval;
+    smp->seconds += part.seconds;
+    flow_lat_samples_release(&part);
+    if (k->save) {
+      st = keep_write(s, p, comm, k, a, b - a, all->x[3], msg, msglen);
+      *wrote = st != EMF_SUCCESS;
+    }
   }
-  flow_lat_samples_release(&ref);
-  flow_lat_samples_release(&rest);
+  if (st == EMF_SUCCESS) smp->n = all->n - first;
   return st;
 }
 
@@ -746,10 +849,11 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
   metro_logq_error_t lqe;
   exact_lattice2d_t ex;
   ode_adaptive_t par = {p->sample.eps_abs, p->sample.eps_rel, 0.0, 0};
-  char record[512];
+  char record[512], msg[1024] = "";
   const long n = p->sample.n;
   long nref = 0, first;
-  int nranks, status, have_ex;
+  int nranks, status, have_ex, wrote = 0;
+  keep_t keep;
 
   MPI_Comm_size(ctx->comm, &nranks);
   flow_task_lat_setup(ctx, stepper, &s);
@@ -773,11 +877,17 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
     message("sample: ensemble.h5 holds %ld flow samples of this model and sampler; %s",
             old.n, old.n < n ? "continuing them" : "analysing the first sample.n of them");
   ERROR(!series_alloc(&all, n, nref), EMF_EXIT_RUNTIME, "sample: out of memory");
+  keep_alloc(&s, p->sample.save_samples && first < n, &keep);
   for (int k = 0; k < N_SERIES; k++) {
     const long m = k < N_MAIN ? first : (old.nref < nref ? old.nref : nref);
     if (m > 0) memcpy(all.x[k], old.x[k], (size_t)m * sizeof(double));
   }
-  status = draw(&s, p, ctx->comm, first, &par, &all, &smp);
+  if (first < n) {
+    status = keep_open(ctx, &s, &keep.f, msg, (int)sizeof msg);
+    ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s", msg);
+  }
+  status = draw(&s, p, ctx->comm, first, &par, &all, &keep, &smp, &wrote, msg, (int)sizeof msg);
+  ERROR_ROOT(status != EMF_SUCCESS && wrote, EMF_EXIT_IO, "sample: %s", msg);
   ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: flow integration failed: %s",
              error_string(status));
   status = metro_summary_compute(all.x[2], all.x[3], n, 1, (uint64_t)p->run.seed, 0,
@@ -789,11 +899,20 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
     ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: log q error failed: %s",
                error_string(status));
   }
-  if (first < n) write_series(ctx, &all, first, old.nref < nref ? old.nref : nref, record);
+  if (first < n) {
+    status = write_series(ctx->comm, keep.f, &all, first, old.nref < nref ? old.nref : nref,
+                          record, msg, (int)sizeof msg);
+    ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_IO, "sample: %s/ensemble.h5: %s", ctx->outdir,
+               msg);
+  }
+  keep_release(&keep);
 
   message("sample: %ld samples, %ld of them drawn by this run (%s, eps %.1e/%.1e) in %.2f s "
           "on %d ranks, %ld field evaluations; model step %ld", n, smp.n, stepper,
           par.eps_abs, par.eps_rel, smp.seconds, nranks, smp.n_eval, info.step);
+  if (keep.save)
+    message("sample: samples %ld..%ld stored as configs/flow/<number> in %s/ensemble.h5",
+            first, n - 1, ctx->outdir);
   message("sample: ESS %.5f  IMH acceptance %.5f  log Z %.6f +- %.6f%s", sum.ess,
           sum.imh.acceptance, sum.logz, sum.dlogz, have_ex ? "" : " (no exact value)");
   if (have_ex) message("sample: exact ln Z %.6f", ex.lnZ);

@@ -355,7 +355,7 @@ static void train(MPI_Comm comm, int n_groups, const int *grid, int mode, train_
     flow_lat_samples_t smp;
     ode_adaptive_t par = {1e-8, 0.0, 0.0, 0};
     if (check_int(flow_lat_sample_all(s.fl, BETA, 8, 0, NSMP, &par, 0.0, group, n_groups, comm,
-                                      &smp), EMF_SUCCESS, "sampling")) {
+                                      &smp, NULL), EMF_SUCCESS, "sampling")) {
       memcpy(r->smp, smp.logq, NSMP * sizeof(double));
       memcpy(r->smp + NSMP, smp.action, NSMP * sizeof(double));
       memcpy(r->smp + 2 * NSMP, smp.plaq, NSMP * sizeof(double));

@@ -104,10 +104,10 @@ int main(int argc, char **argv)
   metro_summary_t sum;
   metro_logq_error_t le;
   t0 = wtime();
-  check_int(flow_lat_sample_all(fl, BETA, 5, 0, NSAMPLE, &par, 0.0, 0, 1, MPI_COMM_SELF, &smp),
+  check_int(flow_lat_sample_all(fl, BETA, 5, 0, NSAMPLE, &par, 0.0, 0, 1, MPI_COMM_SELF, &smp, NULL),
             EMF_SUCCESS, "sampling");
   double tsamp = wtime() - t0;
-  check_int(flow_lat_sample_all(fl, BETA, 5, 0, NREF, &par, 100.0, 0, 1, MPI_COMM_SELF, &sref),
+  check_int(flow_lat_sample_all(fl, BETA, 5, 0, NREF, &par, 100.0, 0, 1, MPI_COMM_SELF, &sref, NULL),
             EMF_SUCCESS, "sampling with a reference run");
   double *logw = malloc(NSAMPLE * sizeof(double));
   for (long i = 0; i < NSAMPLE; i++) logw[i] = -smp.action[i] - smp.logq[i];

@@ -14,6 +14,8 @@
 #    exist;
 #  - identical numbers: every number under train (except timings) and
 #    sample (except timings and the per-group evaluation count) is the same at np = 1 and the other layouts,
+#    and so are the 2048 stored samples configs/flow/<number> (link bytes;
+#    the plaquette attribute is the flow/plaquette series entry),
 #    and the trained parameters are bit-identical (h5diff of /theta, exact
 #    comparison);
 #  - physics: the IMH chain's plaquette and the reweighted plaquette agree
@@ -33,7 +35,8 @@
 #  - sample into a directory whose ensemble.h5 holds flow samples: refused
 #    without run.resume (exit 3, ensemble.h5 unchanged); with it, 1024
 #    samples at np = 1 continued to 2048 at np = EMF_NP give the flow series
-#    (logq, action, logw, plaquette, logq_ref, action_ref) bit-identical to
+#    (logq, action, logw, plaquette, logq_ref, action_ref) and the stored
+#    samples configs/flow/0..2047 bit-identical to
 #    the one-shot run and the same sample.* numbers (except timings, counts
 #    of this run); a third, complete resume adds no rows; other tolerances
 #    are refused (exit 3);
@@ -106,8 +109,19 @@ for g in ("flow", "hmc"):
     for k in ("acceptance", "tau_int", "cost_per_independent_sample"): assert k in c[g], (g, k)
 assert abs(c["hmc"]["plaquette"]["mean"] - ex) < 3 * c["hmc"]["plaquette"]["error"], c["hmc"]
 assert c["exact"]["plaquette"] == ex
+def configs(d):
+    """the stored flow samples: (number, plaquette attribute, link bytes)"""
+    with h5py.File(d + "/ensemble.h5", "r") as f:
+        g = f["configs/flow"]
+        return [(int(k), g[k].attrs["plaquette"], g[k]["links"][...].tobytes()) for k in sorted(g, key=int)]
 with h5py.File(sys.argv[1] + "/ensemble.h5", "r") as f:
     assert f["observables/flow/plaquette"].shape[0] == 2048
+    plaq = np.array(f["observables/flow/plaquette"])
+ca = configs(sys.argv[1])
+assert [c[0] for c in ca] == list(range(2048)), "configs/flow numbers"
+assert all(c[1] == plaq[c[0]] for c in ca), "configs/flow plaquette attributes"
+for d in sys.argv[2:]:
+    assert configs(d) == ca, "stored flow samples differ: " + d
 ta = np.array(h5py.File(sys.argv[1] + "/model.h5", "r")["theta"])
 fa = {k: v for k, v in flat({"train": t, "sample": s}).items()
       if "seconds" not in k and "core_hours" not in k and k not in ("train.groups", "sample.n_eval")}
@@ -238,6 +252,10 @@ with h5py.File(sys.argv[1] + "/ensemble.h5", "r") as fa, h5py.File(sys.argv[2] +
         assert x.shape == y.shape == ((64,) if n.endswith("_ref") else (2048,)), (n, x.shape, y.shape)
         assert x.tobytes() == y.tobytes(), n
     assert "model_hash" in fb["observables/flow/logq"].attrs["sampler"].decode()
+    ga, gb = fa["configs/flow"], fb["configs/flow"]
+    assert sorted(ga, key=int) == sorted(gb, key=int) and len(gb) == 2048, len(gb)
+    for k in ga:
+        assert ga[k]["links"][...].tobytes() == gb[k]["links"][...].tobytes(), k
 skip = ("seconds", "n_eval", "n_this_run", "resumed_from")
 A = flat(json.load(open(sys.argv[1] + ".json"))["sample"])
 A = {k: v for k, v in A.items() if not any(w in k for w in skip)}
