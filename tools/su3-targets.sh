@@ -7,7 +7,8 @@
 #      as it is (train.steps = 0), then hmc, compare -> runs/su3_b<BETA>
 # Ranks: EMF_NP (default 2).  Existing run directories are refused by the
 # program (use new ones or remove them).  About 1.5 h per beta on one
-# core (1 h of pre-training, 25 min of 16x16 sampling).  Exit status: the first failing run's.
+# core (1 h of pre-training, 25 min of 16x16 sampling).  Exit status: the
+# first failing run's.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bin=bin/emflow-lqft

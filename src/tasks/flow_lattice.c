@@ -792,17 +792,18 @@ static int keep_write(const flow_task_lat_t *s, const parms_t *p, MPI_Comm comm,
 }
 
 /* Draws samples first..all->n-1 into all (with the reference run for those
- * below all->nref), in chunks of KEEP_PER_GROUP samples per group, storing
- * each chunk's configurations when k->save; smp gets the count, time and
- * field evaluations.  The chunks do not change the samples (sample i is
- * the flow of prior stream i).  Returns the agreed status: a failed write
+ * below all->nref); when k->save, in chunks of KEEP_PER_GROUP samples per
+ * group, each chunk's configurations stored before the next is drawn (no
+ * chunks otherwise); smp gets the count, time and field evaluations.  The
+ * chunks do not change the samples (sample i is the flow of prior stream
+ * i).  Returns the agreed status: a failed write
  * (*wrote = 1, msg on rank 0) or the integration status. */
 static int draw(flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, long first,
                 const ode_adaptive_t *par, series_t *all, keep_t *k, flow_lat_samples_t *smp,
                 int *wrote, char *msg, int msglen)
 {
   const long r1 = all->nref > first ? all->nref : first; /* end of the reference part */
-  const long chunk = (long)KEEP_PER_GROUP * s->n_groups;
+  const long chunk = k->save ? (long)KEEP_PER_GROUP * s->n_groups : all->n;
   int st = EMF_SUCCESS;
   memset(smp, 0, sizeof *smp);
   *wrote = 0;
