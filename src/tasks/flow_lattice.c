@@ -92,7 +92,9 @@
  *   sample.logZ.{mean,error,exact}, sample.observables.plaquette.{mean,
  *   error,exact}, sample.imh.plaquette.{mean,error,tau_int},
  *   sample.logq_error.*, sample.seconds, sample.core_seconds, sample.n_eval
- *   (this run).
+ *   (this run), sample.core_seconds_total (all sample.n samples: this run
+ *   plus the stored samples' cost, kept as the attribute core_seconds of
+ *   observables/flow/logq).
  *
  * Context: collective over ctx->comm; all numbers are the same bits for any
  * number of ranks and any split into groups x domains (flow_lat.h).
@@ -582,10 +584,13 @@ static const char *const series_desc[N_SERIES] = {
     "S(U) of the first samples at the tolerances / sample.ref_factor"};
 
 /* Samples 0..n-1 (logq, action, logw, plaq) and the reference run of the
- * first nref (logq_ref, action_ref), in one block. */
+ * first nref (logq_ref, action_ref), in one block; core_seconds: the
+ * sampling cost of the stored samples (the series' "core_seconds"
+ * attribute; -1 if the file has none). */
 typedef struct {
   long n, nref;
   double *x[N_SERIES];
+  double core_seconds;
 } series_t;
 
 static int series_alloc(series_t *a, long n, long nref)
@@ -593,6 +598,7 @@ static int series_alloc(series_t *a, long n, long nref)
   double *b = calloc((size_t)(N_MAIN * n + 2 * nref + 1), sizeof(double));
   a->n = n;
   a->nref = nref;
+  a->core_seconds = -1.0;
   for (int k = 0; k < N_SERIES; k++)
     a->x[k] = b == NULL ? NULL : b + (k < N_MAIN ? k * n : N_MAIN * n + (k - N_MAIN) * nref);
   return b != NULL;
@@ -622,13 +628,14 @@ static void sampler_record(const parms_t *p, long model_step, const char *steppe
  * run's sampler record (else the run ends, EMF_EXIT_INPUT). */
 static void read_stored(const task_ctx_t *ctx, const char *record, series_t *old)
 {
-  char path[PARMS_PATH_MAX + 32], msg[1024], stored[512];
+  char path[PARMS_PATH_MAX + 32], msg[1024], stored[512], cost[64] = "";
   io_file_t *f = NULL;
   double *x[N_SERIES] = {NULL};
   long len[N_SERIES] = {0};
-  int rank, exists = 0, have, st;
+  int rank, exists = 0, have, st, have_cost = 0;
   MPI_Comm_rank(ctx->comm, &rank);
   memset(old, 0, sizeof *old);
+  old->core_seconds = -1.0;
   snprintf(path, sizeof path, "%s/ensemble.h5", ctx->outdir);
   if (rank == 0) exists = access(path, F_OK) == 0;
   MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
@@ -646,6 +653,9 @@ static void read_stored(const task_ctx_t *ctx, const char *record, series_t *old
   if (st == EMF_SUCCESS)
     st = io_read_series_attr(f, series_name[0], "sampler", stored, (int)sizeof stored, msg,
                              (int)sizeof msg);
+  if (st == EMF_SUCCESS) /* files of before the cost record lack it */
+    have_cost = io_read_series_attr(f, series_name[0], "core_seconds", cost, (int)sizeof cost,
+                                    NULL, 0) == EMF_SUCCESS;
   io_file_close(f);
   ERROR_ROOT(!ctx->p->run.resume, EMF_EXIT_INPUT,
              "%s already holds %ld flow samples (observables/flow/); set run.resume = true "
@@ -666,6 +676,7 @@ static void read_stored(const task_ctx_t *ctx, const char *record, series_t *old
     if (len[k] > 0) memcpy(old->x[k], x[k], (size_t)len[k] * sizeof(double));
     free(x[k]);
   }
+  if (have_cost) old->core_seconds = strtod(cost, NULL);
 }
 
 /* The flow samples' file session: ensemble.h5 (a new file if there is
@@ -691,12 +702,16 @@ static int keep_open(const task_ctx_t *ctx, const flow_task_lat_t *s, io_file_t 
 }
 
 /* Appends rows [from[k], all->n or all->nref) of every series to f (group
- * 0; NULL elsewhere), a new series with the sampler record, and commits
- * the file.  The status is agreed over comm; msg on rank 0. */
+ * 0; NULL elsewhere), a new series with the sampler record, sets the
+ * sampling cost of all the stored samples (all->core_seconds, the same on
+ * every rank; not written if < 0) and commits the file.  The status is
+ * agreed over comm; msg on rank 0. */
 static int write_series(MPI_Comm comm, io_file_t *f, const series_t *all, long first,
                         long first_ref, const char *record, char *msg, int msglen)
 {
+  char cost[64];
   int st = EMF_SUCCESS;
+  snprintf(cost, sizeof cost, "%.17g", all->core_seconds);
   if (f != NULL) {
     for (int k = 0; k < N_SERIES && st == EMF_SUCCESS; k++) {
       const long from = k < N_MAIN ? first : first_ref, to = k < N_MAIN ? all->n : all->nref;
@@ -706,6 +721,8 @@ static int write_series(MPI_Comm comm, io_file_t *f, const series_t *all, long f
     }
     if (st == EMF_SUCCESS && first == 0)
       st = io_write_series_attr(f, series_name[0], "sampler", record, msg, msglen);
+    if (st == EMF_SUCCESS && all->core_seconds >= 0)
+      st = io_write_series_attr(f, series_name[0], "core_seconds", cost, msg, msglen);
     if (st != EMF_SUCCESS) io_file_abort(f);
     else st = io_file_commit(f, msg, msglen);
     error_set_cleanup(NULL, NULL);
@@ -837,6 +854,24 @@ static int draw(flow_task_lat_t *s, const parms_t *p, MPI_Comm comm, long first,
   return st;
 }
 
+/* Sampling cost in core seconds of samples 0..n-1: this run's (rank 0's
+ * clock, so that every rank records the same value) plus the stored
+ * samples' record, pro rata if only the first n of more stored samples are
+ * analysed; -1 if stored samples carry no record (a log line says so). */
+static double sampling_cost(MPI_Comm comm, const series_t *old, long first, long n,
+                            double this_run)
+{
+  MPI_Bcast(&this_run, 1, MPI_DOUBLE, 0, comm);
+  if (first == 0) return this_run;
+  if (old->core_seconds < 0) {
+    log_warning("sample: the %ld stored flow samples record no sampling cost (written before "
+                "the record existed); the cost per independent sample covers this run's only",
+                old->n);
+    return -1.0;
+  }
+  return first < n ? old->core_seconds + this_run : old->core_seconds * (double)n / old->n;
+}
+
 int flow_task_sample_lattice(task_ctx_t *ctx)
 {
   static const char *const steppers[] = {"rk2", "rk4", "rkf45", "rkck", "rk8pd"};
@@ -891,6 +926,7 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
   ERROR_ROOT(status != EMF_SUCCESS && wrote, EMF_EXIT_IO, "sample: %s", msg);
   ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: flow integration failed: %s",
              error_string(status));
+  all.core_seconds = sampling_cost(ctx->comm, &old, first, n, smp.seconds * nranks);
   status = metro_summary_compute(all.x[2], all.x[3], n, 1, (uint64_t)p->run.seed, 0,
                                  p->sample.burnin, STATS_S_DEFAULT, &sum);
   ERROR_ROOT(status != EMF_SUCCESS, EMF_EXIT_RUNTIME, "sample: analysis failed: %s",
@@ -944,6 +980,8 @@ int flow_task_sample_lattice(task_ctx_t *ctx)
   if (nref > 0) flow_task_report_logq_error(ctx->summary, p->sample.ref_factor, &lqe);
   report_set_number(ctx->summary, "sample.seconds", smp.seconds);
   report_set_number(ctx->summary, "sample.core_seconds", smp.seconds * nranks);
+  report_set_number(ctx->summary, "sample.core_seconds_total",
+                    all.core_seconds >= 0 ? all.core_seconds : smp.seconds * nranks);
   report_set_int(ctx->summary, "sample.n_eval", smp.n_eval);
   report_set_ints(ctx->summary, "run.grid", s.grid, p->lattice.D);
 

@@ -51,6 +51,15 @@ static double need(const task_ctx_t *ctx, const char *key, const char *task)
   return x;
 }
 
+/* the sampling cost of all sample.n samples: sample.core_seconds_total
+ * (lattice: this run plus the samples it continued), else this run's */
+static double sampling_core_seconds(const task_ctx_t *ctx)
+{
+  double x = NAN;
+  if (report_get_number(ctx->summary, "sample.core_seconds_total", &x) == EMF_SUCCESS) return x;
+  return need(ctx, "sample.core_seconds", "sample");
+}
+
 int task_compare(task_ctx_t *ctx)
 {
   const parms_t *p = ctx->p;
@@ -63,7 +72,7 @@ int task_compare(task_ctx_t *ctx)
   const double f_ess = need(ctx, "sample.ess", "sample");
   const double f_pm = need(ctx, "sample.imh.plaquette.mean", "sample");
   const double f_pe = need(ctx, "sample.imh.plaquette.error", "sample");
-  const double s_core = need(ctx, "sample.core_seconds", "sample");
+  const double s_core = sampling_core_seconds(ctx);
   const double t_core = need(ctx, "train.core_seconds_total", "train");
   const double t_from = need(ctx, "train.cost_from_step", "train");
   const double t_all = need(ctx, "train.steps", "train");

@@ -39,7 +39,9 @@
 #    samples configs/flow/0..2047 bit-identical to
 #    the one-shot run and the same sample.* numbers (except timings, counts
 #    of this run); a third, complete resume adds no rows; other tolerances
-#    are refused (exit 3);
+#    are refused (exit 3); sample.core_seconds_total is the first run's
+#    core_seconds plus the resumed run's (relative 1e-12), unchanged by the
+#    third run, and equals the core_seconds attribute of flow/logq;
 #  - compare without a sample result in the summary ends with exit 2 and a
 #    message naming sample.
 #  - the linear model (flow.model = "linear", init "lo", plaquette +
@@ -241,7 +243,7 @@ cp "$tmp/s/summary.json" "$tmp/s.second.json" 2>/dev/null
 run 1 "$tmp/s" --set "$S" --set run.resume=true; rc3=$?
 if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ]; then
   /usr/bin/python3 - "$tmp/a" "$tmp/s" "$tmp/s.first.json" "$tmp/s.second.json" <<'PY' \
-    && ok "sample resumed 1024 -> 2048 (np $np): series and summary as one run" || bad "sample resume"
+    && ok "sample resumed 1024 -> 2048 (np $np): series and summary as one run, cost summed" || bad "sample resume"
 import json, sys, h5py, numpy as np
 sys.path.insert(0, "tests/lib")
 from summary_flat import flat
@@ -267,6 +269,15 @@ for j, want in ((sys.argv[4], (1024, 1024)), (sys.argv[2] + "/summary.json", (20
     B = flat(B)
     diff = [k for k in A if A[k] != B.get(k)]
     assert not diff, (j, [(k, A[k], B.get(k)) for k in diff])
+# sampling cost of all samples: the first run's, plus the resumed run's, unchanged by the third
+c1, c2 = json.load(open(sys.argv[3]))["sample"], json.load(open(sys.argv[4]))["sample"]
+c3 = json.load(open(sys.argv[2] + "/summary.json"))["sample"]
+close = lambda x, y: abs(x - y) <= 1e-12 * abs(y)
+assert c1["core_seconds_total"] == c1["core_seconds"] > 0, c1
+assert close(c2["core_seconds_total"], c1["core_seconds"] + c2["core_seconds"]), (c1, c2)
+assert close(c3["core_seconds_total"], c2["core_seconds_total"]), (c2, c3)
+with h5py.File(sys.argv[2] + "/ensemble.h5", "r") as fb:
+    assert close(float(fb["observables/flow/logq"].attrs["core_seconds"].decode()), c2["core_seconds_total"])
 PY
 else
   bad "sample resume runs exit $rc1 $rc2 $rc3 ($(tail -n 2 "$tmp/s.log"))"
