@@ -6,9 +6,9 @@
 #   2. 16x16: input/su3.conf with train.init_from = that model.h5, sampled
 #      as it is (train.steps = 0), then hmc, compare -> runs/su3_b<BETA>
 # Ranks: EMF_NP (default 2).  Existing run directories are refused by the
-# program (use new ones or remove them).  About 1.5 h per beta on one
-# core (1 h of pre-training, 25 min of 16x16 sampling).  Exit status: the
-# first failing run's.
+# program (use new ones or remove them).  About 1.7 h per beta on one
+# core (70 min of pre-training, about 30 min of 16x16 sampling).  Exit
+# status: the first failing run's.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bin=bin/emflow-lqft
