@@ -4,6 +4,7 @@ weights?  (doc/flow_lattice.md section 15)
 
     /usr/bin/python3 analysis/logw_regress.py runs/s8_pre13_b6
     /usr/bin/python3 analysis/logw_regress.py --group 1x3 runs/s8_pre13_b6
+    /usr/bin/python3 analysis/logw_regress.py --more runs/s8_pre13_b6
 
 RUN_DIR holds ensemble.h5 from a lattice `sample` task with
 sample.save_samples = true (configs/flow/<n> and observables/flow/logw,
@@ -11,7 +12,9 @@ doc/formats.md) and parameters.conf, whose flow.shapes say which terms the
 model has.  For every group of operators O_k = the sum over sites, planes
 and the four rotations of a function of a loop (or of two plaquettes), log w
 is fitted linearly in the O_k on the even-numbered samples and scored on the
-odd ones.  The validation R^2 is the fraction of var(log w) that a term of
+odd ones.  --more adds groups beyond the model class: higher powers of the
+plaquette's traces, its eigenphases, products of three and four plaquettes,
+and the Polyakov loops (doc/flow_lattice.md section 16).  The validation R^2 is the fraction of var(log w) that a term of
 the potential with that dependence could remove, to first order; a group
 that does not help scores about -(columns)/(samples/2).  --group prints
 that group's columns one by one.
@@ -20,6 +23,7 @@ Needs Debian's /usr/bin/python3 with python3-h5py and numpy.
 Exit status: 0 on success, 1 on bad input, 2 if a module is missing.
 """
 import argparse
+import itertools
 import re
 import sys
 
@@ -184,7 +188,59 @@ def pair_groups(lat):
     return {"plaquette-pair": adj, "pair, tr W^2 products": adj2, "far pairs": far}
 
 
+def plaquette_traces(lat):
+    """tr P and tr P^2 of the (0, 1) plaquette at every site: (n, L0, L1)."""
+    p = lat.loop(in_plane(SHAPES["plaquette"], 0, 1))
+    return np.trace(p, axis1=-2, axis2=-1), np.trace(p @ p, axis1=-2, axis2=-1), p
+
+
+def more_groups(lat):
+    """Operators outside the model class (doc/flow_lattice.md section 16):
+    C-even monomials of degree 3 and 4 in Re/Im tr P, Re/Im tr P^2; the
+    eigenphases theta of P (sum cos k theta, k <= 6; sum theta^2, theta^4);
+    products of the Re tr of three plaquettes (in a row, in an L) and of
+    the four of a 2x2 block; the Polyakov loops (Re, Im, |.|^2 of tr and
+    Re tr of the square, each direction)."""
+    S = lambda v: v.reshape(lat.n, -1).sum(1)
+    t1, t2, p = plaquette_traces(lat)
+    f, odd = [t1.real, t1.imag, t2.real, t2.imag], [0, 1, 0, 1]
+    g = {}
+    for deg in (3, 4):
+        cols = {}
+        for c in itertools.combinations_with_replacement(range(4), deg):
+            if sum(odd[i] for i in c) % 2 == 0:
+                cols[".".join("RIri"[i] for i in c)] = S(np.prod([f[i] for i in c], 0))
+        g["plaquette, degree %d" % deg] = cols
+    th = np.angle(np.linalg.eigvals(p))
+    cols = {"cos %d theta" % k: S(np.cos(k * th).sum(-1)) for k in range(1, 7)}
+    cols.update({"theta^2": S((th ** 2).sum(-1)), "theta^4": S((th ** 4).sum(-1))})
+    g["plaquette eigenphases"] = cols
+    r = t1.real
+    sh = lat.shift
+    g["three plaquettes"] = {
+        "row": S(r * sh(r, [1, 0]) * sh(r, [2, 0]) + r * sh(r, [0, 1]) * sh(r, [0, 2])),
+        "L": S(r * sh(r, [1, 0]) * sh(r, [1, 1]) + r * sh(r, [0, 1]) * sh(r, [1, 1])
+               + r * sh(r, [1, 0]) * sh(r, [0, 1]) + sh(r, [1, 0]) * sh(r, [0, 1]) * sh(r, [1, 1]))}
+    g["2x2 block of plaquettes"] = {
+        "Re.Re.Re.Re": S(r * sh(r, [1, 0]) * sh(r, [0, 1]) * sh(r, [1, 1]))}
+    cols = {}
+    for mu in range(2):
+        w = None
+        for j in range(lat.u.shape[1 + mu]):
+            e = [0, 0]
+            e[mu] = j
+            link = sh(lat.u[..., mu, :, :], e)
+            w = link if w is None else w @ link
+        t = np.trace(w, axis1=-2, axis2=-1)
+        for k, v in (("Re", t.real), ("Im", t.imag), ("|.|^2", abs(t) ** 2),
+                     ("Re tr P^2", np.trace(w @ w, axis1=-2, axis2=-1).real)):
+            cols["direction %d %s" % (mu, k)] = S(v)
+    g["Polyakov loops"] = cols
+    return g
+
+
 def validation_r2(y, cols):
+    y = y - y.mean()
     x = np.stack(cols, 1)
     x = x - x.mean(0)
     keep = x.std(0) > 1e-9 * (np.abs(x).max() + 1e-300)   # SU(2): Im parts vanish
@@ -201,12 +257,17 @@ def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     ap.add_argument("run_dir", help="run directory with ensemble.h5 and parameters.conf")
     ap.add_argument("--group", help="also list this group's columns one by one")
+    ap.add_argument("--more", action="store_true",
+                    help="also score the groups outside the model class (plaquette powers and "
+                         "eigenphases, three- and four-plaquette products, Polyakov loops)")
     a = ap.parse_args()
     d = a.run_dir.rstrip("/")
     lw, u = read_run(d)
     lat = Lattice(u)
     groups = {name: loop_group(lat, path) for name, path in SHAPES.items()}
     groups.update(pair_groups(lat))
+    if a.more:
+        groups.update(more_groups(lat))
     if a.group is not None and a.group not in groups:
         fail("--group %s: no such group (%s)" % (a.group, ", ".join(groups)))
     have = [t for t in model_terms(d) if t in groups]
