@@ -12,12 +12,13 @@ doc/formats.md) and parameters.conf, whose flow.shapes say which terms the
 model has.  For every group of operators O_k = the sum over sites, planes
 and the four rotations of a function of a loop (or of two plaquettes), log w
 is fitted linearly in the O_k on the even-numbered samples and scored on the
-odd ones.  --more adds groups beyond the model class: higher powers of the
-plaquette's traces, its eigenphases, products of three and four plaquettes,
-and the Polyakov loops (doc/flow_lattice.md section 16).  The validation R^2 is the fraction of var(log w) that a term of
+odd ones.  The validation R^2 is the fraction of var(log w) that a term of
 the potential with that dependence could remove, to first order; a group
 that does not help scores about -(columns)/(samples/2).  --group prints
-that group's columns one by one.
+that group's columns one by one.  --more adds groups beyond the model
+class: higher powers of the plaquette's traces, its eigenphases, products
+of three and four plaquettes, and the Polyakov loops (doc/flow_lattice.md
+section 16).
 
 Needs Debian's /usr/bin/python3 with python3-h5py and numpy.
 Exit status: 0 on success, 1 on bad input, 2 if a module is missing.
